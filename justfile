@@ -1,0 +1,54 @@
+# parkshare's entry points. `./just` bootstraps .venv first; inside it, plain `just` works.
+
+set dotenv-load := false
+
+# list the recipes
+default:
+    @just --list --unsorted
+
+# the whole product on one machine (embedded servers unless DATABASE_URL/REDIS_URL are set)
+dev:
+    parkshare dev
+
+# every test, against real PostgreSQL and Redis (extra arguments go to pytest)
+test *args:
+    pytest -q {{args}}
+
+# ruff, the formatter check and mypy
+lint:
+    ruff check .
+    ruff format --check .
+    mypy shared tests
+
+# format the code
+fmt:
+    ruff format .
+    ruff check --fix .
+
+# apply pending migrations
+migrate:
+    parkshare migrate
+
+# the demo building (idempotent)
+seed-demo:
+    parkshare seed-demo
+
+# the reserve procedure called directly: the baseline for HTTP benchmarks
+bench-sql *args:
+    python -m tests.bench.bench_sql {{args}}
+
+# the embedded default, from nothing, twice: the second run must change nothing
+smoke-embedded:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    unset DATABASE_URL REDIS_URL PARKSHARE_APP_DATABASE_URL
+    export PARKSHARE_DATA_DIR="$(mktemp -d)/data"
+    parkshare migrate
+    parkshare seed-demo
+    second_migrate="$(parkshare migrate)"
+    second_seed="$(parkshare seed-demo)"
+    echo "$second_migrate"; echo "$second_seed"
+    grep -q "up to date" <<<"$second_migrate" || { echo "second migrate applied something" >&2; exit 1; }
+    grep -qi "already" <<<"$second_seed" || { echo "second seed-demo was not a no-op" >&2; exit 1; }
+    rm -rf "$(dirname "$PARKSHARE_DATA_DIR")"
+    echo "embedded default: ok"

@@ -1,0 +1,1 @@
+"""parkshare: residents of a building share their parking spots."""

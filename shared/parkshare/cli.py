@@ -1,0 +1,308 @@
+"""The `parkshare` command: what has no API (migrations, buildings, the demo, local dev)."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from types import FrameType
+from typing import Annotated, NoReturn
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import psycopg
+import typer
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import DictRow
+
+from parkshare.config import Settings, get_settings
+from parkshare.db import admin_connect, set_context
+from parkshare.embedded import Urls, resolve_urls
+from parkshare.migrate import MigrationError, migrate
+from parkshare.passwords import hash_password
+
+app = typer.Typer(
+    help="parkshare: residents of a building share their parking spots.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DEMO_BUILDING = "Demo Residence"
+DEMO_TIMEZONE = "Europe/Paris"
+DEMO_DOMAIN = "demo.parkshare.test"
+DEMO_PASSWORD = "parkshare-demo"
+DEMO_DAYS = 14
+DEMO_RESIDENTS = ("alice", "bob", "carol", "dave")
+
+
+class CliError(Exception):
+    """An expected failure: reported as one line, exit status 1, no traceback."""
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, psycopg.Error):
+        diag = exc.diag
+        message = diag.message_primary or str(exc).strip().splitlines()[0]
+        detail = f": {diag.message_detail}" if diag.message_detail else ""
+        code = f" [{exc.sqlstate}]" if exc.sqlstate else ""
+        return f"{message}{detail}{code}"
+    return str(exc)
+
+
+def _urls(settings: Settings) -> Urls:
+    return resolve_urls(settings)
+
+
+def _migrate(settings: Settings, urls: Urls) -> list[str]:
+    password = settings.app_db_password
+    return migrate(
+        urls.admin_database_url,
+        app_password=password.get_secret_value() if password is not None else None,
+    )
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply pending migrations (idempotent)."""
+    settings = get_settings()
+    with _expected_errors():
+        applied = _migrate(settings, _urls(settings))
+    if not applied:
+        typer.echo("up to date")
+    for name in applied:
+        typer.echo(f"applied {name}")
+
+
+@app.command("create-building")
+def create_building_command(
+    name: Annotated[str, typer.Option(help="Name of the building.")],
+    timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Paris.")],
+    admin_email: Annotated[str, typer.Option(help="Email of the building's first admin.")],
+    admin_password: Annotated[str, typer.Option(help="Password of that admin.")],
+    admin_name: Annotated[str, typer.Option(help="Display name of that admin.")] = "Admin",
+) -> None:
+    """Create a building and its first admin; print their ids as one JSON line."""
+    settings = get_settings()
+    with _expected_errors(), admin_connect(_urls(settings).admin_database_url) as conn:
+        building_id, admin_id = _create_building(
+            conn, name, timezone, admin_email, admin_password, admin_name
+        )
+    typer.echo(json.dumps({"building_id": str(building_id), "admin_id": str(admin_id)}))
+
+
+@app.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo building with residents, spots and availability (idempotent)."""
+    settings = get_settings()
+    with _expected_errors():
+        created = seed_demo(_urls(settings))
+    typer.echo("demo building created" if created else "demo building already seeded")
+    _print_logins(settings)
+
+
+@app.command("dev")
+def dev_command() -> None:
+    """Run parkshare on this machine: servers (embedded unless configured), migrations, demo."""
+    settings = get_settings()
+    with _expected_errors():
+        urls = _urls(settings)
+        for name in _migrate(settings, urls):
+            typer.echo(f"applied {name}")
+        with admin_connect(urls.admin_database_url) as conn:
+            row = conn.execute("SELECT EXISTS (SELECT FROM parkshare.buildings) AS any").fetchone()
+        if row is None or not row["any"]:
+            seed_demo(urls)
+            _print_logins(settings)
+    typer.echo(f"database (admin): {_redact(urls.admin_database_url)}")
+    typer.echo(f"database (app):   {_redact(urls.app_database_url)}")
+    typer.echo(f"redis:            {urls.redis_url}")
+    typer.echo("ready; press Ctrl-C to stop")
+    _wait_for_interrupt()
+    typer.echo("stopped")
+
+
+def _wait_for_interrupt() -> None:
+    # SIGTERM becomes the same clean exit as Ctrl-C, so the embedded servers' atexit hooks
+    # run and no postgres or redis-server is left behind.
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        return
+
+
+def _redact(url: str) -> str:
+    params = conninfo_to_dict(url)
+    if params.get("password"):
+        params["password"] = "***"
+    return make_conninfo("", **params)
+
+
+@contextmanager
+def _expected_errors() -> Iterator[None]:
+    """Turn database and migration errors into one line on stderr and exit status 1."""
+    try:
+        yield
+    except (psycopg.Error, MigrationError, CliError) as exc:
+        _fail(_describe(exc))
+
+
+def _create_building(
+    conn: psycopg.Connection[DictRow],
+    name: str,
+    timezone: str,
+    email: str,
+    password: str,
+    display_name: str,
+) -> tuple[UUID, UUID]:
+    row = conn.execute(
+        "SELECT building_id, admin_id FROM parkshare.create_building(%s, %s, %s, %s, %s)",
+        (name, timezone, email, hash_password(password), display_name),
+    ).fetchone()
+    if row is None:
+        raise CliError("create_building returned no row")
+    return row["building_id"], row["admin_id"]
+
+
+@dataclass(frozen=True)
+class DemoSpot:
+    label: str
+    owner: str
+    location: str
+    notes: str
+    schedule: str  # "daytime", "continuous", "nights" or "weekends"
+
+
+DEMO_SPOTS = (
+    DemoSpot("B1-01", "alice", "Level -1, left of the lift", "Compact cars only.", "daytime"),
+    DemoSpot("B1-02", "alice", "Level -1, by the ramp", "Wide spot, EV socket.", "continuous"),
+    DemoSpot("B1-03", "bob", "Level -1, row B", "Low beam above the bonnet.", "daytime"),
+    DemoSpot("B1-04", "bob", "Level -1, row B", "", "nights"),
+    DemoSpot("B1-05", "carol", "Level -1, far end", "Next to the bike room.", "continuous"),
+    DemoSpot("B1-06", "carol", "Level -1, far end", "Motorbikes welcome.", "weekends"),
+)
+
+
+def demo_windows(
+    schedule: str, zone: ZoneInfo, now: datetime, days: int = DEMO_DAYS
+) -> Iterator[tuple[datetime, datetime]]:
+    """Windows of one demo schedule, from `now` on, with wall-clock times in `zone`.
+
+    Local times are built per calendar day, so a day on which the zone changes its offset
+    keeps "07:00-19:00" at 07:00 and 19:00 on the wall clock.
+    """
+    # Rounded up to the next quarter hour: a window must not start in the past.
+    start_min = (now + timedelta(minutes=15)).replace(second=0, microsecond=0)
+    start_min -= timedelta(minutes=start_min.minute % 15)
+    today = now.astimezone(zone).date()
+
+    def local(day: date, at: time) -> datetime:
+        return datetime.combine(day, at, tzinfo=zone)
+
+    def clipped(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        start = max(start, start_min)
+        if end > start:
+            yield start.astimezone(UTC), end.astimezone(UTC)
+
+    if schedule == "continuous":
+        yield from clipped(start_min, local(today + timedelta(days=days), time(0)))
+        return
+    for offset in range(days):
+        day = today + timedelta(days=offset)
+        if schedule == "daytime" and day.weekday() < 5:
+            yield from clipped(local(day, time(7)), local(day, time(19)))
+        elif schedule == "nights":
+            yield from clipped(local(day, time(19)), local(day + timedelta(days=1), time(7)))
+        elif schedule == "weekends" and day.weekday() >= 5:
+            yield from clipped(local(day, time(0)), local(day + timedelta(days=1), time(0)))
+
+
+def _demo_email(name: str) -> str:
+    return f"{name}@{DEMO_DOMAIN}"
+
+
+def seed_demo(urls: Urls) -> bool:
+    """Create the demo building unless it exists; True when it was created now.
+
+    All of it happens in one transaction on the admin connection, so an interrupted seed
+    leaves nothing behind for the next run to mistake for a finished demo. Everything after
+    create_building runs as parkshare_app (SET LOCAL ROLE), under row-level security, as
+    the functions will.
+    """
+    zone = ZoneInfo(DEMO_TIMEZONE)
+    now = datetime.now(UTC)
+    with admin_connect(urls.admin_database_url) as conn, conn.transaction():
+        # Two concurrent seeds would otherwise both find no demo and both create one.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('parkshare.seed-demo'))")
+        existing = conn.execute(
+            "SELECT id FROM parkshare.buildings WHERE name = %s", (DEMO_BUILDING,)
+        ).fetchone()
+        if existing is not None:
+            return False
+
+        building_id, admin_id = _create_building(
+            conn, DEMO_BUILDING, DEMO_TIMEZONE, _demo_email("admin"), DEMO_PASSWORD, "Demo Admin"
+        )
+        conn.execute("SET LOCAL ROLE parkshare_app")
+        set_context(conn, building_id, admin_id)
+        user_ids: dict[str, UUID] = {}
+        for name in DEMO_RESIDENTS:
+            row = conn.execute(
+                "SELECT id FROM parkshare.create_user(%s, %s, %s, %s)",
+                (_demo_email(name), hash_password(DEMO_PASSWORD), name.capitalize(), "resident"),
+            ).fetchone()
+            if row is None:
+                raise CliError(f"create_user returned no row for {name}")
+            user_ids[name] = row["id"]
+
+        for spot in DEMO_SPOTS:
+            set_context(conn, building_id, user_ids[spot.owner])
+            row = conn.execute(
+                "SELECT id FROM parkshare.add_spot(%s, %s, %s)",
+                (spot.label, spot.location, spot.notes),
+            ).fetchone()
+            if row is None:
+                raise CliError(f"add_spot returned no row for {spot.label}")
+            for start, end in demo_windows(spot.schedule, zone, now):
+                conn.execute(
+                    "SELECT * FROM parkshare.set_availability(%s, %s, %s, true, false)",
+                    (row["id"], start, end),
+                )
+    return True
+
+
+def _print_logins(settings: Settings) -> None:
+    people = ", ".join(_demo_email(name) for name in ("admin", *DEMO_RESIDENTS))
+    typer.echo(
+        "\n".join(
+            (
+                "",
+                f"How to log in to the {DEMO_BUILDING} demo:",
+                f"  open      http://127.0.0.1:{settings.port}",
+                f"  as        {people}",
+                f"  password  {DEMO_PASSWORD}",
+                "  (alice, bob and carol own two spots each; dave owns none)",
+            )
+        )
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

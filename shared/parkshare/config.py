@@ -1,0 +1,33 @@
+"""Settings read from the environment.
+
+`DATABASE_URL`, `REDIS_URL` and `PORT` keep their conventional names; everything else
+carries the `PARKSHARE_` prefix.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARKSHARE_", extra="ignore")
+
+    database_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "PARKSHARE_DATABASE_URL")
+    )
+    app_database_url: SecretStr | None = None
+    app_db_password: SecretStr | None = None
+    redis_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "PARKSHARE_REDIS_URL")
+    )
+    data_dir: Path = Path(".data")
+    port: int = Field(default=8080, validation_alias=AliasChoices("PORT", "PARKSHARE_PORT"))
+    db_pool_min: int = Field(default=1, ge=0)
+    db_pool_max: int = Field(default=10, ge=1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

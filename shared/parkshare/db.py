@@ -1,0 +1,113 @@
+"""Database access: the app role's async pool, and sync connections for the CLI.
+
+Every request runs in one transaction that first sets the tenant context which the
+row-level security policies read (`parkshare.building_id`, `parkshare.user_id`), with
+`is_local = true` so the context ends with the transaction and a pooled connection never
+carries one request's identity into the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from parkshare.config import get_settings
+from parkshare.embedded import resolve_urls
+
+_SEARCH_PATH = "SET search_path = parkshare, public"
+_SET_CONTEXT = (
+    "SELECT set_config('parkshare.building_id', %s, true),"
+    " set_config('parkshare.user_id', %s, true)"
+)
+
+AsyncConn = psycopg.AsyncConnection[DictRow]
+Pool = AsyncConnectionPool[AsyncConn]
+
+# The serverless runtime has no startup hook: the pool opens on first use, once.
+_pool: Pool | None = None
+_pool_lock = asyncio.Lock()
+
+
+def _context_params(building_id: UUID | None, user_id: UUID | None) -> tuple[str, str]:
+    # set_config takes text; the policies treat '' as "no context" (NULLIF(..., '')).
+    return (
+        "" if building_id is None else str(building_id),
+        "" if user_id is None else str(user_id),
+    )
+
+
+async def _configure(conn: AsyncConn) -> None:
+    await conn.execute(_SEARCH_PATH)
+    # The SET opened a transaction (autocommit is off); the pool wants an idle connection.
+    await conn.commit()
+
+
+async def get_pool(app_url: str | None = None) -> Pool:
+    """The process-wide pool of the app role; `app_url` matters only on the first call."""
+    global _pool
+    if _pool is not None:
+        return _pool
+    async with _pool_lock:
+        if _pool is None:
+            settings = get_settings()
+            url = app_url if app_url is not None else resolve_urls(settings).app_database_url
+            pool: Pool = AsyncConnectionPool(
+                url,
+                open=False,
+                min_size=settings.db_pool_min,
+                max_size=settings.db_pool_max,
+                check=AsyncConnectionPool.check_connection,
+                kwargs={"autocommit": False, "row_factory": dict_row},
+                configure=_configure,
+                connection_class=psycopg.AsyncConnection[DictRow],
+            )
+            await pool.open(wait=True)
+            _pool = pool
+    return _pool
+
+
+async def close_pool() -> None:
+    global _pool
+    async with _pool_lock:
+        if _pool is not None:
+            await _pool.close()
+            _pool = None
+
+
+async def aset_context(conn: AsyncConn, building_id: UUID | None, user_id: UUID | None) -> None:
+    await conn.execute(_SET_CONTEXT, _context_params(building_id, user_id))
+
+
+def set_context(
+    conn: psycopg.Connection[Any], building_id: UUID | None, user_id: UUID | None
+) -> None:
+    conn.execute(_SET_CONTEXT, _context_params(building_id, user_id))
+
+
+@asynccontextmanager
+async def transaction(building_id: UUID | None, user_id: UUID | None) -> AsyncIterator[AsyncConn]:
+    """One transaction on a pooled app connection, committed unless the block raises."""
+    pool = await get_pool()
+    async with pool.connection() as conn, conn.transaction():
+        await aset_context(conn, building_id, user_id)
+        yield conn
+
+
+def admin_connect(admin_url: str) -> psycopg.Connection[DictRow]:
+    """A sync autocommit connection as the migrator, for the CLI's out-of-band work."""
+    return psycopg.connect(admin_url, autocommit=True, row_factory=dict_row)
+
+
+def app_connect(app_url: str) -> psycopg.Connection[DictRow]:
+    """A sync connection as the app role, configured like the pool's connections."""
+    conn = psycopg.connect(app_url, autocommit=False, row_factory=dict_row)
+    conn.execute(_SEARCH_PATH)
+    conn.commit()
+    return conn

@@ -1,0 +1,233 @@
+-- Triggers that enforce the rules a single-row CHECK cannot: the policy (rules 3, 5, 6), the
+-- lifecycle of a reservation (rules 8, 9), the money that must match it (rules 6, 8, 9),
+-- availability that may not vanish under a booking (rule 10), the immutable ledger (rule 11)
+-- and the starting grant of every new user (rule 7).
+
+CREATE FUNCTION parkshare.ps_emit(p_building uuid, p_type text, p_data jsonb,
+                                  p_user uuid DEFAULT NULL)
+RETURNS void
+LANGUAGE sql
+AS $$
+    INSERT INTO parkshare.outbox (building_id, user_id, type, data)
+    VALUES (p_building, p_user, p_type, p_data)
+$$;
+
+CREATE FUNCTION parkshare.ps_account(p_building uuid, p_kind text, p_user uuid DEFAULT NULL)
+RETURNS uuid
+LANGUAGE sql STABLE
+AS $$
+    SELECT id FROM parkshare.accounts
+    WHERE building_id = p_building AND kind = p_kind
+      AND (p_kind <> 'user' OR user_id = p_user)
+$$;
+
+CREATE FUNCTION parkshare.ps_reservation_json(r parkshare.reservations) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT jsonb_build_object(
+        'id', r.id, 'spot_id', r.spot_id, 'user_id', r.user_id,
+        'start', parkshare.ps_iso(lower(r.period)), 'end', parkshare.ps_iso(upper(r.period)),
+        'status', r.status, 'cost', r.cost)
+$$;
+
+-- Rule 7: every user gets an account and the building's starting credits, however created.
+CREATE FUNCTION parkshare.tg_users_open_account() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_account uuid;
+    v_credits integer;
+BEGIN
+    INSERT INTO accounts (building_id, kind, user_id, balance)
+    VALUES (NEW.building_id, 'user', NEW.id, 0)
+    RETURNING id INTO v_account;
+    SELECT starting_credits INTO v_credits FROM buildings WHERE id = NEW.building_id;
+    IF v_credits > 0 THEN
+        INSERT INTO ledger_entries (building_id, from_account, to_account, amount, kind, reason)
+        VALUES (NEW.building_id, ps_account(NEW.building_id, 'issuance'), v_account, v_credits,
+                'grant', 'starting credits');
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER users_open_account AFTER INSERT ON parkshare.users
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_users_open_account();
+
+-- Rule 11: entries are never changed or removed.
+CREATE FUNCTION parkshare.tg_immutable() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM parkshare.ps_raise('immutable_record',
+                               format('%s rows are never changed or removed', TG_TABLE_NAME));
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER ledger_entries_immutable BEFORE UPDATE OR DELETE ON parkshare.ledger_entries
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable();
+CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON parkshare.ledger_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable();
+
+-- Balances follow their entries in the same transaction; accounts_balance_nonnegative turns
+-- an overdraft into an error (rule 6).
+CREATE FUNCTION parkshare.tg_ledger_apply() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_user uuid;
+    v_balance bigint;
+BEGIN
+    UPDATE accounts SET balance = balance - NEW.amount
+    WHERE id = NEW.from_account AND kind = 'user'
+    RETURNING user_id, balance INTO v_user, v_balance;
+    IF v_user IS NOT NULL THEN
+        PERFORM ps_emit(NEW.building_id, 'credits.changed',
+                        jsonb_build_object('user_id', v_user, 'credits', v_balance), v_user);
+    END IF;
+    v_user := NULL;
+    UPDATE accounts SET balance = balance + NEW.amount
+    WHERE id = NEW.to_account AND kind = 'user'
+    RETURNING user_id, balance INTO v_user, v_balance;
+    IF v_user IS NOT NULL THEN
+        PERFORM ps_emit(NEW.building_id, 'credits.changed',
+                        jsonb_build_object('user_id', v_user, 'credits', v_balance), v_user);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER ledger_entries_apply AFTER INSERT ON parkshare.ledger_entries
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_ledger_apply();
+
+-- Rules 3, 5, 6 at booking time: the building's policy decides the cost and the limits.
+CREATE FUNCTION parkshare.tg_reservations_admit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_building buildings;
+BEGIN
+    -- Bookings of one spot queue here, behind each other and behind set_availability (which
+    -- locks the same row): the availability read below then sees every committed change, and
+    -- a double booking meets a committed rival at the exclusion constraint instead of two
+    -- in-flight inserts waiting on each other until the deadlock detector fires.
+    PERFORM 1 FROM spots WHERE id = NEW.spot_id FOR NO KEY UPDATE;
+    SELECT * INTO STRICT v_building FROM buildings WHERE id = NEW.building_id;
+    NEW.cost := v_building.cost;
+    NEW.status := 'booked';
+    NEW.created_at := now();
+    IF upper(NEW.period) - lower(NEW.period) > make_interval(hours => v_building.max_hours) THEN
+        PERFORM ps_raise('invalid_window', format('a reservation lasts at most %s hours',
+                                                  v_building.max_hours));
+    END IF;
+    IF lower(NEW.period) < now() - interval '5 minutes' THEN
+        PERFORM ps_raise('invalid_window', 'a reservation cannot start in the past');
+    END IF;
+    IF lower(NEW.period) > ps_local_add_days(now(), v_building.horizon_days, v_building.timezone)
+    THEN
+        PERFORM ps_raise('invalid_window', format('a reservation starts within %s days',
+                                                  v_building.horizon_days));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM availability
+                   WHERE spot_id = NEW.spot_id AND period @> NEW.period) THEN
+        PERFORM ps_raise('spot_unavailable', 'the spot is not offered for the whole window');
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER reservations_admit BEFORE INSERT ON parkshare.reservations
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_admit();
+
+-- Rules 8-9: a reservation only moves booked -> cancelled (before it starts) or
+-- booked -> settled (after it ends); nothing else about it ever changes.
+CREATE FUNCTION parkshare.tg_reservations_transition() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF (NEW.id, NEW.building_id, NEW.spot_id, NEW.owner_id, NEW.user_id, NEW.period, NEW.cost,
+        NEW.created_at)
+       IS DISTINCT FROM
+       (OLD.id, OLD.building_id, OLD.spot_id, OLD.owner_id, OLD.user_id, OLD.period, OLD.cost,
+        OLD.created_at)
+       OR (OLD.status <> 'booked' AND NEW IS DISTINCT FROM OLD)
+    THEN
+        PERFORM parkshare.ps_raise('immutable_record', 'only a booked reservation changes status');
+    END IF;
+    IF NEW.status = 'cancelled' AND OLD.status = 'booked' AND now() >= lower(OLD.period) THEN
+        PERFORM parkshare.ps_raise('already_started', 'the reservation has already started');
+    END IF;
+    IF NEW.status = 'settled' AND OLD.status = 'booked' AND now() < upper(OLD.period) THEN
+        PERFORM parkshare.ps_raise('not_due', 'the reservation has not ended yet');
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER reservations_transition BEFORE UPDATE ON parkshare.reservations
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_transition();
+CREATE TRIGGER reservations_no_delete BEFORE DELETE ON parkshare.reservations
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable();
+
+-- Rules 6, 8, 9 at commit: the money always matches the status. Booked: the cost was moved
+-- from the parker to escrow. Cancelled: it went back to the parker. Settled: to the owner.
+CREATE FUNCTION parkshare.tg_reservations_money() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_now reservations;
+    v_escrow uuid;
+    v_release_to uuid;
+BEGIN
+    SELECT * INTO STRICT v_now FROM reservations WHERE id = NEW.id;
+    IF v_now.cost = 0 THEN
+        RETURN NULL;
+    END IF;
+    v_escrow := ps_account(v_now.building_id, 'escrow');
+    IF NOT EXISTS (SELECT 1 FROM ledger_entries
+                   WHERE reservation_id = v_now.id AND kind = 'hold' AND amount = v_now.cost
+                     AND from_account = ps_account(v_now.building_id, 'user', v_now.user_id)
+                     AND to_account = v_escrow) THEN
+        PERFORM ps_raise('ledger_mismatch', 'a booking must hold its cost in escrow');
+    END IF;
+    v_release_to := CASE v_now.status
+        WHEN 'cancelled' THEN ps_account(v_now.building_id, 'user', v_now.user_id)
+        WHEN 'settled' THEN ps_account(v_now.building_id, 'user', v_now.owner_id)
+    END;
+    IF v_release_to IS NULL THEN
+        IF EXISTS (SELECT 1 FROM ledger_entries
+                   WHERE reservation_id = v_now.id AND kind IN ('refund', 'payout')) THEN
+            PERFORM ps_raise('ledger_mismatch', 'a booked reservation keeps its cost in escrow');
+        END IF;
+    ELSIF NOT EXISTS (
+        SELECT 1 FROM ledger_entries
+        WHERE reservation_id = v_now.id AND amount = v_now.cost
+          AND kind = CASE v_now.status WHEN 'cancelled' THEN 'refund' ELSE 'payout' END
+          AND from_account = v_escrow AND to_account = v_release_to) THEN
+        PERFORM ps_raise('ledger_mismatch',
+                         format('a %s reservation must release its cost', v_now.status));
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER reservations_money AFTER INSERT OR UPDATE ON parkshare.reservations
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_money();
+
+-- Rule 10 at commit: withdrawn availability may not leave a booked reservation uncovered.
+CREATE FUNCTION parkshare.tg_availability_covers_bookings() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (
+        SELECT 1 FROM reservations r
+        WHERE r.spot_id = OLD.spot_id AND r.status = 'booked' AND r.period && OLD.period
+          AND NOT EXISTS (SELECT 1 FROM availability a
+                          WHERE a.spot_id = r.spot_id AND a.period @> r.period))
+    THEN
+        PERFORM ps_raise('has_reservations',
+                         'booked reservations lie in that window; cancel them to withdraw it');
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER availability_covers_bookings
+    AFTER UPDATE OR DELETE ON parkshare.availability
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_availability_covers_bookings();

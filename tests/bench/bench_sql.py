@@ -1,0 +1,205 @@
+"""`just bench-sql`: the `reserve` procedure called directly, the baseline for HTTP benchmarks.
+
+Two runs against a fresh, migrated database on the configured server (DATABASE_URL, else the
+embedded one):
+- distinct: 16 connections, each booking its own spot in successive 15-minute windows;
+- race: 16 connections released together at one spot and window, round after round.
+Each booking is one transaction as the functions run it: set the tenant context, call
+`parkshare.reserve`, commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from parkshare.config import get_settings
+from parkshare.db import set_context
+from parkshare.embedded import app_url_from_admin, resolve_urls, with_database
+from parkshare.migrate import migrate
+
+CONCURRENCY = 16
+SLOT = timedelta(minutes=15)
+
+
+@dataclass
+class Fixture:
+    building_id: uuid.UUID
+    parkers: list[uuid.UUID]
+    spots: list[uuid.UUID]
+
+
+@dataclass
+class Run:
+    latencies_ms: list[float] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+def build_fixture(admin_url: str, app_url: str, parkers: int, spots: int) -> Fixture:
+    with psycopg.connect(admin_url, row_factory=dict_row) as admin:
+        row = admin.execute(
+            "SELECT * FROM parkshare.create_building('Bench', 'Europe/Paris', %s, NULL, 'Admin')",
+            (f"admin-{uuid.uuid4().hex[:8]}@bench.test",),
+        ).fetchone()
+        assert row is not None
+    building_id, admin_id = row["building_id"], row["admin_id"]
+    now = datetime.now(UTC)
+    with psycopg.connect(app_url, row_factory=dict_row) as conn:
+        set_context(conn, building_id, admin_id)
+        owner = conn.execute(
+            "SELECT id FROM parkshare.create_user(%s, NULL, 'Owner', 'resident')",
+            (f"owner-{uuid.uuid4().hex[:8]}@bench.test",),
+        ).fetchone()
+        assert owner is not None
+        parker_ids = []
+        for i in range(parkers):
+            user = conn.execute(
+                "SELECT id FROM parkshare.create_user(%s, NULL, %s, 'resident')",
+                (f"parker{i}-{uuid.uuid4().hex[:8]}@bench.test", f"Parker {i}"),
+            ).fetchone()
+            assert user is not None
+            parker_ids.append(user["id"])
+            conn.execute("SELECT parkshare.grant_credits(%s, 1000000, 'benchmark')", (user["id"],))
+        set_context(conn, building_id, owner["id"])
+        spot_ids = []
+        for i in range(spots):
+            spot = conn.execute(
+                "SELECT id FROM parkshare.add_spot(%s, NULL, NULL)", (f"S-{i:03d}",)
+            ).fetchone()
+            assert spot is not None
+            spot_ids.append(spot["id"])
+            conn.execute(
+                "SELECT parkshare.set_availability(%s, %s, %s, true, false)",
+                (spot["id"], now - timedelta(hours=1), now + timedelta(days=29)),
+            )
+        conn.commit()
+    return Fixture(building_id, parker_ids, spot_ids)
+
+
+async def reserve_once(
+    conn: psycopg.AsyncConnection[dict[str, object]],
+    building_id: uuid.UUID,
+    user_id: uuid.UUID,
+    spot_id: uuid.UUID,
+    start: datetime,
+    run: Run,
+) -> None:
+    began = time.perf_counter()
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "SELECT set_config('parkshare.building_id', %s, true),"
+                " set_config('parkshare.user_id', %s, true)",
+                (str(building_id), str(user_id)),
+            )
+            await conn.execute(
+                "SELECT id FROM parkshare.reserve(%s, %s, %s)", (spot_id, start, start + SLOT)
+            )
+        run.outcomes["booked"] += 1
+    except psycopg.Error as exc:
+        name = (exc.diag.constraint_name or exc.sqlstate or "error") if exc.diag else "error"
+        run.outcomes[name] += 1
+    run.latencies_ms.append((time.perf_counter() - began) * 1000)
+
+
+async def distinct_spots(app_url: str, fx: Fixture, seconds: float) -> Run:
+    run = Run()
+    base = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
+    deadline = time.perf_counter() + seconds
+
+    async def worker(i: int) -> None:
+        async with await psycopg.AsyncConnection.connect(app_url, row_factory=dict_row) as conn:
+            k = 0
+            while time.perf_counter() < deadline:
+                await reserve_once(
+                    conn, fx.building_id, fx.parkers[i], fx.spots[i], base + k * SLOT, run
+                )
+                k += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(CONCURRENCY)))
+    run.seconds = time.perf_counter() - began
+    return run
+
+
+async def race_one_spot(app_url: str, fx: Fixture, rounds: int) -> Run:
+    run = Run()
+    spot = fx.spots[-1]
+    base = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
+    barrier = asyncio.Barrier(CONCURRENCY)
+
+    async def worker(i: int) -> None:
+        async with await psycopg.AsyncConnection.connect(app_url, row_factory=dict_row) as conn:
+            for r in range(rounds):
+                await barrier.wait()
+                parker = fx.parkers[CONCURRENCY + i]
+                await reserve_once(conn, fx.building_id, parker, spot, base + r * SLOT, run)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(CONCURRENCY)))
+    run.seconds = time.perf_counter() - began
+    return run
+
+
+def percentile(values: list[float], q: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def report(name: str, run: Run) -> str:
+    booked = run.outcomes["booked"]
+    others = ", ".join(f"{k}={v}" for k, v in sorted(run.outcomes.items()) if k != "booked")
+    attempts_per_s = len(run.latencies_ms) / run.seconds
+    p50, p99 = percentile(run.latencies_ms, 50), percentile(run.latencies_ms, 99)
+    return (
+        f"{name:<9} attempts={sum(run.outcomes.values()):>6}  booked={booked:>6}  "
+        f"booked/s={booked / run.seconds:>8.1f}  attempts/s={attempts_per_s:>8.1f}  "
+        f"p50={p50:6.2f} ms  p99={p99:6.2f} ms" + (f"  [{others}]" if others else "")
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of the distinct run")
+    parser.add_argument("--rounds", type=int, default=100, help="rounds of the race")
+    args = parser.parse_args()
+
+    urls = resolve_urls(get_settings())
+    name = f"ps_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        admin_url = with_database(urls.admin_database_url, name)
+        password = get_settings().app_db_password
+        app_url = app_url_from_admin(admin_url, password.get_secret_value() if password else None)
+        migrate(admin_url)
+        fx = build_fixture(admin_url, app_url, parkers=2 * CONCURRENCY, spots=CONCURRENCY + 1)
+        distinct = asyncio.run(distinct_spots(app_url, fx, args.seconds))
+        race = asyncio.run(race_one_spot(app_url, fx, args.rounds))
+        print(f"reserve procedure, direct SQL, {CONCURRENCY} connections")
+        print(report("distinct", distinct))
+        print(report("race", race))
+        expected = args.rounds
+        if race.outcomes["booked"] != expected:
+            raise SystemExit(f"race: {race.outcomes['booked']} bookings, expected {expected}")
+    finally:
+        with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+if __name__ == "__main__":
+    main()

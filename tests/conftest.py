@@ -1,0 +1,175 @@
+"""Fixtures on a real PostgreSQL and a real Redis.
+
+`DATABASE_URL` / `REDIS_URL` select external servers (CI); without them the embedded
+servers start in a temporary directory for the session. The migrations run once into a
+template database; each test that asks for `database` gets its own copy of it, so tests
+may commit, run concurrent transactions, and never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from psycopg import sql
+from psycopg.rows import DictRow
+
+from parkshare.db import admin_connect, app_connect
+from parkshare.embedded import app_url_from_admin, start_postgres, start_redis, with_database
+from parkshare.migrate import migrate
+
+
+@dataclass(frozen=True)
+class TestDb:
+    __test__ = False  # a fixture value, not a test class
+
+    admin_url: str
+    app_url: str
+    name: str
+
+
+def _app_password() -> str | None:
+    return os.environ.get("PARKSHARE_APP_DB_PASSWORD") or None
+
+
+def _create_database(admin_url: str, name: str, template: str | None = None) -> None:
+    query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        query = sql.SQL("{} TEMPLATE {}").format(query, sql.Identifier(template))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(query)
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def _test_db(admin_url: str, name: str) -> TestDb:
+    db_admin_url = with_database(admin_url, name)
+    return TestDb(
+        admin_url=db_admin_url,
+        app_url=app_url_from_admin(db_admin_url, _app_password()),
+        name=name,
+    )
+
+
+@pytest.fixture(scope="session")
+def admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    external = os.environ.get("DATABASE_URL")
+    if external:
+        return external
+    return start_postgres(tmp_path_factory.mktemp("embedded"))
+
+
+@pytest.fixture(scope="session")
+def database_factory(admin_url: str) -> Iterator[Callable[[str | None], TestDb]]:
+    """Creates databases (from a template or empty) and drops them all at session end."""
+    created: list[str] = []
+
+    def create(template: str | None) -> TestDb:
+        name = f"ps_t_{uuid.uuid4().hex[:12]}"
+        _create_database(admin_url, name, template)
+        created.append(name)
+        return _test_db(admin_url, name)
+
+    yield create
+    for name in reversed(created):
+        _drop_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def template_database(admin_url: str) -> Iterator[str]:
+    name = f"ps_tpl_{uuid.uuid4().hex[:12]}"
+    _create_database(admin_url, name)
+    try:
+        migrate(with_database(admin_url, name), app_password=_app_password())
+        yield name
+    finally:
+        _drop_database(admin_url, name)
+
+
+@pytest.fixture
+def database(
+    admin_url: str, template_database: str, database_factory: Callable[[str | None], TestDb]
+) -> Iterator[TestDb]:
+    db = database_factory(template_database)
+    yield db
+    _drop_database(admin_url, db.name)
+
+
+@pytest.fixture
+def empty_database(
+    admin_url: str, database_factory: Callable[[str | None], TestDb]
+) -> Iterator[TestDb]:
+    db = database_factory(None)
+    yield db
+    _drop_database(admin_url, db.name)
+
+
+@pytest.fixture
+def admin_conn(database: TestDb) -> Iterator[psycopg.Connection[DictRow]]:
+    with admin_connect(database.admin_url) as conn:
+        yield conn
+
+
+@pytest.fixture
+def app_conn(database: TestDb) -> Iterator[Callable[[], psycopg.Connection[DictRow]]]:
+    """A factory of connections as parkshare_app (autocommit off), all closed at teardown."""
+    opened: list[psycopg.Connection[DictRow]] = []
+
+    def connect() -> psycopg.Connection[DictRow]:
+        conn = app_connect(database.app_url)
+        opened.append(conn)
+        return conn
+
+    yield connect
+    for conn in opened:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class RedisTarget:
+    url: str
+    embedded: bool
+
+
+@pytest.fixture(scope="session")
+def redis_target(tmp_path_factory: pytest.TempPathFactory) -> RedisTarget:
+    external = os.environ.get("REDIS_URL")
+    if external:
+        return RedisTarget(external, embedded=False)
+    return RedisTarget(start_redis(tmp_path_factory.mktemp("embedded-redis")), embedded=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_target: RedisTarget) -> str:
+    return redis_target.url
+
+
+@pytest.fixture
+def redis_client(redis_target: RedisTarget) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_target.url)
+    try:
+        yield client
+    finally:
+        # Flushing someone's real data would be unforgivable: only the embedded server and
+        # the conventional test index 15 are ours to wipe.
+        if redis_target.embedded or client.connection_pool.connection_kwargs.get("db") == 15:
+            client.flushdb()
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def repo_sql_dir() -> Path:
+    from parkshare.paths import sql_dir
+
+    return sql_dir()

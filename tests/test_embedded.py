@@ -1,0 +1,99 @@
+"""The embedded default: no DATABASE_URL, no REDIS_URL, nothing installed but the wheels."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psutil
+import psycopg
+import pytest
+import redis
+
+from parkshare.config import Settings
+from parkshare.embedded import resolve_urls
+from parkshare.migrate import migrate
+
+_UNSET = ("DATABASE_URL", "REDIS_URL", "PARKSHARE_APP_DATABASE_URL", "PARKSHARE_APP_DB_PASSWORD")
+
+
+@pytest.fixture
+def embedded_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    for name in _UNSET:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PARKSHARE_DATA_DIR", str(tmp_path / "data"))
+    return {k: v for k, v in os.environ.items() if k not in _UNSET}
+
+
+def test_embedded_servers_run_the_app_with_no_configuration(embedded_env: dict[str, str]) -> None:
+    urls = resolve_urls(Settings())
+    migrate(urls.admin_database_url)
+
+    with psycopg.connect(urls.app_database_url) as conn:
+        row = conn.execute("SELECT current_user, current_database()").fetchone()
+    assert row == ("parkshare_app", "parkshare")
+
+    client = redis.Redis.from_url(urls.redis_url)
+    try:
+        assert client.ping()
+    finally:
+        client.close()
+
+
+def _run(code: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _wait_gone(pids: list[int], deadline_seconds: float = 15) -> list[int]:
+    deadline = time.monotonic() + deadline_seconds
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [
+            p
+            for p in alive
+            if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+        ]
+        time.sleep(0.1)
+    return alive
+
+
+def test_embedded_data_survives_a_restart_and_no_server_outlives_its_process(
+    embedded_env: dict[str, str],
+) -> None:
+    write = textwrap.dedent(
+        """
+        import redis, psycopg
+        from parkshare.config import Settings
+        from parkshare.embedded import resolve_urls, running_embedded_pids
+        u = resolve_urls(Settings())
+        r = redis.Redis.from_url(u.redis_url); r.set("probe", "kept"); r.close()
+        with psycopg.connect(u.admin_database_url, autocommit=True) as c:
+            c.execute("CREATE TABLE probe (v text)")
+            c.execute("INSERT INTO probe VALUES ('kept')")
+        print(" ".join(map(str, running_embedded_pids())))
+        """
+    )
+    pids = [int(p) for p in _run(write, embedded_env).split()]
+    assert len(pids) == 2
+    assert _wait_gone(pids) == []
+
+    read = textwrap.dedent(
+        """
+        import redis, psycopg
+        from parkshare.config import Settings
+        from parkshare.embedded import resolve_urls
+        u = resolve_urls(Settings())
+        r = redis.Redis.from_url(u.redis_url); print(r.get("probe").decode()); r.close()
+        with psycopg.connect(u.admin_database_url) as c:
+            print(c.execute("SELECT v FROM probe").fetchone()[0])
+        """
+    )
+    assert _run(read, embedded_env).split() == ["kept", "kept"]
