@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, validation_alias=AliasChoices("PORT", "PARKSHARE_PORT"))
     db_pool_min: int = Field(default=1, ge=0)
     db_pool_max: int = Field(default=10, ge=1)
+    # Access tokens (parkshare.tokens): a JWKS of private keys for the signer, of public
+    # keys for verifiers; neither set means a generated key under data_dir.
+    jwt_private_keys: SecretStr | None = None
+    jwt_public_keys: str | None = None
+    jwt_issuer: str = "parkshare"
+    jwt_audience: str = "parkshare"
+    # Request bodies larger than this are refused with 413 before they are parsed.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
 
 @lru_cache(maxsize=1)

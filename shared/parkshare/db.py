@@ -9,9 +9,9 @@ carries one request's identity into the next.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -27,6 +27,7 @@ _SET_CONTEXT = (
     " set_config('parkshare.user_id', %s, true)"
 )
 
+T = TypeVar("T")
 AsyncConn = psycopg.AsyncConnection[DictRow]
 Pool = AsyncConnectionPool[AsyncConn]
 
@@ -89,6 +90,22 @@ def set_context(
     conn: psycopg.Connection[Any], building_id: UUID | None, user_id: UUID | None
 ) -> None:
     conn.execute(_SET_CONTEXT, _context_params(building_id, user_id))
+
+
+async def run(
+    building_id: UUID | None, user_id: UUID | None, work: Callable[[AsyncConn], Awaitable[T]]
+) -> T:
+    """`work` in one transaction with the tenant context, retried once if PostgreSQL chose
+    it as the victim of a serialization failure or deadlock (the retry usually answers the
+    real outcome, such as `spot_taken`)."""
+    for attempt in (1, 2):
+        try:
+            async with transaction(building_id, user_id) as conn:
+                return await work(conn)
+        except psycopg.Error as exc:
+            if attempt == 2 or exc.sqlstate not in ("40001", "40P01"):
+                raise
+    raise AssertionError("unreachable")
 
 
 @asynccontextmanager

@@ -34,6 +34,7 @@ _CONSTRAINT_ROW = re.compile(r"\('([a-z0-9_]+)',\s*'([a-z_]+)'\)")
 _PYTHON_CODES = {
     "invalid_credentials": ErrorCode("invalid_credentials", 401, "Invalid credentials"),
     "invalid_token": ErrorCode("invalid_token", 401, "Invalid or expired token"),
+    "invalid_json": ErrorCode("invalid_json", 400, "Body is not valid JSON"),
     "rate_limited": ErrorCode("rate_limited", 429, "Too many attempts"),
     "not_found": ErrorCode("not_found", 404, "Not found"),
     "method_not_allowed": ErrorCode("method_not_allowed", 405, "Method not allowed"),
@@ -70,16 +71,21 @@ class Problem(Exception):
         self.status = status or (known.status if known else 500)
         self.title = known.title if known else code.replace("_", " ").capitalize()
         self.detail = detail or self.title
+        # Field-level details of a validation failure, rendered as the `errors` extension.
+        self.errors: list[dict[str, Any]] | None = None
         super().__init__(f"{self.code}: {self.detail}")
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "type": f"urn:parkshare:problem:{self.code}",
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
             "code": self.code,
         }
+        if self.errors is not None:
+            body["errors"] = self.errors
+        return body
 
 
 def problem_from_db_error(exc: psycopg.Error) -> Problem:

@@ -1,0 +1,38 @@
+"""POST /fn/cancel {reservation_id}: the parker, or the spot's owner, cancels before the start."""
+
+from typing import Any
+from uuid import UUID
+
+import functions_framework.aio
+from starlette.requests import Request
+from starlette.responses import Response
+
+from parkshare import db
+from parkshare.http import Body, Call, Router
+from parkshare.queries import load
+
+SQL = load("functions")
+router = Router("cancel")
+
+
+class CancelBody(Body):
+    reservation_id: UUID
+
+
+@router.route(
+    "POST",
+    body=CancelBody,
+    errors=("reservation_not_found", "not_yours", "already_started"),
+    summary="Cancel a reservation; the parker is refunded in full",
+)
+async def handle(call: Call[CancelBody, None]) -> Any:
+    async def work(conn: db.AsyncConn) -> Any:
+        cur = await conn.execute(SQL["cancel"], call.body.model_dump())
+        return (await cur.fetchone() or {})["reservation"]
+
+    return await db.run(call.user.building_id, call.user.user_id, work)
+
+
+@functions_framework.aio.http
+async def cancel(request: Request) -> Response:
+    return await router(request)

@@ -1,0 +1,246 @@
+"""What every function does around its one call into SQL: routing inside the function,
+reading the body, checking the token, and turning every failure into problem+json.
+
+A function module declares a `Router`, registers handlers on it and hands every request to
+it from its one functions-framework entry point. The framework itself turns any escaping
+exception into a plain-text 500, so nothing escapes from here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+import psycopg
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from parkshare.config import get_settings
+from parkshare.problems import Problem, problem_from_db_error
+from parkshare.tokens import InvalidToken, Principal, verify_access_token
+
+log = logging.getLogger("parkshare.http")
+
+B = TypeVar("B", bound=BaseModel | None)
+Q = TypeVar("Q", bound=BaseModel | None)
+Handler = Callable[["Call[Any, Any]"], Awaitable[Any]]
+
+# Names of fields that carry a time window: their validation errors are `invalid_window`.
+_WINDOW_FIELDS = {"start", "end"}
+
+
+class Body(BaseModel):
+    """A request body: strict, immutable, and unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Query(BaseModel):
+    """Query parameters: unknown ones refused; values arrive as strings, so not strict."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[B, Q]):
+    request: Request
+    body: B
+    query: Q
+    principal: Principal | None
+
+    @property
+    def user(self) -> Principal:
+        # Routes with auth=True never reach a handler without one.
+        assert self.principal is not None
+        return self.principal
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    auth: bool
+    status: int
+    summary: str
+    errors: tuple[str, ...]
+    response: type[BaseModel] | None
+
+
+@dataclass
+class Router:
+    """The routes of one function, relative to where the function is served."""
+
+    name: str
+    routes: list[Route] = field(default_factory=list)
+
+    def route(
+        self,
+        method: str,
+        path: str = "/",
+        *,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        auth: bool = True,
+        status: int = 200,
+        summary: str = "",
+        errors: tuple[str, ...] = (),
+        response: type[BaseModel] | None = None,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(
+                Route(
+                    method.upper(),
+                    _normal(path),
+                    handler,
+                    body,
+                    query,
+                    auth,
+                    status,
+                    summary or (handler.__doc__ or "").strip().split("\n")[0],
+                    errors,
+                    response,
+                )
+            )
+            return handler
+
+        return register
+
+    async def __call__(self, request: Request) -> Response:
+        try:
+            route = self._match(request)
+            principal = authenticate(request) if route.auth else None
+            body = await read_body(request, route.body) if route.body is not None else None
+            query = read_query(request, route.query) if route.query is not None else None
+            result = await route.handler(Call(request, body, query, principal))
+            return render(result, route.status)
+        except Problem as problem:
+            return problem_response(problem)
+        except psycopg.Error as exc:
+            return problem_response(problem_from_db_error(exc))
+        except Exception:
+            log.exception("unhandled error in %s %s", request.method, request.url.path)
+            return problem_response(Problem("internal"))
+
+    def _match(self, request: Request) -> Route:
+        path = _normal(str(request.path_params.get("path", "")))
+        candidates = [r for r in self.routes if r.path == path]
+        if not candidates:
+            raise Problem("not_found", f"no route {path} in {self.name}")
+        method = "GET" if request.method == "HEAD" else request.method
+        for route in candidates:
+            if route.method == method:
+                return route
+        raise Problem(
+            "method_not_allowed", f"{path} answers {', '.join(r.method for r in candidates)}"
+        )
+
+
+def _normal(path: str) -> str:
+    return "/" + path.strip("/")
+
+
+def authenticate(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem("unauthenticated", "send Authorization: Bearer <access_token>")
+    try:
+        return verify_access_token(token.strip())
+    except InvalidToken as exc:
+        raise Problem("invalid_token") from exc
+
+
+async def read_body(request: Request, model: type[BaseModel]) -> BaseModel:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise Problem("unsupported_media_type", "send the body as application/json")
+    limit = get_settings().max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Problem("payload_too_large", f"bodies are limited to {limit} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise Problem("payload_too_large", f"bodies are limited to {limit} bytes")
+    try:
+        return model.model_validate_json(bytes(raw) or b"null")
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
+
+
+def read_query(request: Request, model: type[BaseModel]) -> BaseModel:
+    params = request.query_params
+    repeated = [k for k in params if len(params.getlist(k)) > 1]
+    if repeated:
+        raise Problem("invalid_request", f"repeated query parameter: {', '.join(repeated)}")
+    try:
+        return model.model_validate(dict(params))
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
+
+
+def validation_problem(exc: ValidationError) -> Problem:
+    errors = exc.errors(include_url=False, include_context=False, include_input=False)
+    first = errors[0] if errors else None
+    where = ".".join(str(p) for p in first["loc"]) if first else ""
+    detail = f"{where}: {first['msg']}" if first and where else (first["msg"] if first else "")
+    if any(e["type"] == "json_invalid" for e in errors):
+        problem = Problem("invalid_json", "the body is not valid JSON")
+    elif errors and all(e["loc"] and e["loc"][0] in _WINDOW_FIELDS for e in errors):
+        problem = Problem("invalid_window", detail)
+    else:
+        problem = Problem("invalid_request", detail or "the request does not match its schema")
+    problem.errors = [
+        {"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in errors
+    ]
+    return problem
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 in UTC with a Z, as every answer carries times."""
+    text = moment.astimezone(UTC).isoformat()
+    return text.removesuffix("+00:00") + "Z"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, default=_default, separators=(",", ":")).encode()
+
+
+def render(result: Any, status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(status_code=204)
+    return Response(dumps(result), status_code=status, media_type="application/json")
+
+
+def problem_response(problem: Problem) -> Response:
+    headers = {}
+    if problem.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="parkshare"'
+    return Response(
+        dumps(problem.as_dict()),
+        status_code=problem.status,
+        media_type="application/problem+json",
+        headers=headers,
+    )

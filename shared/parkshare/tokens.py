@@ -1,0 +1,117 @@
+"""Access tokens: short-lived JWTs signed with Ed25519, verified locally by every function.
+
+Keys come from settings: `PARKSHARE_JWT_PRIVATE_KEYS` (a JWKS of private keys, the first
+signs; only the auth function needs it) and `PARKSHARE_JWT_PUBLIC_KEYS` (a JWKS of public
+keys, for functions that only verify). With neither set — the embedded default — a key is
+generated once and kept under the data directory, so every process of `parkshare dev`
+shares it and tokens survive restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from uuid import UUID
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, KeySetSerialization, OKPKey
+from joserfc.jwt import JWTClaimsRegistry
+
+from parkshare.config import get_settings
+
+ALGORITHM = "Ed25519"
+ACCESS_TOKEN_SECONDS = 600
+_lock = threading.Lock()
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, forged, expired or meant for someone else."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: UUID
+    building_id: UUID
+    role: str
+
+
+def _generated_key_file(data_dir: Path) -> KeySetSerialization:
+    path = data_dir / "jwt" / "signing-keys.json"
+    with _lock:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            key = OKPKey.generate_key(
+                "Ed25519", parameters={"kid": uuid.uuid4().hex[:16]}, private=True
+            )
+            tmp = path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                json.dump(KeySet([key]).as_dict(private=True), fh)
+            # Atomic: two processes starting together keep one of the two keys, never half.
+            os.replace(tmp, path)
+        loaded: KeySetSerialization = json.loads(path.read_text())
+        return loaded
+
+
+@lru_cache(maxsize=1)
+def signing_keys() -> KeySet:
+    settings = get_settings()
+    if settings.jwt_private_keys is not None:
+        return KeySet.import_key_set(json.loads(settings.jwt_private_keys.get_secret_value()))
+    return KeySet.import_key_set(_generated_key_file(settings.data_dir))
+
+
+@lru_cache(maxsize=1)
+def verification_keys() -> KeySet:
+    settings = get_settings()
+    if settings.jwt_public_keys is not None:
+        return KeySet.import_key_set(json.loads(settings.jwt_public_keys))
+    return KeySet.import_key_set(signing_keys().as_dict(private=False))
+
+
+def public_jwks() -> KeySetSerialization:
+    return verification_keys().as_dict(private=False)
+
+
+def issue_access_token(principal: Principal, *, now: float | None = None) -> str:
+    settings = get_settings()
+    issued = int(now if now is not None else time.time())
+    key = signing_keys().keys[0]
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(principal.user_id),
+        "bld": str(principal.building_id),
+        "role": principal.role,
+        "iat": issued,
+        "exp": issued + ACCESS_TOKEN_SECONDS,
+        "jti": uuid.uuid4().hex,
+    }
+    header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
+    return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
+
+
+def verify_access_token(token: str) -> Principal:
+    settings = get_settings()
+    try:
+        decoded = jwt.decode(token, verification_keys(), algorithms=[ALGORITHM])
+        JWTClaimsRegistry(
+            leeway=30,
+            iss={"essential": True, "value": settings.jwt_issuer},
+            aud={"essential": True, "value": settings.jwt_audience},
+            exp={"essential": True},
+            sub={"essential": True},
+            bld={"essential": True},
+            role={"essential": True, "values": ["resident", "admin"]},
+        ).validate(decoded.claims)
+        claims = decoded.claims
+        return Principal(UUID(claims["sub"]), UUID(claims["bld"]), claims["role"])
+    except (JoseError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidToken(str(exc)) from exc
