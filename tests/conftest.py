@@ -8,7 +8,10 @@ may commit, run concurrent transactions, and never see each other's rows.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -63,11 +66,25 @@ def _test_db(admin_url: str, name: str) -> TestDb:
 
 
 @pytest.fixture(scope="session")
-def admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def embedded_dir() -> Path:
+    """Data dir of the session's embedded servers, outside pytest's basetemp on purpose.
+
+    pytest keeps only its three newest basetemp dirs and deletes older ones when a session
+    starts, so a second pytest run beside this one would pull the data dir from under a
+    live server. The servers stop at interpreter exit, in atexit hooks registered after
+    this one, and atexit runs hooks last-in first-out: the removal comes after they stop.
+    """
+    path = Path(tempfile.mkdtemp(prefix="parkshare-test-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def admin_url(embedded_dir: Path) -> str:
     external = os.environ.get("DATABASE_URL")
     if external:
         return external
-    return start_postgres(tmp_path_factory.mktemp("embedded"))
+    return start_postgres(embedded_dir)
 
 
 @pytest.fixture(scope="session")
@@ -143,11 +160,11 @@ class RedisTarget:
 
 
 @pytest.fixture(scope="session")
-def redis_target(tmp_path_factory: pytest.TempPathFactory) -> RedisTarget:
+def redis_target(embedded_dir: Path) -> RedisTarget:
     external = os.environ.get("REDIS_URL")
     if external:
         return RedisTarget(external, embedded=False)
-    return RedisTarget(start_redis(tmp_path_factory.mktemp("embedded-redis")), embedded=True)
+    return RedisTarget(start_redis(embedded_dir), embedded=True)
 
 
 @pytest.fixture(scope="session")

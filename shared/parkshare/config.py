@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     jwt_public_keys: str | None = None
     jwt_issuer: str = "parkshare"
     jwt_audience: str = "parkshare"
+    # If set, settlement CloudEvents must carry it as the extension `settletoken`.
+    settle_event_token: SecretStr | None = None
     # Request bodies larger than this are refused with 413 before they are parsed.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 

@@ -115,20 +115,14 @@ class Router:
         return register
 
     async def __call__(self, request: Request) -> Response:
-        try:
+        async def produce() -> Response:
             route = self._match(request)
             principal = authenticate(request) if route.auth else None
             body = await read_body(request, route.body) if route.body is not None else None
             query = read_query(request, route.query) if route.query is not None else None
-            result = await route.handler(Call(request, body, query, principal))
-            return render(result, route.status)
-        except Problem as problem:
-            return problem_response(problem)
-        except psycopg.Error as exc:
-            return problem_response(problem_from_db_error(exc))
-        except Exception:
-            log.exception("unhandled error in %s %s", request.method, request.url.path)
-            return problem_response(Problem("internal"))
+            return render(await route.handler(Call(request, body, query, principal)), route.status)
+
+        return await answer(request, produce)
 
     def _match(self, request: Request) -> Route:
         path = _normal(str(request.path_params.get("path", "")))
@@ -142,6 +136,19 @@ class Router:
         raise Problem(
             "method_not_allowed", f"{path} answers {', '.join(r.method for r in candidates)}"
         )
+
+
+async def answer(request: Request, produce: Callable[[], Awaitable[Response]]) -> Response:
+    """The response `produce` makes, or the problem+json of whatever it raised."""
+    try:
+        return await produce()
+    except Problem as problem:
+        return problem_response(problem)
+    except psycopg.Error as exc:
+        return problem_response(problem_from_db_error(exc))
+    except Exception:
+        log.exception("unhandled error in %s %s", request.method, request.url.path)
+        return problem_response(Problem("internal"))
 
 
 def _normal(path: str) -> str:

@@ -1,0 +1,44 @@
+"""POST /fn/set-availability: the owner offers (or withdraws) their spot for a window."""
+
+from typing import Any
+from uuid import UUID
+
+import functions_framework.aio
+from pydantic import AwareDatetime
+from starlette.requests import Request
+from starlette.responses import Response
+
+from parkshare import db
+from parkshare.http import Body, Call, Router
+from parkshare.queries import load
+
+SQL = load("functions")
+router = Router("set-availability")
+
+
+class SetAvailabilityBody(Body):
+    spot_id: UUID
+    start: AwareDatetime
+    end: AwareDatetime
+    available: bool
+    cancel_reservations: bool = False
+
+
+@router.route(
+    "POST",
+    body=SetAvailabilityBody,
+    errors=("not_owner", "spot_not_found", "has_reservations", "invalid_window"),
+    summary="Offer or withdraw a spot for [start, end); windows merge",
+)
+async def handle(call: Call[SetAvailabilityBody, None]) -> Any:
+    async def work(conn: db.AsyncConn) -> Any:
+        cur = await conn.execute(SQL["set_availability"], call.body.model_dump())
+        return (await cur.fetchone() or {})["availability"]
+
+    windows = await db.run(call.user.building_id, call.user.user_id, work)
+    return {"spot_id": call.body.spot_id, "availability": windows}
+
+
+@functions_framework.aio.http
+async def set_availability(request: Request) -> Response:
+    return await router(request)

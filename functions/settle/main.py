@@ -1,0 +1,65 @@
+"""POST /fn/settle: pay owners for every reservation that has ended, exactly once.
+
+Two callers: the cron source's CloudEvent (binary or structured; settles every building,
+running without a tenant context) and an admin's call with a bearer token (settles their
+building; anyone else is refused by the procedure). Knative keeps this service
+cluster-local; where it is reachable from outside, set PARKSHARE_SETTLE_EVENT_TOKEN and send
+it as the CloudEvent extension `settletoken`.
+"""
+
+import hmac
+from typing import Any
+
+import functions_framework.aio
+from cloudevents.http import from_http
+from starlette.requests import Request
+from starlette.responses import Response
+
+from parkshare import db
+from parkshare.config import get_settings
+from parkshare.http import Call, Router, answer, render
+from parkshare.problems import Problem
+from parkshare.queries import load
+
+SQL = load("functions")
+router = Router("settle")
+
+
+async def _settle(building: Any, user: Any) -> Any:
+    async def work(conn: db.AsyncConn) -> Any:
+        cur = await conn.execute(SQL["settle"])
+        return (await cur.fetchone() or {})["settled"]
+
+    return {"settled": await db.run(building, user, work)}
+
+
+@router.route("POST", errors=("forbidden",), summary="Settle the caller's building (admins)")
+async def handle(call: Call[None, None]) -> Any:
+    return await _settle(call.user.building_id, call.user.user_id)
+
+
+def _is_cloud_event(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return "ce-specversion" in request.headers or content_type.startswith(
+        "application/cloudevents+json"
+    )
+
+
+async def _from_cron(request: Request) -> Response:
+    try:
+        event = from_http(dict(request.headers), await request.body())
+    except Exception as exc:  # the SDK raises several unrelated types for bad input
+        raise Problem("invalid_request", "not a valid CloudEvent") from exc
+    expected = get_settings().settle_event_token
+    if expected is not None:
+        given = str(event.get("settletoken") or "")
+        if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+            raise Problem("forbidden", "the event does not carry the settlement token")
+    return render(await _settle(None, None), 200)
+
+
+@functions_framework.aio.http
+async def settle(request: Request) -> Response:
+    if request.method == "POST" and _is_cloud_event(request):
+        return await answer(request, lambda: _from_cron(request))
+    return await router(request)
