@@ -2,8 +2,9 @@
 -- Runs as parkshare_owner (see sql/bootstrap.sql), so that FORCE ROW LEVEL SECURITY binds the
 -- owner too and SECURITY DEFINER procedures stay inside the tenant they act for.
 
--- Procedures are granted one by one to the application role below.
-ALTER DEFAULT PRIVILEGES IN SCHEMA parkshare REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- Functions are granted one by one to the application role. (Only the role-wide form
+-- revokes PUBLIC's default EXECUTE; a per-schema default can add privileges, not remove them.)
+ALTER DEFAULT PRIVILEGES FOR ROLE parkshare_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
 -- The tenant context of the current transaction, set with set_config(..., true) by
 -- shared/parkshare/db.py. An unset or reset setting reads as '' and so as NULL.

@@ -1,0 +1,58 @@
+"""The application role may call exactly the procedures meant for it; everything else in the
+schema (helpers, trigger functions, system procedures) is the owner's alone."""
+
+from __future__ import annotations
+
+import psycopg
+
+from tests.conftest import TestDb
+
+CALLABLE_BY_APP = {
+    # context and formatting helpers the policies and views use
+    "ps_building",
+    "ps_user",
+    "ps_iso",
+    "ps_local_add_days",
+    "ps_local_window",
+    "ps_reservation_json",
+    "ps_spot_json",
+    # one per operation
+    "add_spot",
+    "set_availability",
+    "spot_views",
+    "reserve",
+    "reserve_request",
+    "cancel",
+    "settle_due",
+    "me_view",
+    "create_user",
+    "create_invite",
+    "grant_credits",
+    "sign_up",
+}
+
+
+def test_the_app_role_executes_only_what_was_granted(database: TestDb) -> None:
+    with psycopg.connect(database.admin_url) as conn:
+        rows = conn.execute(
+            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = 'parkshare'"
+            " AND has_function_privilege('parkshare_app', p.oid, 'EXECUTE')"
+        ).fetchall()
+    granted = {name for (name,) in rows}
+    assert granted - CALLABLE_BY_APP == set(), "callable by the app but not meant to be"
+    assert CALLABLE_BY_APP - granted == set(), "meant for the app but not granted"
+
+
+def test_system_procedures_are_not_callable_by_the_app(database: TestDb) -> None:
+    with psycopg.connect(database.app_url) as conn:
+        for call in (
+            "SELECT parkshare.create_building('X', 'UTC', 'x@example.test', NULL, 'X')",
+            "SELECT parkshare.tg_immutable()",
+        ):
+            try:
+                conn.execute(call)
+            except psycopg.errors.InsufficientPrivilege:
+                conn.rollback()
+            else:
+                raise AssertionError(f"the app role could run {call}")
