@@ -413,3 +413,39 @@ def owner_attempt(
             if commit:
                 conn.commit()
         return caught.value.code
+
+
+def test_a_reservations_cost_leaves_escrow_once_even_beside_the_procedures(
+    scene: Scene, database: TestDb
+) -> None:
+    booked = scene.book(scene.bob, 1, 2)
+    scene.g.travel(3 * HOUR)
+    scene.g.settle()
+    with admin_connect(database.admin_url) as admin:
+        accounts = {
+            r["kind"] + (str(r["user_id"]) if r["user_id"] else ""): r["id"]
+            for r in admin.execute(
+                "SELECT id, kind, user_id FROM parkshare.accounts WHERE building_id = %s",
+                (scene.g.building_id,),
+            )
+        }
+    code = owner_attempt(
+        database,
+        scene.g,
+        "INSERT INTO parkshare.ledger_entries"
+        " (building_id, from_account, to_account, amount, kind, reservation_id)"
+        " VALUES (%s, %s, %s, 3, 'refund', %s)",
+        (scene.g.building_id, accounts["escrow"], accounts[f"user{scene.bob}"], booked),
+    )
+    assert code == "conflict"
+
+
+def test_touching_windows_cannot_be_stored_unmerged(scene: Scene, database: TestDb) -> None:
+    code = owner_attempt(
+        database,
+        scene.g,
+        "INSERT INTO parkshare.availability (building_id, spot_id, period)"
+        " VALUES (%s, %s, tstzrange(%s, %s, '[)'))",
+        (scene.g.building_id, scene.spot, scene.start + 48 * HOUR, scene.start + 50 * HOUR),
+    )
+    assert code == "conflict"
