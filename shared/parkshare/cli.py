@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import signal
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from types import FrameType
 from typing import Annotated, NoReturn
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -110,8 +109,13 @@ def seed_demo_command() -> None:
 
 
 @app.command("dev")
-def dev_command() -> None:
-    """Run parkshare on this machine: servers (embedded unless configured), migrations, demo."""
+def dev_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run parkshare on this machine: servers (embedded unless configured), migrations, the
+    demo when the database is empty, and the gateway until Ctrl-C."""
+    import uvicorn
+
     settings = get_settings()
     with _expected_errors():
         urls = _urls(settings)
@@ -122,26 +126,28 @@ def dev_command() -> None:
         if row is None or not row["any"]:
             seed_demo(urls)
             _print_logins(settings)
-    typer.echo(f"database (admin): {_redact(urls.admin_database_url)}")
-    typer.echo(f"database (app):   {_redact(urls.app_database_url)}")
-    typer.echo(f"redis:            {urls.redis_url}")
-    typer.echo("ready; press Ctrl-C to stop")
-    _wait_for_interrupt()
+    # The gateway's pool and clients are created lazily from settings: hand them the servers
+    # resolved here, so the whole process talks to one PostgreSQL and one Redis.
+    os.environ["DATABASE_URL"] = urls.admin_database_url
+    os.environ["PARKSHARE_APP_DATABASE_URL"] = urls.app_database_url
+    os.environ["REDIS_URL"] = urls.redis_url
+    get_settings.cache_clear()
+    typer.echo(f"database (app): {_redact(urls.app_database_url)}")
+    typer.echo(f"parkshare is up at http://{host}:{settings.port}  (API: /docs, Ctrl-C stops)")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            "parkshare.gateway:create_app",
+            factory=True,
+            host=host,
+            port=settings.port,
+            log_level="info",
+            lifespan="on",
+        )
+    )
+    # uvicorn turns Ctrl-C and SIGTERM into a graceful shutdown; the embedded servers then
+    # stop in their atexit hooks.
+    server.run()
     typer.echo("stopped")
-
-
-def _wait_for_interrupt() -> None:
-    # SIGTERM becomes the same clean exit as Ctrl-C, so the embedded servers' atexit hooks
-    # run and no postgres or redis-server is left behind.
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
-    try:
-        while True:
-            signal.pause()
-    except KeyboardInterrupt:
-        return
 
 
 def _redact(url: str) -> str:

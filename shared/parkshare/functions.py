@@ -1,12 +1,17 @@
 """Where the function entry points are and how to load one exactly as functions-framework
-serves it, for the local gateway and the tests."""
+serves it, for the local gateway, the OpenAPI document and the tests."""
 
 from __future__ import annotations
 
+import importlib.util
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
-from functions_framework.aio import create_asgi_app
+from functions_framework.aio import create_asgi_app_from_module
 from starlette.types import ASGIApp
+
+from parkshare.http import Router
 
 # Every deployable operation, named as its folder and its URL (`/fn/<name>`).
 NAMES = (
@@ -30,11 +35,40 @@ def source_of(name: str) -> Path:
     return functions_dir() / name / "main.py"
 
 
+def available() -> tuple[str, ...]:
+    return tuple(name for name in NAMES if source_of(name).is_file())
+
+
 def target_of(name: str) -> str:
     """The entry point's Python name: the folder name with '-' as '_'."""
     return name.replace("-", "_")
 
 
+@cache
+def module(name: str) -> ModuleType:
+    """The function's module, executed once per process (folder names are not importable
+    package names, so it is loaded by path under a name of its own)."""
+    spec = importlib.util.spec_from_file_location(
+        f"parkshare_fn_{target_of(name)}", source_of(name)
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load function {name}")
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+def router(name: str) -> Router:
+    found = getattr(module(name), "router", None)
+    if not isinstance(found, Router):
+        raise TypeError(f"functions/{name}/main.py has no module-level Router named router")
+    return found
+
+
 def load(name: str) -> ASGIApp:
-    app: ASGIApp = create_asgi_app(target_of(name), str(source_of(name)))  # type: ignore[no-untyped-call]
+    """The ASGI app functions-framework builds for this function, from the same module."""
+    loaded = module(name)
+    app: ASGIApp = create_asgi_app_from_module(  # type: ignore[no-untyped-call]
+        target_of(name), str(source_of(name)), None, loaded, loaded.__spec__
+    )
     return app

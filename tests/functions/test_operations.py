@@ -290,7 +290,7 @@ async def test_cancel_refusals(world: World) -> None:
         404,
         "reservation_not_found",
     )
-    world.g.travel(90 * timedelta(minutes=1))
+    world.g.travel(3 * HOUR)
     problem(
         await world.call("cancel", world.bob, body={"reservation_id": booked["id"]}),
         409,

@@ -1,0 +1,132 @@
+"""The local gateway: every function at /fn/<name>, the relay at /ws (with its issue), the
+built web app at /, health and the API description, on one origin.
+
+It serves the very ASGI apps functions-framework builds, unchanged; it is a development and
+small-building convenience, not a second implementation. Run it with
+`uvicorn parkshare.gateway:create_app --factory` or `parkshare dev`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import redis.asyncio as aioredis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from parkshare import db, functions, openapi
+from parkshare.config import get_settings
+from parkshare.embedded import resolve_urls
+
+log = logging.getLogger("parkshare.gateway")
+WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+HEALTH_TIMEOUT_SECONDS = 2.0
+
+_DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>parkshare API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+ body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
+ h2{margin-top:2rem} code{background:#eee;padding:0 .2rem}
+ .op{border:1px solid #ccc;border-radius:6px;padding:.5rem 1rem;margin:.5rem 0}
+ .m{font-weight:bold;text-transform:uppercase;margin-right:.5rem}
+ @media (prefers-color-scheme: dark){body{background:#111;color:#eee}code{background:#333}}
+</style></head><body>
+<h1>parkshare API</h1>
+<p>Generated from the functions; the machine-readable document is
+<a href="/openapi.json">/openapi.json</a>. Send <code>Authorization: Bearer &lt;token&gt;</code>
+from <code>POST /fn/auth/login</code>.</p>
+<div id="ops">Loading…</div>
+<script>
+fetch('/openapi.json').then(r => r.json()).then(doc => {
+  const out = document.getElementById('ops'); out.textContent = '';
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const div = document.createElement('div'); div.className = 'op';
+      const codes = Object.entries(op.responses).map(([s, r]) => s + ' ' + r.description);
+      div.innerHTML = '<span class="m"></span><code></code><p></p><small></small>';
+      div.children[0].textContent = method; div.children[1].textContent = path;
+      div.children[2].textContent = op.summary || '';
+      div.children[3].textContent = codes.join(' · ');
+      out.appendChild(div);
+    }
+  }
+});
+</script></body></html>"""
+
+_NOT_BUILT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>parkshare</title></head><body style="font-family:system-ui;margin:2rem">
+<h1>parkshare</h1><p>The web app is not built yet (<code>web/dist</code> is missing).
+The functions answer under <code>/fn/…</code>; see <a href="/docs">the API</a>.</p>
+</body></html>"""
+
+
+class _Redis:
+    client: aioredis.Redis | None = None
+
+
+async def healthz(request: Request) -> Response:
+    async def postgres() -> None:
+        pool = await db.get_pool()
+        async with pool.connection() as conn:
+            await conn.execute("SELECT 1")
+
+    async def redis_ping() -> None:
+        if _Redis.client is None:
+            _Redis.client = aioredis.Redis.from_url(resolve_urls(get_settings()).redis_url)
+        await _Redis.client.ping()
+
+    parts: dict[str, str] = {}
+    for name, check in (("postgres", postgres), ("redis", redis_ping)):
+        try:
+            await asyncio.wait_for(check(), HEALTH_TIMEOUT_SECONDS)
+            parts[name] = "ok"
+        except Exception as exc:
+            log.warning("health check of %s failed: %s", name, exc)
+            parts[name] = "unavailable"
+    healthy = all(v == "ok" for v in parts.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "degraded", **parts}, status_code=200 if healthy else 503
+    )
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(openapi.document())
+
+
+async def docs(request: Request) -> Response:
+    return HTMLResponse(_DOCS_PAGE)
+
+
+async def not_built(request: Request) -> Response:
+    return HTMLResponse(_NOT_BUILT_PAGE)
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    yield
+    await db.close_pool()
+    if _Redis.client is not None:
+        await _Redis.client.aclose()
+        _Redis.client = None
+
+
+def create_app() -> Starlette:
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/docs", docs, methods=["GET"]),
+    ]
+    routes += [Mount(f"/fn/{name}", app=functions.load(name)) for name in functions.available()]
+    if WEB_DIST.is_dir():
+        routes.append(Mount("/", app=StaticFiles(directory=WEB_DIST, html=True)))
+    else:
+        routes.append(Route("/", not_built, methods=["GET"]))
+    return Starlette(routes=routes, lifespan=lifespan)

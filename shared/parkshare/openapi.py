@@ -1,0 +1,127 @@
+"""The OpenAPI 3.1 document of the function URLs, generated from the functions' routers:
+their pydantic models, auth flags, statuses and error codes."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from pydantic import BaseModel
+
+from parkshare import functions
+from parkshare.http import Route
+from parkshare.problems import CODES
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _package_version() -> str:
+    try:
+        return version("parkshare")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+class _Schemas:
+    """Collects model schemas under components/schemas, with $defs hoisted."""
+
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
+
+    def ref(self, model: type[BaseModel]) -> dict[str, str]:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            self.components[name] = sub
+        self.components[model.__name__] = schema
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _problems(codes: list[str]) -> dict[str, Any]:
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        by_status.setdefault(CODES[code].status if code in CODES else 500, []).append(code)
+    return {
+        str(status): {
+            "description": ", ".join(sorted(set(names))),
+            "content": {
+                "application/problem+json": {
+                    "schema": {
+                        "allOf": [
+                            {"$ref": "#/components/schemas/Problem"},
+                            {"properties": {"code": {"enum": sorted(set(names))}}},
+                        ]
+                    }
+                }
+            },
+        }
+        for status, names in sorted(by_status.items())
+    }
+
+
+def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
+    codes = list(route.errors)
+    op: dict[str, Any] = {
+        "operationId": f"{functions.target_of(name)}{route.path.replace('/', '_').rstrip('_')}"
+        f"_{route.method.lower()}",
+        "summary": route.summary,
+        "tags": [name],
+    }
+    if route.auth:
+        op["security"] = [{"bearer": []}]
+        codes += ["unauthenticated", "invalid_token"]
+    if route.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schemas.ref(route.body)}},
+        }
+        codes += ["invalid_request", "invalid_json", "unsupported_media_type", "payload_too_large"]
+    if route.query is not None:
+        schema = route.query.model_json_schema()
+        required = set(schema.get("required", []))
+        op["parameters"] = [
+            {"name": field, "in": "query", "required": field in required, "schema": prop}
+            for field, prop in schema.get("properties", {}).items()
+        ]
+        codes.append("invalid_request")
+    success: dict[str, Any] = {"description": "success"}
+    if route.status != 204:
+        body = schemas.ref(route.response) if route.response else {"type": "object"}
+        success["content"] = {"application/json": {"schema": body}}
+    op["responses"] = {str(route.status): success} | _problems(codes)
+    return op
+
+
+def document() -> dict[str, Any]:
+    schemas = _Schemas()
+    paths: dict[str, dict[str, Any]] = {}
+    for name in functions.available():
+        for route in functions.router(name).routes:
+            url = f"/fn/{name}" + ("" if route.path == "/" else route.path)
+            paths.setdefault(url, {})[route.method.lower()] = _operation(name, route, schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "parkshare",
+            "version": _package_version(),
+            "description": "Residents of a building share their parking spots. Every "
+            "function is its own URL; errors are application/problem+json with a `code`.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas.components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }
