@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     jwt_public_keys: str | None = None
     jwt_issuer: str = "parkshare"
     jwt_audience: str = "parkshare"
+    # Login attempts allowed per window, per account and per client address (Redis).
+    login_attempts_per_account: int = Field(default=5, ge=1)
+    login_attempts_per_address: int = Field(default=30, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
     # If set, settlement CloudEvents must carry it as the extension `settletoken`.
     settle_event_token: SecretStr | None = None
     # Request bodies larger than this are refused with 413 before they are parsed.

@@ -242,7 +242,7 @@ def render(result: Any, status: int) -> Response:
 
 
 def problem_response(problem: Problem) -> Response:
-    headers = {}
+    headers = dict(problem.headers)
     if problem.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="parkshare"'
     return Response(

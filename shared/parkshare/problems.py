@@ -33,7 +33,6 @@ _CONSTRAINT_ROW = re.compile(r"\('([a-z0-9_]+)',\s*'([a-z_]+)'\)")
 # Codes raised by Python itself (HTTP, tokens, infrastructure), not by a procedure.
 _PYTHON_CODES = {
     "invalid_credentials": ErrorCode("invalid_credentials", 401, "Invalid credentials"),
-    "invalid_token": ErrorCode("invalid_token", 401, "Invalid or expired token"),
     "invalid_json": ErrorCode("invalid_json", 400, "Body is not valid JSON"),
     "rate_limited": ErrorCode("rate_limited", 429, "Too many attempts"),
     "not_found": ErrorCode("not_found", 404, "Not found"),
@@ -65,7 +64,14 @@ SQLSTATES, CODES, CONSTRAINTS = _load()
 class Problem(Exception):
     """An error a client can act on: rendered as application/problem+json."""
 
-    def __init__(self, code: str, detail: str | None = None, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        detail: str | None = None,
+        *,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         known = CODES.get(code)
         self.code = code
         self.status = status or (known.status if known else 500)
@@ -73,6 +79,7 @@ class Problem(Exception):
         self.detail = detail or self.title
         # Field-level details of a validation failure, rendered as the `errors` extension.
         self.errors: list[dict[str, Any]] | None = None
+        self.headers = headers or {}
         super().__init__(f"{self.code}: {self.detail}")
 
     def as_dict(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ INSERT INTO parkshare.error_codes (sqlstate, code, status, title) VALUES
     ('PSV02', 'invalid_window',         422, 'Invalid time window'),
     ('PSI01', 'invalid_invite',         400, 'Invalid invite'),
     ('PSA01', 'unauthenticated',        401, 'Authentication required'),
+    ('PSA02', 'invalid_token',          401, 'Invalid or expired token'),
     ('PSF01', 'forbidden',              403, 'Forbidden'),
     ('PSF02', 'not_owner',              403, 'Not the owner of this spot'),
     ('PSF03', 'own_spot',               403, 'Cannot reserve your own spot'),

@@ -1,0 +1,51 @@
+"""Fixed-window attempt counters in Redis, for login.
+
+If Redis is unreachable the limiter lets the attempt through and logs it: an outage of the
+cache must not lock every resident out. Passwords are still verified by argon2, whose cost
+already slows guessing down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import redis.exceptions
+
+from parkshare.redis_client import get_redis
+
+log = logging.getLogger("parkshare.ratelimit")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    allowed: bool
+    retry_after_seconds: int
+
+
+def key(kind: str, subject: str) -> str:
+    # Hashed so that no email address sits in Redis in clear.
+    return f"ps:rl:{kind}:{hashlib.sha256(subject.lower().encode()).hexdigest()[:32]}"
+
+
+async def hit(name: str, limit: int, window_seconds: int) -> Verdict:
+    """Count one attempt against `name`; refused once more than `limit` fall in the window."""
+    try:
+        client = await get_redis()
+        async with client.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, window_seconds, nx=True)
+            pipe.ttl(name)
+            count, _, ttl = await pipe.execute()
+    except (redis.exceptions.RedisError, OSError) as exc:
+        log.warning("rate limiter unavailable, allowing the attempt: %s", exc)
+        return Verdict(True, 0)
+    return Verdict(int(count) <= limit, max(int(ttl), 1))
+
+
+async def clear(name: str) -> None:
+    try:
+        await (await get_redis()).delete(name)
+    except (redis.exceptions.RedisError, OSError) as exc:
+        log.warning("rate limiter unavailable, counter not cleared: %s", exc)
