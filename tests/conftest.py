@@ -13,19 +13,28 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from uuid import UUID
 
+import httpx
 import psycopg
 import pytest
 import redis
 from psycopg import sql
 from psycopg.rows import DictRow
 
+from parkshare import db, functions
+from parkshare.config import get_settings
 from parkshare.db import admin_connect, app_connect
 from parkshare.embedded import app_url_from_admin, start_postgres, start_redis, with_database
 from parkshare.migrate import migrate
+
+if TYPE_CHECKING:
+    from tests.support import Garage
+from parkshare.tokens import Principal, issue_access_token
 
 
 @dataclass(frozen=True)
@@ -190,3 +199,68 @@ def repo_sql_dir() -> Path:
     from parkshare.paths import sql_dir
 
     return sql_dir()
+
+
+# --- the functions over HTTP -------------------------------------------------------------
+# One migrated database serves every HTTP test of the session: each test builds its own
+# building in it, which row-level security keeps apart, and the process-wide pool (as in a
+# deployed function) points at it.
+
+
+@pytest.fixture(scope="session")
+def api_database(
+    template_database: str, database_factory: Callable[[str | None], TestDb]
+) -> TestDb:
+    return database_factory(template_database)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _api_environment(
+    api_database: TestDb, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in ("PARKSHARE_APP_DATABASE_URL", "PARKSHARE_DATA_DIR")}
+    os.environ["PARKSHARE_APP_DATABASE_URL"] = api_database.app_url
+    os.environ["PARKSHARE_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    get_settings.cache_clear()
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+async def pool(_api_environment: None) -> AsyncIterator[db.Pool]:
+    yield await db.get_pool()
+    await db.close_pool()
+
+
+@pytest.fixture
+def client(pool: db.Pool) -> Callable[[str], httpx.AsyncClient]:
+    """httpx client of one function, served as Knative would serve it alone."""
+    apps = {}
+
+    def make(name: str) -> httpx.AsyncClient:
+        if name not in apps:
+            apps[name] = functions.load(name)
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=apps[name]), base_url=f"http://{name}.test"
+        )
+
+    return make
+
+
+@pytest.fixture
+def api_garage(api_database: TestDb) -> Iterator[Garage]:
+    from tests.support import Garage  # support imports this module: import at use
+
+    built = Garage.create(api_database)
+    yield built
+    built.close()
+
+
+def bearer(garage: Garage, user: UUID, role: str = "resident") -> dict[str, str]:
+    token = issue_access_token(Principal(user, garage.building_id, role))
+    return {"Authorization": f"Bearer {token}"}

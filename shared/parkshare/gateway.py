@@ -16,14 +16,17 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parkshare import db, functions, openapi
 from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
+from parkshare.redis_client import close_redis
 
 log = logging.getLogger("parkshare.gateway")
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
@@ -113,9 +116,24 @@ async def not_built(request: Request) -> Response:
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     yield
     await db.close_pool()
+    await close_redis()
     if _Redis.client is not None:
         await _Redis.client.aclose()
         _Redis.client = None
+
+
+class _FunctionRoots:
+    """`/fn/<name>` is the function's own root, as `/` is on its own Knative URL; Starlette's
+    Mount only matches below it and would answer a redirect that POST clients do not follow."""
+
+    def __init__(self, app: ASGIApp, names: tuple[str, ...]) -> None:
+        self.app = app
+        self.roots = {f"/fn/{name}" for name in names}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.roots:
+            scope = dict(scope, path=scope["path"] + "/", raw_path=scope["path"].encode() + b"/")
+        await self.app(scope, receive, send)
 
 
 def create_app() -> Starlette:
@@ -124,9 +142,12 @@ def create_app() -> Starlette:
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", docs, methods=["GET"]),
     ]
-    routes += [Mount(f"/fn/{name}", app=functions.load(name)) for name in functions.available()]
+    names = functions.available()
+    routes += [Mount(f"/fn/{name}", app=functions.load(name)) for name in names]
     if WEB_DIST.is_dir():
         routes.append(Mount("/", app=StaticFiles(directory=WEB_DIST, html=True)))
     else:
         routes.append(Route("/", not_built, methods=["GET"]))
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(_FunctionRoots, names=names)]
+    )

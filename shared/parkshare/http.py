@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import psycopg
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -35,13 +35,28 @@ Handler = Callable[["Call[Any, Any]"], Awaitable[Any]]
 _WINDOW_FIELDS = {"start", "end"}
 
 
-class Body(BaseModel):
+class _Text(BaseModel):
+    @field_validator("*", mode="after")
+    @classmethod
+    def storable_text(cls, value: Any) -> Any:
+        # JSON allows NUL and lone surrogates; PostgreSQL text and UTF-8 do not.
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("text must not contain NUL characters")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("text must be valid Unicode") from None
+        return value
+
+
+class Body(_Text):
     """A request body: strict, immutable, and unknown fields refused."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class Query(BaseModel):
+class Query(_Text):
     """Query parameters: unknown ones refused; values arrive as strings, so not strict."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -108,7 +108,7 @@ def problem_from_db_error(exc: psycopg.Error) -> Problem:
         return Problem("busy", "a concurrent change got in the way; retry")
     if state[:2] in ("08", "53", "57"):
         return Problem("unavailable")
-    if state.startswith("22"):
+    if state.startswith("22") or (not state and isinstance(exc, psycopg.DataError)):
         return Problem("invalid_request", diag.message_primary)
     if state == "42501":
         return Problem("forbidden")

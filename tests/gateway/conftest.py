@@ -1,0 +1,76 @@
+"""A real server: the gateway (or one function alone) in its own process, on a free port,
+pointed at the session's test database and sharing its token keys."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from tests.conftest import TestDb
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_env(database: TestDb, redis_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        PARKSHARE_APP_DATABASE_URL=database.app_url,
+        DATABASE_URL=database.admin_url,
+        REDIS_URL=redis_url,
+    )
+    return env
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    """Run `command` until it answers on `port`; stop it afterwards, whatever happens."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                raise AssertionError(f"server exited early:\n{output}")
+            try:
+                httpx.get(base + "/", timeout=0.5)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("server did not answer within 30 s") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def gateway_command(port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "parkshare.gateway:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]

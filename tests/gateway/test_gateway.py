@@ -1,0 +1,121 @@
+"""The gateway serves every function unchanged, health, the API description and the web app;
+each function also starts alone under functions-framework."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from uuid import uuid4
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+
+from parkshare import functions
+from parkshare.gateway import create_app
+from tests.conftest import TestDb
+from tests.functions.conftest import bearer
+from tests.gateway.conftest import free_port, gateway_command, server_env, serving
+from tests.support import Garage
+
+CONTRACT = {
+    ("post", "/fn/auth/login"),
+    ("post", "/fn/auth/refresh"),
+    ("post", "/fn/auth/logout"),
+    ("post", "/fn/auth/signup"),
+    ("get", "/fn/auth/jwks"),
+    ("post", "/fn/admin/invites"),
+    ("post", "/fn/add-spot"),
+    ("post", "/fn/set-availability"),
+    ("get", "/fn/list-spots"),
+    ("post", "/fn/reserve"),
+    ("post", "/fn/cancel"),
+    ("post", "/fn/settle"),
+    ("get", "/fn/me"),
+}
+
+
+def gateway() -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app()), base_url="http://gateway.test"
+    )
+
+
+async def test_health_checks_postgres_and_redis(pool: object) -> None:
+    async with gateway() as http:
+        answer = await http.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "postgres": "ok", "redis": "ok"}
+
+
+async def test_openapi_is_valid_and_covers_the_whole_contract(pool: object) -> None:
+    async with gateway() as http:
+        document = (await http.get("/openapi.json")).json()
+        page = await http.get("/docs")
+    validate(document)
+    routes = {(m, p) for p, ops in document["paths"].items() for m in ops}
+    assert routes >= CONTRACT, CONTRACT - routes
+    reserve = document["paths"]["/fn/reserve"]["post"]
+    assert {"201", "402", "403", "404", "409", "422"} <= reserve["responses"].keys()
+    assert page.status_code == 200 and "openapi.json" in page.text
+
+
+async def test_functions_answer_through_the_gateway(pool: object, api_garage: Garage) -> None:
+    async with gateway() as http:
+        missing = await http.post(
+            "/fn/cancel",
+            json={"reservation_id": str(uuid4())},
+            headers=bearer(api_garage, api_garage.admin_id, "admin"),
+        )
+        unknown = await http.get("/fn/reserve/nowhere")
+        home = await http.get("/")
+    assert missing.status_code == 404 and missing.json()["code"] == "reservation_not_found"
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    assert home.status_code == 200
+
+
+def test_a_real_uvicorn_server_serves_the_gateway(
+    api_database: TestDb, redis_url: str, api_garage: Garage
+) -> None:
+    port = free_port()
+    with serving(gateway_command(port), server_env(api_database, redis_url), port) as base:
+        assert httpx.get(base + "/healthz").json()["status"] == "ok"
+        answer = httpx.post(
+            base + "/fn/cancel",
+            json={"reservation_id": str(uuid4())},
+            headers=bearer(api_garage, api_garage.admin_id, "admin"),
+        )
+        assert answer.status_code == 404 and answer.json()["code"] == "reservation_not_found"
+
+
+@pytest.mark.parametrize("name", functions.available())
+def test_each_function_starts_alone_under_functions_framework(
+    name: str, api_database: TestDb, redis_url: str
+) -> None:
+    executable = shutil.which("functions-framework", path=os.path.dirname(sys.executable))
+    assert executable, "functions-framework is installed with the package"
+    port = free_port()
+    command = [
+        executable,
+        "--asgi",
+        "--source",
+        str(functions.source_of(name)),
+        "--target",
+        functions.target_of(name),
+        "--port",
+        str(port),
+        "--host",
+        "127.0.0.1",
+    ]
+    with serving(command, server_env(api_database, redis_url), port) as base:
+        path = {"auth": "/jwks", "admin": "/invites"}.get(name, "/")
+        answer = httpx.request(
+            "GET" if name in ("auth", "me", "list-spots") else "POST", base + path, json=None
+        )
+    if name == "auth":
+        assert answer.status_code == 200 and answer.json()["keys"]
+    else:
+        assert answer.status_code == 401, answer.text
+        assert answer.json()["code"] == "unauthenticated"
