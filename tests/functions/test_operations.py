@@ -370,7 +370,7 @@ async def test_bad_input_is_a_4xx_problem(world: World) -> None:
         "invalid_request",
     )
     problem(await world.call("cancel", world.bob, body=[1, 2]), 422, "invalid_request")
-    for text in ("nul\u0000byte", "lone\ud800surrogate"):
+    for text in ("nul\\u0000byte", "lone\\ud800surrogate"):
         raw = ('{"label": "' + text + '"}').encode()
         async with world.client("add-spot") as http:
             answer = await http.post(
