@@ -52,3 +52,7 @@ smoke-embedded:
     grep -qi "already" <<<"$second_seed" || { echo "second seed-demo was not a no-op" >&2; exit 1; }
     rm -rf "$(dirname "$PARKSHARE_DATA_DIR")"
     echo "embedded default: ok"
+
+# reserve over HTTP through the gateway, beside the direct-SQL figure of the same run
+bench *args:
+    python -m tests.bench.bench_http {{args}}
