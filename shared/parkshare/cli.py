@@ -210,9 +210,9 @@ def demo_windows(
     Local times are built per calendar day, so a day on which the zone changes its offset
     keeps "07:00-19:00" at 07:00 and 19:00 on the wall clock.
     """
-    # Rounded up to the next quarter hour: a window must not start in the past.
-    start_min = (now + timedelta(minutes=15)).replace(second=0, microsecond=0)
-    start_min -= timedelta(minutes=start_min.minute % 15)
+    # From the start of the current hour: a window may begin in the past (only bookings may
+    # not), and a spot shared "from now" must count as free for a window starting now.
+    start_min = now.replace(minute=0, second=0, microsecond=0)
     today = now.astimezone(zone).date()
 
     def local(day: date, at: time) -> datetime:

@@ -134,9 +134,7 @@ def main() -> None:
 
         sql_rate = sql_run.outcomes["booked"] / sql_run.seconds
         http_rate = http_run.outcomes["booked"] / http_run.seconds
-        print(
-            f"reserve, {CONCURRENCY} clients on distinct spots, {args.seconds:.0f} s each"
-        )
+        print(f"reserve, {CONCURRENCY} clients on distinct spots, {args.seconds:.0f} s each")
         print(report("sql", sql_run))
         print(report("http", http_run))
         print(f"ratio http/sql = {http_rate / sql_rate:.2f}")
