@@ -28,6 +28,11 @@ CALLABLE_BY_APP = {
     "create_user",
     "create_invite",
     "grant_credits",
+    # built-in accounts (login and refresh run before any tenant context exists)
+    "login_lookup",
+    "issue_refresh_token",
+    "rotate_refresh_token",
+    "revoke_refresh_token",
     "sign_up",
 }
 
