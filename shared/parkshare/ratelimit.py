@@ -33,11 +33,12 @@ async def hit(name: str, limit: int, window_seconds: int) -> Verdict:
     """Count one attempt against `name`; refused once more than `limit` fall in the window."""
     try:
         client = await get_redis()
+        # SET NX EX opens the window (EXPIRE NX would need Redis 7; the embedded one is 6.2).
         async with client.pipeline(transaction=True) as pipe:
+            pipe.set(name, 0, ex=window_seconds, nx=True)
             pipe.incr(name)
-            pipe.expire(name, window_seconds, nx=True)
             pipe.ttl(name)
-            count, _, ttl = await pipe.execute()
+            _, count, ttl = await pipe.execute()
     except (redis.exceptions.RedisError, OSError) as exc:
         log.warning("rate limiter unavailable, allowing the attempt: %s", exc)
         return Verdict(True, 0)

@@ -6,13 +6,16 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from datetime import datetime
 from uuid import uuid4
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 from openapi_spec_validator import validate
+from pydantic import BaseModel
 
-from parkshare import functions
+from parkshare import functions, openapi, redis_client
 from parkshare.gateway import create_app
 from tests.conftest import TestDb
 from tests.functions.conftest import bearer
@@ -49,6 +52,18 @@ async def test_health_checks_postgres_and_redis(pool: object) -> None:
     assert answer.json() == {"status": "ok", "postgres": "ok", "redis": "ok"}
 
 
+async def test_health_names_the_part_that_fails(
+    pool: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nowhere = aioredis.Redis.from_url(f"redis://127.0.0.1:{free_port()}", socket_timeout=0.5)
+    monkeypatch.setattr(redis_client, "_client", nowhere)
+    async with gateway() as http:
+        answer = await http.get("/healthz")
+    await nowhere.aclose()
+    assert answer.status_code == 503
+    assert answer.json() == {"status": "degraded", "postgres": "ok", "redis": "unavailable"}
+
+
 async def test_openapi_is_valid_and_covers_the_whole_contract(pool: object) -> None:
     async with gateway() as http:
         document = (await http.get("/openapi.json")).json()
@@ -59,6 +74,43 @@ async def test_openapi_is_valid_and_covers_the_whole_contract(pool: object) -> N
     reserve = document["paths"]["/fn/reserve"]["post"]
     assert {"201", "402", "403", "404", "409", "422"} <= reserve["responses"].keys()
     assert page.status_code == 200 and "openapi.json" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def test_a_missing_function_is_skipped_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    present = tuple(name for name in functions.NAMES if name != "settle")
+    monkeypatch.setattr(functions, "available", lambda: present)
+    app = create_app()
+    mounted = {getattr(route, "path", "") for route in app.routes}
+    assert "/fn/settle" not in mounted and "/fn/cancel" in mounted
+    assert "functions/settle/main.py is missing" in caplog.text
+    assert "/fn/settle" not in openapi.document()["paths"]
+
+
+def test_models_of_the_same_name_in_two_functions_both_keep_their_schema() -> None:
+    class Window(BaseModel):
+        start: datetime
+
+    class Body(BaseModel):
+        window: Window
+
+    first = Body
+
+    class Body(BaseModel):  # type: ignore[no-redef]
+        label: str
+
+    schemas = openapi._Schemas()
+    refs = [schemas.ref(first, "reserve"), schemas.ref(Body, "add-spot")]
+    assert refs == [
+        {"$ref": "#/components/schemas/Body"},
+        {"$ref": "#/components/schemas/AddSpotBody"},
+    ]
+    assert schemas.components["Body"]["properties"]["window"] == {
+        "$ref": "#/components/schemas/Window"
+    }
+    assert "start" in schemas.components["Window"]["properties"]
 
 
 async def test_functions_answer_through_the_gateway(pool: object, api_garage: Garage) -> None:
@@ -118,4 +170,5 @@ def test_each_function_starts_alone_under_functions_framework(
         assert answer.status_code == 200 and answer.json()["keys"]
     else:
         assert answer.status_code == 401, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
         assert answer.json()["code"] == "unauthenticated"
