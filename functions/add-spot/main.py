@@ -29,11 +29,9 @@ class AddSpotBody(Body):
     summary="Add a spot owned by the caller",
 )
 async def handle(call: Call[AddSpotBody, None]) -> Any:
-    async def work(conn: db.AsyncConn) -> Any:
-        cur = await conn.execute(SQL["add_spot"], call.body.model_dump())
-        return (await cur.fetchone() or {})["spot"]
-
-    return await db.run(call.user.building_id, call.user.user_id, work)
+    return await db.value(
+        call.user.building_id, call.user.user_id, SQL["add_spot"], call.body.model_dump()
+    )
 
 
 @functions_framework.aio.http

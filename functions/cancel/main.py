@@ -26,11 +26,9 @@ class CancelBody(Body):
     summary="Cancel a reservation; the parker is refunded in full",
 )
 async def handle(call: Call[CancelBody, None]) -> Any:
-    async def work(conn: db.AsyncConn) -> Any:
-        cur = await conn.execute(SQL["cancel"], call.body.model_dump())
-        return (await cur.fetchone() or {})["reservation"]
-
-    return await db.run(call.user.building_id, call.user.user_id, work)
+    return await db.value(
+        call.user.building_id, call.user.user_id, SQL["cancel"], call.body.model_dump()
+    )
 
 
 @functions_framework.aio.http

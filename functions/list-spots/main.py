@@ -41,11 +41,8 @@ async def handle(call: Call[None, ListSpotsQuery]) -> Any:
         )
     params = {"start": start, "end": end, "available_only": call.query.available_only}
 
-    async def work(conn: db.AsyncConn) -> Any:
-        cur = await conn.execute(SQL["list_spots"], params)
-        return (await cur.fetchone() or {})["spots"]
-
-    return {"spots": await db.run(call.user.building_id, call.user.user_id, work)}
+    spots = await db.value(call.user.building_id, call.user.user_id, SQL["list_spots"], params)
+    return {"spots": spots}
 
 
 @functions_framework.aio.http

@@ -16,11 +16,7 @@ router = Router("me")
 
 @router.route("GET", summary="The caller's page: user, credits, spots, reservations, ledger")
 async def handle(call: Call[None, None]) -> Any:
-    async def work(conn: db.AsyncConn) -> Any:
-        cur = await conn.execute(SQL["me"])
-        return (await cur.fetchone() or {})["me"]
-
-    return await db.run(call.user.building_id, call.user.user_id, work)
+    return await db.value(call.user.building_id, call.user.user_id, SQL["me"])
 
 
 @functions_framework.aio.http

@@ -50,11 +50,7 @@ async def handle(call: Call[ReserveBody, None]) -> Any:
         "request_hash": hashlib.sha256(call.body.model_dump_json().encode()).hexdigest(),
     }
 
-    async def work(conn: db.AsyncConn) -> Any:
-        cur = await conn.execute(SQL["reserve"], params)
-        return (await cur.fetchone() or {})["reservation"]
-
-    return await db.run(call.user.building_id, call.user.user_id, work)
+    return await db.value(call.user.building_id, call.user.user_id, SQL["reserve"], params)
 
 
 @functions_framework.aio.http

@@ -31,11 +31,9 @@ class SetAvailabilityBody(Body):
     summary="Offer or withdraw a spot for [start, end); windows merge",
 )
 async def handle(call: Call[SetAvailabilityBody, None]) -> Any:
-    async def work(conn: db.AsyncConn) -> Any:
-        cur = await conn.execute(SQL["set_availability"], call.body.model_dump())
-        return (await cur.fetchone() or {})["availability"]
-
-    windows = await db.run(call.user.building_id, call.user.user_id, work)
+    windows = await db.value(
+        call.user.building_id, call.user.user_id, SQL["set_availability"], call.body.model_dump()
+    )
     return {"spot_id": call.body.spot_id, "availability": windows}
 
 

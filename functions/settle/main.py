@@ -9,6 +9,7 @@ it as the CloudEvent extension `settletoken`.
 
 import hmac
 from typing import Any
+from uuid import UUID
 
 import functions_framework.aio
 from cloudevents.http import from_http
@@ -25,12 +26,8 @@ SQL = load("functions")
 router = Router("settle")
 
 
-async def _settle(building: Any, user: Any) -> Any:
-    async def work(conn: db.AsyncConn) -> Any:
-        cur = await conn.execute(SQL["settle"])
-        return (await cur.fetchone() or {})["settled"]
-
-    return {"settled": await db.run(building, user, work)}
+async def _settle(building: UUID | None, user: UUID | None) -> dict[str, Any]:
+    return {"settled": await db.value(building, user, SQL["settle"])}
 
 
 @router.route("POST", errors=("forbidden",), summary="Settle the caller's building (admins)")

@@ -9,7 +9,7 @@ carries one request's identity into the next.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from uuid import UUID
@@ -106,6 +106,24 @@ async def run(
             if attempt == 2 or exc.sqlstate not in ("40001", "40P01"):
                 raise
     raise AssertionError("unreachable")
+
+
+async def value(
+    building_id: UUID | None,
+    user_id: UUID | None,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+) -> Any:
+    """The first column of the one row `query` answers, run as `run` runs work: the whole
+    database side of a function that calls one procedure."""
+
+    async def work(conn: AsyncConn) -> Any:
+        row = await (await conn.execute(query, params)).fetchone()
+        if row is None:
+            raise LookupError("the query answered no row")
+        return next(iter(row.values()))
+
+    return await run(building_id, user_id, work)
 
 
 @asynccontextmanager
