@@ -24,9 +24,14 @@ class Verdict:
     retry_after_seconds: int
 
 
-def key(kind: str, subject: str) -> str:
-    # Hashed so that no email address sits in Redis in clear.
-    return f"ps:rl:{kind}:{hashlib.sha256(subject.lower().encode()).hexdigest()[:32]}"
+def login_account_key(email: str) -> str:
+    # Lower-cased as the login lookup compares it, so that changing the case of an address
+    # does not buy more guesses; hashed so that no address sits in Redis in clear.
+    return f"ps:rl:login:acct:{hashlib.sha256(email.lower().encode()).hexdigest()}"
+
+
+def login_address_key(host: str) -> str:
+    return f"ps:rl:login:ip:{host}"
 
 
 async def hit(name: str, limit: int, window_seconds: int) -> Verdict:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,8 +22,17 @@ from psycopg import sql
 from parkshare.config import get_settings
 from parkshare.embedded import app_url_from_admin, resolve_urls, with_database
 from parkshare.migrate import migrate
+from parkshare.tokens import Principal, issue_access_token
 from tests.bench.bench_sql import CONCURRENCY, SLOT, Run, build_fixture, distinct_spots, report
-from tests.gateway.conftest import free_port
+from tests.gateway.conftest import free_port, gateway_command, serving
+
+
+def _outcome(answer: httpx.Response) -> str:
+    if answer.status_code == 201:
+        return "booked"
+    if answer.headers.get("content-type", "").startswith("application/problem+json"):
+        return str(answer.json().get("code"))
+    return f"http_{answer.status_code}"
 
 
 async def http_distinct(
@@ -49,11 +55,7 @@ async def http_distinct(
             began = time.perf_counter()
             answer = await client.post("/fn/reserve", json=body, headers=headers)
             run.latencies_ms.append((time.perf_counter() - began) * 1000)
-            run.outcomes[
-                "booked"
-                if answer.status_code == 201
-                else str(answer.json().get("code", answer.status_code))
-            ] += 1
+            run.outcomes[_outcome(answer)] += 1
             k += 1
 
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
@@ -68,84 +70,58 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each run")
     args = parser.parse_args()
 
-    keys_dir = tempfile.mkdtemp(prefix="parkshare-bench-")
-    os.environ["PARKSHARE_DATA_DIR"] = keys_dir
-    get_settings.cache_clear()
-    from parkshare.tokens import Principal, issue_access_token
-
-    urls = resolve_urls(get_settings())
+    # The server is a child of this process with the same environment, hence the same data
+    # dir: the tokens issued here are signed with the key it verifies them with.
+    settings = get_settings()
+    urls = resolve_urls(settings)
     name = f"ps_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    server: subprocess.Popen[bytes] | None = None
     try:
         admin_url = with_database(urls.admin_database_url, name)
-        password = get_settings().app_db_password
+        password = settings.app_db_password
         app_url = app_url_from_admin(admin_url, password.get_secret_value() if password else None)
-        migrate(admin_url)
+        migrate(admin_url, app_password=password.get_secret_value() if password else None)
         fx = build_fixture(admin_url, app_url, parkers=2 * CONCURRENCY, spots=CONCURRENCY + 1)
 
         sql_run = asyncio.run(distinct_spots(app_url, fx, args.seconds))
 
+        # Other parkers than the SQL run's, so the HTTP run starts from an empty calendar.
+        tokens = [
+            issue_access_token(Principal(p, fx.building_id, "resident"))
+            for p in fx.parkers[CONCURRENCY:]
+        ]
         port = free_port()
         env = dict(
             os.environ,
             PARKSHARE_APP_DATABASE_URL=app_url,
             DATABASE_URL=admin_url,
             REDIS_URL=urls.redis_url,
+            # One connection per client: the pool must not be what the run measures.
             PARKSHARE_DB_POOL_MIN=str(CONCURRENCY),
             PARKSHARE_DB_POOL_MAX=str(CONCURRENCY),
         )
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "parkshare.gateway:create_app",
-                "--factory",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the gateway did not come up")
-            time.sleep(0.2)
-
-        tokens = [
-            issue_access_token(Principal(p, fx.building_id, "resident"))
-            for p in fx.parkers[CONCURRENCY:]
-        ]
-        first = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=10)
-        http_run = asyncio.run(
-            http_distinct(base, tokens, fx.spots[:CONCURRENCY], args.seconds, first)
-        )
-
-        sql_rate = sql_run.outcomes["booked"] / sql_run.seconds
-        http_rate = http_run.outcomes["booked"] / http_run.seconds
-        print(f"reserve, {CONCURRENCY} clients on distinct spots, {args.seconds:.0f} s each")
-        print(report("sql", sql_run))
-        print(report("http", http_run))
-        print(f"ratio http/sql = {http_rate / sql_rate:.2f}")
+        command = [*gateway_command(port), "--no-access-log"]
+        with serving(command, env, port) as base:
+            first = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=10)
+            http_run = asyncio.run(
+                http_distinct(base, tokens, fx.spots[:CONCURRENCY], args.seconds, first)
+            )
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
         with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+    sql_rate = sql_run.outcomes["booked"] / sql_run.seconds
+    http_rate = http_run.outcomes["booked"] / http_run.seconds
+    print(f"reserve, {CONCURRENCY} clients on distinct spots, {args.seconds:g} s each")
+    print(report("sql", sql_run))
+    print(report("http", http_run))
+    ratio = http_rate / sql_rate if sql_rate else 0.0
+    print(f"reserve: sql {sql_rate:.1f}/s  http {http_rate:.1f}/s  ratio {ratio:.2f}")
+    if not http_run.outcomes["booked"]:
+        raise SystemExit(f"no booking over HTTP: {dict(http_run.outcomes)}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,29 +36,32 @@ def server_env(database: TestDb, redis_url: str) -> dict[str, str]:
 @contextmanager
 def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
     """Run `command` until it answers on `port`; stop it afterwards, whatever happens."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                raise AssertionError(f"server exited early:\n{output}")
-            try:
-                httpx.get(base + "/", timeout=0.5)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("server did not answer within 30 s") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
+    # A file, not a pipe: nobody reads while the server runs, and a full pipe would block
+    # the server in the middle of a write.
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            deadline = time.monotonic() + 30
+            while True:
+                if process.poll() is not None:
+                    output.seek(0)
+                    raise AssertionError(f"server exited early:\n{output.read().decode()}")
+                try:
+                    httpx.get(base + "/", timeout=0.5)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise AssertionError("server did not answer within 30 s") from None
+                    time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def gateway_command(port: int) -> list[str]:

@@ -33,6 +33,7 @@ CALLABLE_BY_APP = {
     "issue_refresh_token",
     "rotate_refresh_token",
     "revoke_refresh_token",
+    "rehash_password",
     "sign_up",
 }
 
