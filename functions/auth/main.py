@@ -16,12 +16,12 @@ from starlette.responses import JSONResponse, Response
 from parkshare import db, ratelimit
 from parkshare.config import get_settings
 from parkshare.http import Body, Call, Router
-from parkshare.passwords import hash_password, verify_password
+from parkshare.passwords import hash_password, needs_rehash, verify_password
 from parkshare.problems import Problem
 from parkshare.queries import load
 from parkshare.tokens import ACCESS_TOKEN_SECONDS, Principal, issue_access_token, public_jwks
 
-SQL = load("functions")
+SQL = load("auth")
 router = Router("auth")
 REFRESH_LIFETIME = timedelta(days=30)
 EMAIL = r"^[^@\s]+@[^@\s]+$"
@@ -83,10 +83,13 @@ def _answer(principal: Principal, refresh: str) -> dict[str, Any]:
 async def login(call: Call[LoginBody, None]) -> Any:
     settings = get_settings()
     window = settings.login_window_seconds
+    # The peer as the server saw it. Behind a proxy the server must be told to trust the
+    # proxy's forwarding header (README); reading X-Forwarded-For here would let every client
+    # name its own address and step around the limit.
     client = call.request.client.host if call.request.client else "unknown"
-    account_key = ratelimit.key("login:account", call.body.email)
+    account_key = ratelimit.login_account_key(call.body.email)
     for name, limit in (
-        (ratelimit.key("login:address", client), settings.login_attempts_per_address),
+        (ratelimit.login_address_key(client), settings.login_attempts_per_address),
         (account_key, settings.login_attempts_per_account),
     ):
         verdict = await ratelimit.hit(name, limit, window)
@@ -110,8 +113,17 @@ async def login(call: Call[LoginBody, None]) -> Any:
         raise Problem("invalid_credentials", "wrong email or password")
     await ratelimit.clear(account_key)
     principal = Principal(user["user_id"], user["building_id"], user["role"])
+    # The password is known only now: the moment to move an old hash to current parameters.
+    upgraded = (
+        await asyncio.to_thread(hash_password, call.body.password) if needs_rehash(stored) else None
+    )
 
     async def issue(conn: db.AsyncConn) -> dict[str, Any]:
+        if upgraded is not None:
+            await conn.execute(
+                SQL["rehash_password"],
+                {"user_id": principal.user_id, "old_hash": stored, "new_hash": upgraded},
+            )
         return await _tokens(conn, principal, uuid.uuid4())
 
     return await db.run(None, None, issue)
