@@ -1,10 +1,8 @@
 -- Login upgrades a stored password hash whose argon2 parameters are older than the current
--- ones, at the one moment the password is known. 0005 is already applied where it ran, and
--- migrations are append-only, so this lives in its own file.
+-- ones, at the one moment the password is known.
 
--- Compare-and-set on the old hash: a password changed in the meantime wins. It also keeps
--- this from being a way to set anyone's password, since the app role cannot read the hash
--- it would have to present.
+-- Compare-and-set on the old hash: a password changed in the meantime wins. (The login
+-- function, which reads hashes through login_lookup to verify them, is trusted with this.)
 CREATE FUNCTION parkshare.rehash_password(p_user uuid, p_old_hash text, p_new_hash text)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
