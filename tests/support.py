@@ -66,6 +66,24 @@ class Garage:
             set_context(self.conn, self.building_id, user)
             return self.conn.execute(query, params).fetchall()
 
+    def system(self, query: str, params: tuple[Any, ...] = ()) -> DictRow:
+        """One transaction as the app role with no tenant context (the worker, the cron)."""
+        with db_errors(), self.conn.transaction():
+            set_context(self.conn, None, None)
+            row = self.conn.execute(query, params).fetchone()
+        assert row is not None
+        return row
+
+    def outbox(self, *types: str) -> list[DictRow]:
+        """This building's events in outbox order (read by the superuser: the app role
+        cannot), optionally only those of the given types."""
+        with admin_connect(self.db.admin_url) as admin:
+            rows = admin.execute(
+                "SELECT * FROM parkshare.outbox WHERE building_id = %s ORDER BY id",
+                (self.building_id,),
+            ).fetchall()
+        return [r for r in rows if not types or r["type"] in types]
+
     def one(self, user: UUID | None, query: str, params: tuple[Any, ...] = ()) -> DictRow:
         rows = self.call(user, query, params)
         assert len(rows) == 1, rows

@@ -59,6 +59,7 @@ async def invites(call: Call[InviteBody, None]) -> Any:
     "POST",
     "/credits",
     body=CreditsBody,
+    publishes=True,
     status=201,
     errors=("forbidden", "user_not_found", "insufficient_credits", "invalid_request"),
     summary="Grant (positive) or deduct (negative) credits with a reason",

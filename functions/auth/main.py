@@ -13,7 +13,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from parkshare import db, ratelimit
+from parkshare import db, events, ratelimit
 from parkshare.config import get_settings
 from parkshare.http import Body, Call, Router
 from parkshare.passwords import hash_password, needs_rehash, verify_password
@@ -198,7 +198,10 @@ async def signup(call: Call[SignupBody, None]) -> Any:
         )
         return await cur.fetchone()
 
-    return {"user": await db.run(None, None, join)}
+    user = await db.run(None, None, join)
+    # The starting grant's credits.changed (rule 7), in the new resident's building.
+    await events.publish(user["building_id"])
+    return {"user": user}
 
 
 @router.route("GET", "/jwks", auth=False, summary="Public keys of the access-token signer")

@@ -26,6 +26,7 @@ class ReserveBody(Body):
 
 @router.route(
     "POST",
+    publishes=True,
     body=ReserveBody,
     status=201,
     errors=(

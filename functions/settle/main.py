@@ -16,7 +16,7 @@ from cloudevents.http import from_http
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db
+from parkshare import db, events
 from parkshare.config import get_settings
 from parkshare.http import Call, Router, answer, render
 from parkshare.problems import Problem
@@ -30,7 +30,12 @@ async def _settle(building: UUID | None, user: UUID | None) -> dict[str, Any]:
     return {"settled": await db.value(building, user, SQL["settle"])}
 
 
-@router.route("POST", errors=("forbidden",), summary="Settle the caller's building (admins)")
+@router.route(
+    "POST",
+    publishes=True,
+    errors=("forbidden",),
+    summary="Settle the caller's building (admins)",
+)
 async def handle(call: Call[None, None]) -> Any:
     return await _settle(call.user.building_id, call.user.user_id)
 
@@ -52,7 +57,9 @@ async def _from_cron(request: Request) -> Response:
         given = str(event.get("settletoken") or "")
         if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
             raise Problem("forbidden", "the event does not carry the settlement token")
-    return render(await _settle(None, None), 200)
+    settled = await _settle(None, None)
+    await events.publish_waiting()
+    return render(settled, 200)
 
 
 @functions_framework.aio.http

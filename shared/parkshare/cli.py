@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,6 +112,34 @@ def seed_demo_command() -> None:
     _print_logins(settings)
 
 
+@app.command("worker")
+def worker_command(
+    burst: Annotated[
+        bool, typer.Option(help="Run what is due (and one sweep), then exit.")
+    ] = False,
+) -> None:
+    """Run the worker: scheduled starts and ends, settlement, the outbox sweep."""
+    import logging
+
+    from parkshare.jobs import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
+    with _expected_errors():
+        urls = _urls(settings)
+    _export(urls)
+    run_worker(burst=burst)
+
+
+def _export(urls: Urls) -> None:
+    """Hand the resolved servers to the lazily configured pools and clients (and to child
+    processes), so the whole process talks to one PostgreSQL and one Redis."""
+    os.environ["DATABASE_URL"] = urls.admin_database_url
+    os.environ["PARKSHARE_APP_DATABASE_URL"] = urls.app_database_url
+    os.environ["REDIS_URL"] = urls.redis_url
+    get_settings.cache_clear()
+
+
 @app.command("dev")
 def dev_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -124,14 +156,14 @@ def dev_command(
         if not _has_building(urls):
             seed_demo(urls)
         demo = _has_demo(urls)
-    # The gateway's pool and clients are created lazily from settings: hand them the servers
-    # resolved here, so the whole process talks to one PostgreSQL and one Redis.
-    os.environ["DATABASE_URL"] = urls.admin_database_url
-    os.environ["PARKSHARE_APP_DATABASE_URL"] = urls.app_database_url
-    os.environ["REDIS_URL"] = urls.redis_url
-    get_settings.cache_clear()
-    # The worker (scheduler, settlement, outbox sweep) joins here, in a thread or a child
-    # process stopped before the servers are: started after the URLs are exported above.
+    _export(urls)
+    # The worker is a child process: RQ forks per job and handles its own signals, which
+    # it can only do on a main thread. It gets the servers resolved here.
+    # Its own session: Ctrl-C reaches the gateway only, which then stops the worker and its
+    # scheduler child as one group, before the embedded servers go.
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "parkshare.cli", "worker"], start_new_session=True
+    )
     typer.echo(f"database (app): {_redact(urls.app_database_url)}")
     if demo:
         _print_logins(settings)
@@ -148,10 +180,27 @@ def dev_command(
             lifespan="on",
         )
     )
-    # uvicorn turns Ctrl-C and SIGTERM into a graceful shutdown; the embedded servers then
-    # stop in their atexit hooks.
-    server.run()
+    # uvicorn turns Ctrl-C and SIGTERM into a graceful shutdown; the worker gets SIGTERM and
+    # finishes its job; the embedded servers then stop in their atexit hooks.
+    try:
+        server.run()
+    finally:
+        _stop(worker)
     typer.echo("stopped")
+
+
+def _stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """SIGTERM to the worker's group (a warm shutdown: the job at hand finishes), SIGKILL
+    after `timeout`."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def _has_building(urls: Urls) -> bool:

@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     settle_event_token: SecretStr | None = None
     # Request bodies larger than this are refused with 413 before they are parsed.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Events kept per building stream (approximately): the history a reconnecting client
+    # can replay with `last_id`.
+    stream_maxlen: int = Field(default=10_000, ge=100)
+    # Relay: the recent events each building's feed keeps for its clients (one shared copy);
+    # a client further behind than that is dropped (it reconnects with `last_id` and loses
+    # nothing), as is one whose single send takes longer than the timeout.
+    relay_queue_max: int = Field(default=2_000, ge=1)
+    relay_send_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Worker: how often the sweep settles what a lost job missed and republishes the outbox,
+    # and how long published outbox rows are kept.
+    sweep_seconds: int = Field(default=60, ge=1)
+    outbox_keep_hours: int = Field(default=24, ge=1)
 
 
 @lru_cache(maxsize=1)

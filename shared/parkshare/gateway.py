@@ -1,5 +1,5 @@
 """The local gateway: every function at /fn/<name>, the built web app at /, health and the
-API description, on one origin (the relay joins at /ws when it exists).
+API description, and the relay at /ws, on one origin.
 
 It serves the very ASGI apps functions-framework builds, unchanged; it is a development and
 small-building convenience, not a second implementation. Run it with
@@ -18,11 +18,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from parkshare import db, functions, openapi
+from parkshare import db, functions, openapi, relay
 from parkshare.redis_client import close_redis, get_redis
 
 log = logging.getLogger("parkshare.gateway")
@@ -107,7 +107,9 @@ async def not_built(request: Request) -> Response:
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    await relay.startup()
     yield
+    await relay.shutdown()
     await db.close_pool()
     await close_redis()
 
@@ -131,6 +133,7 @@ def create_app() -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", docs, methods=["GET"]),
+        WebSocketRoute("/ws", relay.endpoint),
     ]
     names = functions.available()
     for name in sorted(set(functions.NAMES) - set(names)):

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from starlette.requests import Request
 from starlette.responses import Response
 
+from parkshare import events
 from parkshare.config import get_settings
 from parkshare.problems import Problem, problem_from_db_error
 from parkshare.tokens import InvalidToken, Principal, verify_access_token
@@ -88,6 +89,7 @@ class Route:
     summary: str
     errors: tuple[str, ...]
     response: type[BaseModel] | None
+    publishes: bool
 
 
 @dataclass
@@ -109,7 +111,11 @@ class Router:
         summary: str = "",
         errors: tuple[str, ...] = (),
         response: type[BaseModel] | None = None,
+        publishes: bool = False,
     ) -> Callable[[Handler], Handler]:
+        """`publishes`: the handler writes events to the outbox; after it succeeds (its
+        transaction committed) the caller's building's waiting events are published."""
+
         def register(handler: Handler) -> Handler:
             self.routes.append(
                 Route(
@@ -123,6 +129,7 @@ class Router:
                     summary or (handler.__doc__ or "").strip().split("\n")[0],
                     errors,
                     response,
+                    publishes,
                 )
             )
             return handler
@@ -135,7 +142,10 @@ class Router:
             principal = authenticate(request) if route.auth else None
             body = await read_body(request, route.body) if route.body is not None else None
             query = read_query(request, route.query) if route.query is not None else None
-            return render(await route.handler(Call(request, body, query, principal)), route.status)
+            result = await route.handler(Call(request, body, query, principal))
+            if route.publishes and principal is not None:
+                await events.publish(principal.building_id)
+            return render(result, route.status)
 
         return await answer(request, produce)
 

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from uuid import UUID
@@ -40,6 +40,8 @@ class Principal:
     user_id: UUID
     building_id: UUID
     role: str
+    # When the token that proved it expires (Unix seconds); the relay closes a socket then.
+    expires_at: int | None = field(default=None, compare=False)
 
 
 def _generated_key_file(data_dir: Path) -> KeySetSerialization:
@@ -112,6 +114,8 @@ def verify_access_token(token: str) -> Principal:
             role={"essential": True, "values": ["resident", "admin"]},
         ).validate(decoded.claims)
         claims = decoded.claims
-        return Principal(UUID(claims["sub"]), UUID(claims["bld"]), claims["role"])
+        return Principal(
+            UUID(claims["sub"]), UUID(claims["bld"]), claims["role"], int(claims["exp"])
+        )
     except (JoseError, ValueError, KeyError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc

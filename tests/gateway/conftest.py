@@ -64,17 +64,10 @@ def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[str]
                 process.wait()
 
 
+def uvicorn_command(app: str, port: int, *, factory: bool = False) -> list[str]:
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    return command + ["--log-level", "warning"] + (["--factory"] if factory else [])
+
+
 def gateway_command(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "parkshare.gateway:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
+    return uvicorn_command("parkshare.gateway:create_app", port, factory=True)

@@ -35,6 +35,14 @@ CALLABLE_BY_APP = {
     "revoke_refresh_token",
     "rehash_password",
     "sign_up",
+    # the worker's jobs and the outbox publisher (system work, without a tenant context)
+    "reservation_started",
+    "reservation_ended",
+    "sweep_due",
+    "outbox_claim",
+    "outbox_published",
+    "outbox_waiting",
+    "outbox_prune",
 }
 
 

@@ -1,0 +1,407 @@
+"""The relay: building streams out to browsers over WebSockets, at `/ws`.
+
+One reader task per building stream per process (not per client) blocks on `XREAD` and
+offers each event to that building's sockets; `credits.changed` only to its user. Every
+relay process reads the streams itself, so any number of them behind a load balancer each
+deliver every event.
+
+A client reconnecting with `?last_id=` first joins the live feed, then replays the stream
+after `last_id`, then drains what the feed queued meanwhile, skipping what the replay sent:
+no gap (the feed was listening before the replay read) and no duplicate (ids only grow).
+
+Each building's feed keeps one bounded log of recent events that its clients read from at
+their own pace. A client that falls further behind than the log holds (its socket stalled, its
+network too slow) is dropped with 1013; it reconnects with its last id and loses nothing the
+stream still holds. Its socket never stalls another.
+
+Serve it inside the gateway, or alone: `uvicorn parkshare.relay:app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from parkshare import events
+from parkshare.config import get_settings
+from parkshare.embedded import resolve_urls
+from parkshare.tokens import InvalidToken, Principal, verify_access_token
+
+log = logging.getLogger("parkshare.relay")
+
+CLOSE_GOING_AWAY = 1001
+CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_BAD_REQUEST = 4400
+CLOSE_BAD_TOKEN = 4401
+BLOCK_MILLISECONDS = 5_000
+READ_COUNT = 500
+RETRY_SECONDS_MAX = 5.0
+PONG = '{"type":"pong"}'
+
+StreamId = tuple[int, int]
+Entry = tuple[bytes, dict[bytes, bytes]]
+_STREAM_ID = re.compile(r"^(\d{1,20})(?:-(\d{1,20}))?$")
+
+
+def parse_stream_id(text: str) -> StreamId | None:
+    match = _STREAM_ID.match(text)
+    if match is None:
+        return None
+    return int(match[1]), int(match[2] or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One stream entry, encoded once for every socket that receives it."""
+
+    id: StreamId
+    user: str
+    text: str
+
+    @classmethod
+    def from_entry(cls, building_id: str, entry_id: bytes, fields: dict[bytes, bytes]) -> Event:
+        stream_id = entry_id.decode()
+        # `data` is stored as JSON already: splice it in rather than parse and dump it again.
+        head = json.dumps(
+            {
+                "id": stream_id,
+                "type": fields[b"type"].decode(),
+                "building_id": building_id,
+                "at": fields[b"at"].decode(),
+            },
+            separators=(",", ":"),
+        )
+        text = head[:-1] + ',"data":' + fields[b"data"].decode() + "}"
+        parsed = parse_stream_id(stream_id)
+        assert parsed is not None  # Redis makes the ids
+        return cls(parsed, fields.get(b"user", b"").decode(), text)
+
+
+def _entries(raw: Any) -> list[Entry]:
+    # redis-py types stream replies loosely; without decode_responses they are bytes.
+    return list(raw or ())
+
+
+class Client:
+    """One socket, reading the feed's shared log at its own pace from its own cursor."""
+
+    def __init__(self, ws: WebSocket, principal: Principal) -> None:
+        self.ws = ws
+        self.principal = principal
+        self.user = str(principal.user_id)
+        self.feed: Feed | None = None
+        self.cursor = 0
+        self.wake = asyncio.Event()
+        self.pong_due = False
+        self.sent: StreamId = (0, 0)
+        self.close_code: int | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._send_timeout = get_settings().relay_send_timeout_seconds
+
+    def visible(self, event: Event) -> bool:
+        return not event.user or event.user == self.user
+
+    def drop(self, code: int) -> None:
+        if self.close_code is None:
+            self.close_code = code
+        if self._writer is not None:
+            self._writer.cancel()
+
+    async def send(self, event: Event) -> None:
+        # Ids only grow: what the replay sent is not sent again from the log.
+        if event.id > self.sent:
+            await asyncio.wait_for(self.ws.send_text(event.text), self._send_timeout)
+            self.sent = event.id
+
+    async def serve(self) -> None:
+        """Until the peer leaves, the token expires, the client is dropped or shut down."""
+        self._writer = asyncio.create_task(self._write())
+        reader = asyncio.create_task(self._read())
+        watched = {self._writer, reader}
+        if self.principal.expires_at is not None:
+            watched.add(asyncio.create_task(self._expire(self.principal.expires_at)))
+        if self.close_code is not None:  # dropped while replaying
+            self._writer.cancel()
+        try:
+            await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in watched:
+                task.cancel()
+            await asyncio.gather(*watched, return_exceptions=True)
+        if self.close_code is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(self.close_code), self._send_timeout)
+
+    async def _write(self) -> None:
+        assert self.feed is not None
+        feed = self.feed
+        try:
+            while True:
+                await self.wake.wait()
+                self.wake.clear()
+                if self.pong_due:
+                    self.pong_due = False
+                    await asyncio.wait_for(self.ws.send_text(PONG), self._send_timeout)
+                while self.cursor < feed.end:
+                    if self.cursor < feed.start:
+                        self.close_code = CLOSE_TRY_AGAIN_LATER
+                        return
+                    event = feed.at(self.cursor)
+                    self.cursor += 1
+                    if self.visible(event):
+                        await self.send(event)
+        except TimeoutError:
+            log.info("dropping a client of user %s that stopped reading", self.user)
+            self.close_code = CLOSE_TRY_AGAIN_LATER
+
+    async def _read(self) -> None:
+        # Browsers cannot send protocol pings: `ping` (or {"type":"ping"}) is answered here.
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                text = await self.ws.receive_text()
+                if text == "ping" or text.replace(" ", "") == '{"type":"ping"}':
+                    self.pong_due = True
+                    self.wake.set()
+
+    async def _expire(self, expires_at: int) -> None:
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        self.close_code = CLOSE_BAD_TOKEN
+
+
+class Feed:
+    """The one reader of a building's stream in this process, and the log of its recent
+    events that every client of the building reads from (one copy, whatever the number of
+    clients). A client whose cursor falls out of the log is dropped."""
+
+    def __init__(self, hub: Hub, building_id: str) -> None:
+        self.hub = hub
+        self.building_id = building_id
+        self.key = events.stream_key(building_id)
+        self.clients: set[Client] = set()
+        self.log: deque[Event] = deque()
+        self.start = 0  # the sequence number of log[0]
+        self.capacity = get_settings().relay_queue_max
+        self.ready = asyncio.Event()
+        self.task = asyncio.create_task(self._run())
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.log)
+
+    def at(self, sequence: int) -> Event:
+        return self.log[sequence - self.start]
+
+    def append(self, batch: list[Event]) -> None:
+        self.log.extend(batch)
+        while len(self.log) > self.capacity:
+            self.log.popleft()
+            self.start += 1
+        for client in list(self.clients):
+            if client.cursor < self.start:
+                log.info("dropping a slow client of user %s", client.user)
+                client.drop(CLOSE_TRY_AGAIN_LATER)
+            else:
+                client.wake.set()
+
+    async def _run(self) -> None:
+        last: str | None = None
+        delay = 0.1
+        while True:
+            try:
+                redis = await self.hub.redis()
+                if last is None:
+                    newest = _entries(await redis.xrevrange(self.key, count=1))
+                    last = newest[0][0].decode() if newest else "0-0"
+                    self.ready.set()
+                reply: Any = await redis.xread(
+                    {self.key: last}, count=READ_COUNT, block=BLOCK_MILLISECONDS
+                )
+            except (RedisError, OSError) as exc:
+                # Keep the clients: they receive what the stream gets once Redis is back,
+                # read from where this feed stopped.
+                log.warning("stream %s unavailable (%r), retrying in %.1fs", self.key, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_SECONDS_MAX)
+                continue
+            delay = 0.1
+            streams = cast(list[tuple[bytes, Any]], reply or [])
+            for _key, raw in streams:
+                batch = [
+                    Event.from_entry(self.building_id, entry_id, fields)
+                    for entry_id, fields in _entries(raw)
+                ]
+                if batch:
+                    last = "-".join(map(str, batch[-1].id))
+                    self.append(batch)
+
+
+class Hub:
+    """The feeds of this process, created with their first client and ended with the last."""
+
+    def __init__(self) -> None:
+        self.feeds: dict[str, Feed] = {}
+        self._redis: aioredis.Redis | None = None
+
+    async def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            # Blocking reads: the socket timeout must outlast the block.
+            self._redis = aioredis.Redis.from_url(
+                resolve_urls(get_settings()).redis_url,
+                socket_timeout=BLOCK_MILLISECONDS / 1000 + 5,
+                socket_connect_timeout=2,
+            )
+        return self._redis
+
+    def join(self, client: Client) -> Feed:
+        building = str(client.principal.building_id)
+        feed = self.feeds.get(building)
+        if feed is None:
+            feed = self.feeds[building] = Feed(self, building)
+        client.feed, client.cursor = feed, feed.end
+        feed.clients.add(client)
+        return feed
+
+    def leave(self, client: Client) -> None:
+        building = str(client.principal.building_id)
+        feed = self.feeds.get(building)
+        if feed is None:
+            return
+        feed.clients.discard(client)
+        if not feed.clients:
+            feed.task.cancel()
+            del self.feeds[building]
+
+    async def replay(self, feed: Feed, client: Client, after: StreamId) -> None:
+        # The feed must have fixed where it reads from, so that what it delivers and what
+        # this range returns leave nothing between them.
+        await feed.ready.wait()
+        redis = await self.redis()
+        start = f"({after[0]}-{after[1]}"
+        while True:
+            entries = _entries(await redis.xrange(feed.key, min=start, max="+", count=READ_COUNT))
+            for entry_id, fields in entries:
+                event = Event.from_entry(feed.building_id, entry_id, fields)
+                if client.visible(event):
+                    await client.send(event)
+            if len(entries) < READ_COUNT:
+                return
+            start = "(" + entries[-1][0].decode()
+
+    async def close(self) -> None:
+        for feed in list(self.feeds.values()):
+            for client in list(feed.clients):
+                client.drop(CLOSE_GOING_AWAY)
+            feed.task.cancel()
+            await asyncio.gather(feed.task, return_exceptions=True)
+        self.feeds.clear()
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+
+_hub: Hub | None = None
+
+
+def get_hub() -> Hub:
+    global _hub
+    if _hub is None:
+        _hub = Hub()
+    return _hub
+
+
+def _token(ws: WebSocket) -> tuple[str | None, str | None]:
+    """The token and the subprotocol to accept with (browsers cannot set headers)."""
+    offered = [p.strip() for p in ws.scope.get("subprotocols", [])]
+    if len(offered) >= 2 and offered[0].lower() == "bearer":
+        return offered[1], offered[0]
+    return ws.query_params.get("token"), None
+
+
+async def endpoint(ws: WebSocket) -> None:
+    token, subprotocol = _token(ws)
+    await ws.accept(subprotocol=subprotocol)
+    try:
+        principal = verify_access_token(token or "")
+    except InvalidToken:
+        await ws.close(CLOSE_BAD_TOKEN, "invalid or expired token")
+        return
+    after: StreamId | None = None
+    if "last_id" in ws.query_params:
+        after = parse_stream_id(ws.query_params["last_id"])
+        if after is None:
+            await ws.close(CLOSE_BAD_REQUEST, "last_id is not a stream id")
+            return
+    hub = get_hub()
+    client = Client(ws, principal)
+    feed = hub.join(client)
+    try:
+        if after is not None:
+            try:
+                await hub.replay(feed, client, after)
+            except (RedisError, OSError, TimeoutError):
+                # The client keeps its place: it asks again with the same last_id.
+                client.drop(CLOSE_TRY_AGAIN_LATER)
+        await client.serve()
+    except (WebSocketDisconnect, RuntimeError, TimeoutError):
+        pass  # the peer went away or stalled during the replay
+    finally:
+        hub.leave(client)
+
+
+async def startup() -> None:
+    """What a crash left in the outbox goes out now rather than at the next sweep."""
+    task = asyncio.create_task(events.publish_waiting())
+    task.add_done_callback(_log_failure)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("publishing at start failed: %r", task.exception())
+
+
+async def shutdown() -> None:
+    global _hub
+    if _hub is not None:
+        await _hub.close()
+        _hub = None
+
+
+async def healthz(request: Request) -> Response:
+    try:
+        await asyncio.wait_for((await get_hub().redis()).ping(), 2.0)
+    except Exception as exc:
+        return JSONResponse({"status": "degraded", "redis": repr(exc)}, status_code=503)
+    return JSONResponse({"status": "ok", "feeds": len(get_hub().feeds)})
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    from parkshare import db
+    from parkshare.redis_client import close_redis
+
+    await startup()
+    yield
+    await shutdown()
+    await db.close_pool()
+    await close_redis()
+
+
+routes = [WebSocketRoute("/ws", endpoint), Route("/healthz", healthz, methods=["GET"])]
+app = Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,241 @@
+-- Live garage: publishing the outbox in order, and the moments a reservation starts and ends
+-- announced exactly once, whichever of the scheduled job, the sweep or settlement gets there
+-- first.
+
+-- One row per announced moment: the primary key is what makes a second announcement (a job
+-- run twice, a job and the sweep racing) a no-op.
+CREATE TABLE parkshare.reservation_moments (
+    building_id    uuid NOT NULL,
+    reservation_id uuid NOT NULL,
+    kind           text NOT NULL CHECK (kind IN ('started', 'ended')),
+    announced_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (reservation_id, kind),
+    FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations (building_id, id)
+);
+ALTER TABLE parkshare.reservation_moments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE parkshare.reservation_moments FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON parkshare.reservation_moments
+    USING (building_id = (SELECT parkshare.ps_building()))
+    WITH CHECK (building_id = (SELECT parkshare.ps_building()));
+CREATE POLICY system ON parkshare.reservation_moments TO parkshare_owner
+    USING ((SELECT parkshare.ps_building()) IS NULL)
+    WITH CHECK ((SELECT parkshare.ps_building()) IS NULL);
+
+-- What a spot is right now, as the garage view says it (SpotView.status_now).
+CREATE FUNCTION parkshare.ps_spot_status(p_spot uuid) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+    SELECT CASE
+        WHEN EXISTS (SELECT 1 FROM reservations r
+                     WHERE r.spot_id = p_spot AND r.status IN ('booked', 'settled')
+                       AND r.period @> now()) THEN 'reserved'
+        WHEN EXISTS (SELECT 1 FROM availability a
+                     WHERE a.spot_id = p_spot AND a.period @> now()) THEN 'free'
+        ELSE 'unavailable'
+    END
+$$;
+
+-- Announce that a reservation started or ended (with the spot's new state), once.
+CREATE FUNCTION parkshare.ps_announce(p_res parkshare.reservations, p_kind text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_spot spots;
+BEGIN
+    INSERT INTO reservation_moments (building_id, reservation_id, kind)
+    VALUES (p_res.building_id, p_res.id, p_kind)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM ps_emit(p_res.building_id, 'reservation.' || p_kind,
+                    jsonb_build_object('reservation', ps_reservation_json(p_res)));
+    SELECT * INTO v_spot FROM spots WHERE id = p_res.spot_id;
+    PERFORM ps_emit(p_res.building_id, 'spot.updated',
+                    jsonb_build_object('spot', ps_spot_json(v_spot),
+                                       'status_now', ps_spot_status(v_spot.id)));
+    RETURN true;
+END
+$$;
+
+-- Rule 9 for one locked, booked, ended reservation: announce its end, then pay the owner.
+CREATE FUNCTION parkshare.ps_settle(p_res parkshare.reservations)
+RETURNS parkshare.reservations
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_res reservations;
+BEGIN
+    PERFORM ps_announce(p_res, 'ended');
+    UPDATE reservations SET status = 'settled', settled_at = now()
+    WHERE id = p_res.id RETURNING * INTO v_res;
+    IF v_res.cost > 0 THEN
+        INSERT INTO ledger_entries (building_id, from_account, to_account, amount, kind,
+                                    reservation_id)
+        VALUES (v_res.building_id, ps_account(v_res.building_id, 'escrow'),
+                ps_account(v_res.building_id, 'user', v_res.owner_id), v_res.cost, 'payout',
+                v_res.id);
+    END IF;
+    PERFORM ps_emit(v_res.building_id, 'reservation.settled',
+                    jsonb_build_object('reservation', ps_reservation_json(v_res)));
+    RETURN v_res;
+END
+$$;
+
+-- Rule 9, as before, now through ps_settle so that every payout is preceded by its
+-- `reservation.ended` event, whoever settles.
+CREATE OR REPLACE FUNCTION parkshare.settle_due()
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_res reservations;
+    v_count integer := 0;
+BEGIN
+    IF ps_building() IS NOT NULL THEN
+        PERFORM ps_admin();
+    END IF;
+    FOR v_res IN
+        SELECT * FROM reservations
+        WHERE status = 'booked' AND upper(period) <= now()
+        ORDER BY upper(period)
+        FOR UPDATE SKIP LOCKED
+    LOOP
+        PERFORM ps_settle(v_res);
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+
+-- The job scheduled at a reservation's start. 'early' asks the job to retry (the worker's
+-- clock ran ahead of the database's); 'skipped' means there is nothing to do (cancelled,
+-- already announced, or already over).
+CREATE FUNCTION parkshare.reservation_started(p_reservation uuid)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_res reservations;
+BEGIN
+    IF ps_building() IS NOT NULL THEN
+        PERFORM ps_raise('forbidden', 'a system job runs without a tenant context');
+    END IF;
+    SELECT * INTO v_res FROM reservations WHERE id = p_reservation FOR SHARE;
+    IF NOT FOUND OR v_res.status <> 'booked' OR upper(v_res.period) <= now() THEN
+        RETURN 'skipped';
+    ELSIF lower(v_res.period) > now() THEN
+        RETURN 'early';
+    END IF;
+    RETURN CASE WHEN ps_announce(v_res, 'started') THEN 'announced' ELSE 'skipped' END;
+END
+$$;
+
+-- The job scheduled at a reservation's end: announce it and settle it (rule 9).
+CREATE FUNCTION parkshare.reservation_ended(p_reservation uuid)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_res reservations;
+BEGIN
+    IF ps_building() IS NOT NULL THEN
+        PERFORM ps_raise('forbidden', 'a system job runs without a tenant context');
+    END IF;
+    SELECT * INTO v_res FROM reservations WHERE id = p_reservation FOR UPDATE;
+    IF NOT FOUND OR v_res.status <> 'booked' THEN
+        RETURN 'skipped';
+    ELSIF upper(v_res.period) > now() THEN
+        RETURN 'early';
+    END IF;
+    PERFORM ps_settle(v_res);
+    RETURN 'settled';
+END
+$$;
+
+-- The periodic sweep: what a lost job (Redis restarted, worker down) would have done.
+-- Starts are announced only while the reservation runs: a start nobody saw is not news after
+-- the end. Every ended reservation is settled, which announces its end.
+CREATE FUNCTION parkshare.sweep_due()
+RETURNS TABLE (started integer, settled integer)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_res reservations;
+BEGIN
+    IF ps_building() IS NOT NULL THEN
+        PERFORM ps_raise('forbidden', 'a system job runs without a tenant context');
+    END IF;
+    started := 0;
+    FOR v_res IN
+        SELECT r.* FROM reservations r
+        WHERE r.status = 'booked' AND r.period @> now()
+          AND NOT EXISTS (SELECT 1 FROM reservation_moments m
+                          WHERE m.reservation_id = r.id AND m.kind = 'started')
+        ORDER BY lower(r.period)
+        FOR SHARE SKIP LOCKED
+    LOOP
+        IF ps_announce(v_res, 'started') THEN
+            started := started + 1;
+        END IF;
+    END LOOP;
+    settled := settle_due();
+    RETURN NEXT;
+END
+$$;
+
+-- Publishing. One publisher per building at a time (a transaction-scoped advisory lock), so
+-- a building's stream receives its events in outbox order; a publisher that waited finds
+-- what the one before it published already marked and moves on.
+CREATE FUNCTION parkshare.outbox_claim(p_building uuid, p_limit integer DEFAULT 1000)
+RETURNS TABLE (id bigint, user_id uuid, type text, data jsonb, created_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('parkshare.outbox ' || p_building, 0));
+    RETURN QUERY
+        SELECT o.id, o.user_id, o.type, o.data, o.created_at FROM outbox o
+        WHERE o.building_id = p_building AND o.published_at IS NULL
+        ORDER BY o.id
+        LIMIT p_limit;
+END
+$$;
+
+CREATE FUNCTION parkshare.outbox_published(p_ids bigint[], p_stream_ids text[])
+RETURNS integer
+LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+    WITH done AS (
+        UPDATE outbox o SET published_at = clock_timestamp(), stream_id = p.stream_id
+        FROM unnest(p_ids, p_stream_ids) AS p(id, stream_id)
+        WHERE o.id = p.id AND o.published_at IS NULL
+        RETURNING 1)
+    SELECT count(*)::integer FROM done
+$$;
+
+-- Buildings with events waiting (the sweep's work list), and published rows past their
+-- usefulness (the stream holds the history clients replay; the table only has to outlive
+-- a publication).
+CREATE FUNCTION parkshare.outbox_waiting()
+RETURNS SETOF uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+    SELECT DISTINCT building_id FROM outbox WHERE published_at IS NULL
+$$;
+
+CREATE FUNCTION parkshare.outbox_prune(p_keep interval)
+RETURNS integer
+LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+    WITH gone AS (
+        DELETE FROM outbox WHERE published_at < now() - p_keep RETURNING 1)
+    SELECT count(*)::integer FROM gone
+$$;
+
+GRANT EXECUTE ON FUNCTION
+    parkshare.reservation_started(uuid), parkshare.reservation_ended(uuid),
+    parkshare.sweep_due(), parkshare.outbox_claim(uuid, integer),
+    parkshare.outbox_published(bigint[], text[]), parkshare.outbox_waiting(),
+    parkshare.outbox_prune(interval)
+TO parkshare_app;

@@ -1,0 +1,23 @@
+-- The outbox publisher, the scheduled jobs and the sweep (parkshare.events, parkshare.jobs).
+
+-- name: claim
+SELECT id, user_id, type, data, created_at
+FROM parkshare.outbox_claim(%(building_id)s, %(limit)s)
+
+-- name: published
+SELECT parkshare.outbox_published(%(ids)s, %(stream_ids)s) AS marked
+
+-- name: waiting
+SELECT b AS building_id FROM parkshare.outbox_waiting() b
+
+-- name: prune
+SELECT parkshare.outbox_prune(%(keep)s) AS pruned
+
+-- name: reservation_started
+SELECT parkshare.reservation_started(%(reservation_id)s) AS outcome
+
+-- name: reservation_ended
+SELECT parkshare.reservation_ended(%(reservation_id)s) AS outcome
+
+-- name: sweep
+SELECT to_jsonb(s) AS swept FROM parkshare.sweep_due() s

@@ -1,0 +1,273 @@
+"""Nothing is lost when Redis or the worker goes away: bookings succeed while Redis is down
+and every event arrives once it is back; a worker killed in the middle of a job leaves its
+effect to happen exactly once after the restart; booked reservations start and end on time
+without anyone clicking."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+from uuid import UUID
+
+import httpx
+import psycopg
+import pytest
+from rq import Queue
+from rq.job import Job
+
+from parkshare import jobs
+from tests.conftest import TestDb, bearer
+from tests.gateway.conftest import free_port, gateway_command, server_env, serving
+from tests.live.conftest import RedisServer, listen
+from tests.support import Garage, next_hour
+
+
+@contextmanager
+def working(env: dict[str, str], **settings: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`parkshare worker` in its own process group (the scheduler is a child of it)."""
+    env = env | {f"PARKSHARE_{k.upper()}": v for k, v in settings.items()}
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "parkshare.cli", "worker"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        except BaseException:
+            _show(output)
+            raise
+        finally:
+            _end(process)
+
+
+def _show(output: IO[bytes]) -> None:
+    output.seek(0)
+    sys.stderr.write("worker output:\n" + output.read().decode(errors="replace")[-5000:])
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what or check}")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def garage(database: TestDb) -> Iterator[Garage]:
+    built = Garage.create(database)
+    yield built
+    built.close()
+
+
+def outbox_counts(garage: Garage, reservation: UUID) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for event in garage.outbox():
+        if event["data"].get("reservation", {}).get("id") == str(reservation):
+            counts[event["type"]] = counts.get(event["type"], 0) + 1
+    return counts
+
+
+def payouts(garage: Garage, reservation: UUID) -> int:
+    with psycopg.connect(garage.db.admin_url) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM parkshare.ledger_entries"
+            " WHERE reservation_id = %s AND kind = 'payout'",
+            (reservation,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def unpublished(garage: Garage) -> int:
+    return sum(1 for e in garage.outbox() if e["published_at"] is None)
+
+
+async def test_bookings_succeed_while_redis_is_down_and_every_event_arrives_after(
+    garage: Garage, database: TestDb, own_redis: RedisServer
+) -> None:
+    owner, parker = garage.user("owner"), garage.user("parker")
+    spots = [garage.spot(owner, f"S-{n}") for n in range(4)]
+    start = next_hour()
+    for spot in spots:
+        garage.offer(owner, spot, start, start + timedelta(hours=4))
+    env = server_env(database, own_redis.url)
+    port = free_port()
+    with serving(gateway_command(port), env, port) as base, working(env, sweep_seconds="1"):
+        listener = await listen(base, bearer(garage, owner)["Authorization"][7:])
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+
+            async def book(n: int) -> dict[str, Any]:
+                # One hour each: the parker may not hold two overlapping reservations.
+                begin = start + timedelta(hours=n)
+                answer = await http.post(
+                    "/fn/reserve",
+                    json={
+                        "spot_id": str(spots[n]),
+                        "start": begin.isoformat(),
+                        "end": (begin + timedelta(hours=1)).isoformat(),
+                    },
+                    headers=bearer(garage, parker),
+                )
+                assert answer.status_code == 201, answer.text
+                return dict(answer.json())
+
+            first = await book(0)
+            await listener.until(lambda ev: any(e["type"] == "reservation.created" for e in ev))
+            own_redis.stop()
+            # Redis is gone: the bookings still succeed, their events wait in the outbox.
+            during = [await book(n) for n in (1, 2, 3)]
+            assert unpublished(garage) >= 3
+            own_redis.start()
+            # Nobody writes now: the worker's sweep publishes, the relay reads on.
+            await listener.until(
+                lambda ev: sum(e["type"] == "reservation.created" for e in ev) == 4, timeout=30
+            )
+        delivered = [
+            e["data"]["reservation"]["id"]
+            for e in listener.events
+            if e["type"] == "reservation.created"
+        ]
+        assert delivered == [r["id"] for r in [first, *during]]
+        assert unpublished(garage) == 0
+        await listener.close()
+
+
+def test_a_worker_killed_mid_job_settles_exactly_once_after_restart(
+    garage: Garage, database: TestDb, own_redis: RedisServer
+) -> None:
+    owner, parker = garage.user("owner"), garage.user("parker")
+    spot = garage.spot(owner)
+    start = next_hour()
+    garage.offer(owner, spot, start, start + timedelta(hours=3))
+    reservation = garage.reserve(parker, spot, start, start + timedelta(hours=1))["id"]
+    garage.travel(timedelta(hours=3))
+    before = garage.balance(owner)
+    env = server_env(database, own_redis.url)
+    queue = Queue(jobs.QUEUE_NAME, connection=jobs.connection_to(own_redis.url))
+    # Its own id: the sweep publishes the booking, which schedules the usual `end-` job too.
+    queue.enqueue(jobs.reservation_ended, str(reservation), job_id=f"killed-{reservation}")
+
+    # Hold the reservation's row: the job's transaction will wait for it, mid-job.
+    with psycopg.connect(database.admin_url) as blocker:
+        blocker.execute(
+            "SELECT 1 FROM parkshare.reservations WHERE id = %s FOR UPDATE", (reservation,)
+        )
+        with working(env, sweep_seconds="3600") as worker:
+
+            def job_is_waiting() -> bool:
+                with psycopg.connect(database.admin_url) as watcher:
+                    row = watcher.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
+                        " AND wait_event_type = 'Lock' AND query LIKE %s",
+                        (database.name, "%reservation_ended%"),
+                    ).fetchone()
+                return row is not None and row[0] > 0
+
+            wait_for(job_is_waiting, what="the job to block on the reservation")
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+        blocker.rollback()
+
+    # The killed job's transaction never committed.
+    assert garage.reservation(reservation)["status"] == "booked"
+    assert payouts(garage, reservation) == 0
+    with working(env, sweep_seconds="1"):
+        wait_for(lambda: garage.reservation(reservation)["status"] == "settled", what="settlement")
+        # Whatever RQ does with the abandoned job, and however often the sweep runs again.
+        queue.enqueue(jobs.reservation_ended, str(reservation), job_id=f"again-{reservation}")
+        wait_for(
+            lambda: Job.fetch(f"again-{reservation}", connection=queue.connection).is_finished,
+            what="the repeated job",
+        )
+        time.sleep(1.5)
+    assert payouts(garage, reservation) == 1
+    assert garage.balance(owner) == before + 3
+    counts = outbox_counts(garage, reservation)
+    assert counts["reservation.ended"] == 1 and counts["reservation.settled"] == 1, counts
+
+
+def test_a_booking_starts_and_ends_on_time_through_its_jobs(
+    garage: Garage, database: TestDb, own_redis: RedisServer
+) -> None:
+    owner, parker = garage.user("owner"), garage.user("parker")
+    spot = garage.spot(owner)
+    now = datetime.now(UTC)
+    garage.offer(owner, spot, now - timedelta(minutes=1), now + timedelta(hours=1))
+    start, end = now + timedelta(seconds=3), now + timedelta(seconds=6)
+    reservation = garage.reserve(parker, spot, start, end)["id"]
+    env = server_env(database, own_redis.url)
+    connection = jobs.connection_to(own_redis.url)
+    # The sweep at the worker's start publishes the booking, which schedules its jobs; no
+    # later sweep runs, so the start and the end below are the jobs' work.
+    with working(env, sweep_seconds="3600"):
+        start_job, end_job = jobs.job_ids(str(reservation))
+        wait_for(lambda: Job.exists(start_job, connection), what="the start job")
+        wait_for(
+            lambda: garage.reservation(reservation)["status"] == "settled",
+            timeout=40,
+            what="the end",
+        )
+        assert Job.fetch(start_job, connection=connection).return_value() == "announced"
+        wait_for(lambda: Job.fetch(end_job, connection=connection).is_finished, what="end job")
+        assert Job.fetch(end_job, connection=connection).return_value() == "settled"
+        wait_for(lambda: unpublished(garage) == 0, what="publication")
+    counts = outbox_counts(garage, reservation)
+    assert counts == {
+        "reservation.created": 1,
+        "reservation.started": 1,
+        "reservation.ended": 1,
+        "reservation.settled": 1,
+    }
+
+
+async def test_cancelling_removes_the_scheduled_jobs(
+    api_garage: Garage, client: Callable[[str], httpx.AsyncClient]
+) -> None:
+    owner, parker = api_garage.user("owner"), api_garage.user("parker")
+    spot = api_garage.spot(owner)
+    start = next_hour()
+    api_garage.offer(owner, spot, start, start + timedelta(hours=3))
+    window = {"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
+    async with client("reserve") as http:
+        booked = (
+            await http.post(
+                "/", json={"spot_id": str(spot)} | window, headers=bearer(api_garage, parker)
+            )
+        ).json()
+    connection = jobs.connection()
+    start_job, end_job = jobs.job_ids(booked["id"])
+    scheduled = Queue(jobs.QUEUE_NAME, connection=connection).scheduled_job_registry
+    times = {job_id: scheduled.get_scheduled_time(job_id) for job_id in (start_job, end_job)}
+    assert times == {start_job: start, end_job: start + timedelta(hours=1)}
+    async with client("cancel") as http:
+        answer = await http.post(
+            "/", json={"reservation_id": booked["id"]}, headers=bearer(api_garage, parker)
+        )
+    assert answer.status_code == 200
+    assert not Job.exists(start_job, connection) and not Job.exists(end_job, connection)
+    assert start_job not in scheduled.get_job_ids()
