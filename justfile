@@ -58,3 +58,7 @@ smoke-embedded:
 # reserve over HTTP through the gateway, beside the direct-SQL figure of the same run
 bench *args:
     python -m tests.bench.bench_http {{args}}
+
+# events from commit to WebSocket clients: click to screen, and fan-out to 1,000 and 5,000
+bench-live *args:
+    python -m tests.bench.bench_live {{args}}

@@ -113,7 +113,7 @@ class Client:
         self.sent: StreamId = (0, 0)
         self.close_code: int | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._send_timeout = get_settings().relay_send_timeout_seconds
+        self.send_timeout = get_settings().relay_send_timeout_seconds
 
     def visible(self, event: Event) -> bool:
         return not event.user or event.user == self.user
@@ -125,9 +125,11 @@ class Client:
             self._writer.cancel()
 
     async def send(self, event: Event) -> None:
-        # Ids only grow: what the replay sent is not sent again from the log.
+        # Ids only grow: what the replay sent is not sent again from the log. No timeout
+        # here, on the hot path: a peer that stops reading stalls only this send, and the
+        # feed drops it once it falls out of the log (or the replay's own timeout does).
         if event.id > self.sent:
-            await asyncio.wait_for(self.ws.send_text(event.text), self._send_timeout)
+            await self.ws.send_text(event.text)
             self.sent = event.id
 
     async def serve(self) -> None:
@@ -147,7 +149,7 @@ class Client:
             await asyncio.gather(*watched, return_exceptions=True)
         if self.close_code is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.ws.close(self.close_code), self._send_timeout)
+                await asyncio.wait_for(self.ws.close(self.close_code), self.send_timeout)
 
     async def _write(self) -> None:
         assert self.feed is not None
@@ -158,7 +160,7 @@ class Client:
                 self.wake.clear()
                 if self.pong_due:
                     self.pong_due = False
-                    await asyncio.wait_for(self.ws.send_text(PONG), self._send_timeout)
+                    await asyncio.wait_for(self.ws.send_text(PONG), self.send_timeout)
                 while self.cursor < feed.end:
                     if self.cursor < feed.start:
                         self.close_code = CLOSE_TRY_AGAIN_LATER
@@ -299,7 +301,7 @@ class Hub:
             for entry_id, fields in entries:
                 event = Event.from_entry(feed.building_id, entry_id, fields)
                 if client.visible(event):
-                    await client.send(event)
+                    await asyncio.wait_for(client.send(event), client.send_timeout)
             if len(entries) < READ_COUNT:
                 return
             start = "(" + entries[-1][0].decode()
