@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -348,3 +350,32 @@ async def test_a_slow_client_is_dropped_and_stalls_nobody(
         slow.close()
         await fast.close()
     assert code == 1013
+
+
+async def test_a_relay_shuts_down_cleanly_closing_its_sockets(
+    api_database: TestDb, redis_url: str, garage: Garage
+) -> None:
+    port = free_port()
+    env = server_env(api_database, redis_url)
+    process = subprocess.Popen(relay_command(port), env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(base + "/healthz", timeout=0.5)
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+        listener = await listen(base, token(garage, garage.user("x")))
+        process.send_signal(signal.SIGTERM)
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(listener.ws.recv(), 10)
+        # Going away (1001, ours) or service restart (1012, the server's): either tells the
+        # client to come back, to another instance.
+        assert closed.value.rcvd is not None and closed.value.rcvd.code in (1001, 1012)
+        # uvicorn re-raises the signal once its graceful shutdown is done.
+        assert await asyncio.to_thread(process.wait, 15) in (0, -signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
