@@ -102,30 +102,39 @@ async def publish_waiting() -> int:
 async def _publish(building_id: UUID) -> int:
     total = 0
     while True:
-        # The claim holds the building's publishing lock until this transaction ends, so the
-        # stream receives events in outbox order even with many publishers.
+        # The claim takes the building's publishing lock for this transaction, so the stream
+        # receives events in outbox order. A publisher that finds it taken leaves: the holder
+        # looks again after letting go, and our events committed before we tried.
         async with db.transaction(None, None) as conn:
+            lock = await (await conn.execute(SQL["lock"], {"building_id": building_id})).fetchone()
+            if not (lock and lock["locked"]):
+                return total
             rows = await (
                 await conn.execute(SQL["claim"], {"building_id": building_id, "limit": BATCH})
             ).fetchall()
-            if not rows:
-                return total
             pending = [
                 Pending(r["id"], building_id, r["user_id"], r["type"], r["data"], r["created_at"])
                 for r in rows
             ]
-            stream_ids = await _append(building_id, pending)
-            if any(p.type in SCHEDULING_TYPES for p in pending):
-                from parkshare import jobs
+            if pending:
+                stream_ids = await _append(building_id, pending)
+                if any(p.type in SCHEDULING_TYPES for p in pending):
+                    from parkshare import jobs
 
-                await asyncio.to_thread(jobs.follow, pending)
-            await conn.execute(
-                SQL["published"],
-                {"ids": [p.outbox_id for p in pending], "stream_ids": stream_ids},
-            )
+                    await asyncio.to_thread(jobs.follow, pending)
+                await conn.execute(
+                    SQL["published"],
+                    {"ids": [p.outbox_id for p in pending], "stream_ids": stream_ids},
+                )
         total += len(pending)
-        if len(pending) < BATCH:
+        if not pending and not await _waiting(building_id):
             return total
+
+
+async def _waiting(building_id: UUID) -> bool:
+    async with db.transaction(None, None) as conn:
+        row = await (await conn.execute(SQL["waiting_in"], {"building_id": building_id})).fetchone()
+    return bool(row and row["waiting"])
 
 
 async def _append(building_id: UUID, pending: list[Pending]) -> list[str]:

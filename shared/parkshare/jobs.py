@@ -71,6 +71,13 @@ def job_ids(reservation_id: str) -> tuple[str, str]:
 def follow(pending: Iterable[Pending]) -> None:
     """Schedule or unschedule the jobs of the reservations these events are about."""
     q = queue()
+    # One round trip for all of them: this runs while the publisher holds its lock.
+    with q.connection.pipeline() as pipe:
+        _follow(q, pipe, pending)
+        pipe.execute()
+
+
+def _follow(q: Queue, pipe: Any, pending: Iterable[Pending]) -> None:
     for event in pending:
         reservation = event.data.get("reservation")
         if not isinstance(reservation, dict):
@@ -78,7 +85,11 @@ def follow(pending: Iterable[Pending]) -> None:
         rid = str(reservation["id"])
         start_job, end_job = job_ids(rid)
         if event.type == "reservation.created":
-            common: dict[str, Any] = {"retry": RETRY, "result_ttl": RESULT_TTL_SECONDS}
+            common: dict[str, Any] = {
+                "retry": RETRY,
+                "result_ttl": RESULT_TTL_SECONDS,
+                "pipeline": pipe,
+            }
             q.enqueue_at(
                 _instant(reservation["start"]), reservation_started, rid, job_id=start_job, **common
             )
@@ -88,7 +99,7 @@ def follow(pending: Iterable[Pending]) -> None:
         elif event.type == "reservation.cancelled":
             for job_id in (start_job, end_job):
                 with contextlib.suppress(NoSuchJobError):
-                    Job.fetch(job_id, connection=q.connection).delete()
+                    Job.fetch(job_id, connection=q.connection).delete(pipeline=pipe)
 
 
 def _instant(text: str) -> datetime:

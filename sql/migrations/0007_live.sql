@@ -186,20 +186,31 @@ END
 $$;
 
 -- Publishing. One publisher per building at a time (a transaction-scoped advisory lock), so
--- a building's stream receives its events in outbox order; a publisher that waited finds
--- what the one before it published already marked and moves on.
+-- a building's stream receives its events in outbox order. A publisher that finds the lock
+-- taken leaves at once instead of queueing: the holder looks for waiting events again after
+-- letting go (outbox_waiting_in), and anything committed before the failed try is seen then.
+CREATE FUNCTION parkshare.outbox_lock(p_building uuid)
+RETURNS boolean
+LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+    SELECT pg_try_advisory_xact_lock(hashtextextended('parkshare.outbox ' || p_building, 0))
+$$;
+
 CREATE FUNCTION parkshare.outbox_claim(p_building uuid, p_limit integer DEFAULT 1000)
 RETURNS TABLE (id bigint, user_id uuid, type text, data jsonb, created_at timestamptz)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
-BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended('parkshare.outbox ' || p_building, 0));
-    RETURN QUERY
-        SELECT o.id, o.user_id, o.type, o.data, o.created_at FROM outbox o
-        WHERE o.building_id = p_building AND o.published_at IS NULL
-        ORDER BY o.id
-        LIMIT p_limit;
-END
+    SELECT o.id, o.user_id, o.type, o.data, o.created_at FROM outbox o
+    WHERE o.building_id = p_building AND o.published_at IS NULL
+    ORDER BY o.id
+    LIMIT p_limit
+$$;
+
+CREATE FUNCTION parkshare.outbox_waiting_in(p_building uuid)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM outbox WHERE building_id = p_building AND published_at IS NULL)
 $$;
 
 CREATE FUNCTION parkshare.outbox_published(p_ids bigint[], p_stream_ids text[])
@@ -235,7 +246,8 @@ $$;
 
 GRANT EXECUTE ON FUNCTION
     parkshare.reservation_started(uuid), parkshare.reservation_ended(uuid),
-    parkshare.sweep_due(), parkshare.outbox_claim(uuid, integer),
+    parkshare.sweep_due(), parkshare.outbox_lock(uuid), parkshare.outbox_claim(uuid, integer),
+    parkshare.outbox_waiting_in(uuid),
     parkshare.outbox_published(bigint[], text[]), parkshare.outbox_waiting(),
     parkshare.outbox_prune(interval)
 TO parkshare_app;

@@ -1,5 +1,8 @@
 -- The outbox publisher, the scheduled jobs and the sweep (parkshare.events, parkshare.jobs).
 
+-- name: lock
+SELECT parkshare.outbox_lock(%(building_id)s) AS locked
+
 -- name: claim
 SELECT id, user_id, type, data, created_at
 FROM parkshare.outbox_claim(%(building_id)s, %(limit)s)
@@ -21,3 +24,6 @@ SELECT parkshare.reservation_ended(%(reservation_id)s) AS outcome
 
 -- name: sweep
 SELECT to_jsonb(s) AS swept FROM parkshare.sweep_due() s
+
+-- name: waiting_in
+SELECT parkshare.outbox_waiting_in(%(building_id)s) AS waiting
