@@ -16,14 +16,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import psycopg
-from psycopg import sql
 
 from parkshare.config import get_settings
-from parkshare.embedded import app_url_from_admin, resolve_urls, with_database
-from parkshare.migrate import migrate
+from parkshare.embedded import resolve_urls
 from parkshare.tokens import Principal, issue_access_token
-from tests.bench.bench_sql import CONCURRENCY, SLOT, Run, build_fixture, distinct_spots, report
+from tests.bench.bench_sql import (
+    CONCURRENCY,
+    SLOT,
+    Run,
+    build_fixture,
+    distinct_spots,
+    fresh_database,
+    report,
+)
 from tests.gateway.conftest import free_port, gateway_command, serving
 
 
@@ -72,16 +77,8 @@ def main() -> None:
 
     # The server is a child of this process with the same environment, hence the same data
     # dir: the tokens issued here are signed with the key it verifies them with.
-    settings = get_settings()
-    urls = resolve_urls(settings)
-    name = f"ps_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        admin_url = with_database(urls.admin_database_url, name)
-        password = settings.app_db_password
-        app_url = app_url_from_admin(admin_url, password.get_secret_value() if password else None)
-        migrate(admin_url, app_password=password.get_secret_value() if password else None)
+    urls = resolve_urls(get_settings())
+    with fresh_database() as (admin_url, app_url):
         fx = build_fixture(admin_url, app_url, parkers=2 * CONCURRENCY, spots=CONCURRENCY + 1)
 
         sql_run = asyncio.run(distinct_spots(app_url, fx, args.seconds))
@@ -106,11 +103,6 @@ def main() -> None:
             first = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=10)
             http_run = asyncio.run(
                 http_distinct(base, tokens, fx.spots[:CONCURRENCY], args.seconds, first)
-            )
-    finally:
-        with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
 
     sql_rate = sql_run.outcomes["booked"] / sql_run.seconds

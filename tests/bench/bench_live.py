@@ -25,24 +25,18 @@ import multiprocessing as mp
 import os
 import statistics
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import psutil
-import psycopg
-from psycopg import sql
 from websockets.asyncio.client import ClientConnection, connect
 
 from parkshare.config import get_settings
-from parkshare.embedded import app_url_from_admin, resolve_urls, with_database
-from parkshare.migrate import migrate
+from parkshare.embedded import resolve_urls
 from parkshare.tokens import Principal, issue_access_token
-from tests.bench.bench_sql import SLOT, Fixture, build_fixture, percentile
+from tests.bench.bench_sql import SLOT, Fixture, build_fixture, fresh_database, percentile
 from tests.gateway.conftest import free_port, gateway_command, serving, uvicorn_command
 
 EVENTS = 100
@@ -218,27 +212,6 @@ async def click_to_screen(base: str, fx: Fixture, bookings: int = 20) -> list[fl
             latencies.append((time.perf_counter() - began) * 1000)
     await ws.close()
     return latencies
-
-
-@contextmanager
-def fresh_database() -> Iterator[tuple[str, str]]:
-    settings = get_settings()
-    urls = resolve_urls(settings)
-    name = f"ps_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        admin_url = with_database(urls.admin_database_url, name)
-        password = settings.app_db_password
-        secret = password.get_secret_value() if password else None
-        app_url = app_url_from_admin(admin_url, secret)
-        migrate(admin_url, app_password=secret)
-        yield admin_url, app_url
-    finally:
-        with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def main() -> None:

@@ -16,6 +16,8 @@ import statistics
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -168,6 +170,27 @@ def report(name: str, run: Run) -> str:
         f"booked/s={booked / run.seconds:>8.1f}  attempts/s={attempts_per_s:>8.1f}  "
         f"p50={p50:6.2f} ms  p99={p99:6.2f} ms" + (f"  [{others}]" if others else "")
     )
+
+
+@contextmanager
+def fresh_database() -> Iterator[tuple[str, str]]:
+    settings = get_settings()
+    urls = resolve_urls(settings)
+    name = f"ps_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        admin_url = with_database(urls.admin_database_url, name)
+        password = settings.app_db_password
+        secret = password.get_secret_value() if password else None
+        app_url = app_url_from_admin(admin_url, secret)
+        migrate(admin_url, app_password=secret)
+        yield admin_url, app_url
+    finally:
+        with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def main() -> None:
