@@ -157,10 +157,10 @@ def dev_command(
             seed_demo(urls)
         demo = _has_demo(urls)
     _export(urls)
-    # The worker is a child process: RQ forks per job and handles its own signals, which
-    # it can only do on a main thread. It gets the servers resolved here.
-    # Its own session: Ctrl-C reaches the gateway only, which then stops the worker and its
-    # scheduler child as one group, before the embedded servers go.
+    # The worker is a child process: RQ handles its own signals (and times its jobs out with
+    # them), which it can only do on a main thread. It gets the servers resolved here, and a
+    # session of its own: Ctrl-C reaches the gateway only, which then stops the worker and
+    # its scheduler child as one group, before the embedded servers go.
     worker = subprocess.Popen(
         [sys.executable, "-m", "parkshare.cli", "worker"], start_new_session=True
     )

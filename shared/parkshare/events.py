@@ -127,7 +127,8 @@ async def _publish(building_id: UUID) -> int:
                     {"ids": [p.outbox_id for p in pending], "stream_ids": stream_ids},
                 )
         total += len(pending)
-        if not pending and not await _waiting(building_id):
+        # Only after letting go of the lock: a writer that found it taken committed before.
+        if not await _waiting(building_id):
             return total
 
 

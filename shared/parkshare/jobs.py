@@ -17,14 +17,14 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import redis
-from rq import Queue, Retry, Worker
+from rq import Queue, Retry, SimpleWorker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
@@ -37,6 +37,7 @@ from parkshare.redis_client import close_redis
 if TYPE_CHECKING:
     from parkshare.events import Pending
 
+T = TypeVar("T")
 log = logging.getLogger("parkshare.jobs")
 SQL = load("events")
 QUEUE_NAME = "parkshare"
@@ -149,9 +150,9 @@ async def _sweep() -> dict[str, int]:
     return swept
 
 
-async def _in_process(work: Any) -> Any:
-    # Each job runs in a fresh event loop (and, with the forking worker, a fresh process):
-    # the pool and the Redis client must not outlive it.
+async def _in_process(work: Awaitable[T]) -> T:
+    # Each job runs in a fresh event loop: the pool and the Redis client, bound to the loop,
+    # must not outlive it.
     try:
         return await work
     finally:
@@ -194,7 +195,10 @@ def run_worker(*, burst: bool = False) -> None:
         threading.Thread(target=_sweep_periodically, args=(stop,), daemon=True).start()
     try:
         while True:
-            worker = Worker([queue()], connection=connection())
+            # In-process jobs, not RQ's forked work horse: the horse runs in a process group
+            # of its own, so stopping or killing the worker would leave it finishing its job
+            # unseen. Jobs are short database calls that fork would only slow down.
+            worker = SimpleWorker([queue()], connection=connection())
             try:
                 worker.work(with_scheduler=True, burst=burst)
             except redis.RedisError as exc:

@@ -21,6 +21,17 @@ CREATE POLICY system ON parkshare.reservation_moments TO parkshare_owner
     USING ((SELECT parkshare.ps_building()) IS NULL)
     WITH CHECK ((SELECT parkshare.ps_building()) IS NULL);
 
+-- System work (the worker's jobs) runs without a tenant context and refuses one.
+CREATE FUNCTION parkshare.ps_system() RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF ps_building() IS NOT NULL THEN
+        PERFORM ps_raise('forbidden', 'a system job runs without a tenant context');
+    END IF;
+END
+$$;
+
 -- What a spot is right now, as the garage view says it (SpotView.status_now).
 CREATE FUNCTION parkshare.ps_spot_status(p_spot uuid) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
@@ -119,9 +130,7 @@ AS $$
 DECLARE
     v_res reservations;
 BEGIN
-    IF ps_building() IS NOT NULL THEN
-        PERFORM ps_raise('forbidden', 'a system job runs without a tenant context');
-    END IF;
+    PERFORM ps_system();
     SELECT * INTO v_res FROM reservations WHERE id = p_reservation FOR SHARE;
     IF NOT FOUND OR v_res.status <> 'booked' OR upper(v_res.period) <= now() THEN
         RETURN 'skipped';
@@ -140,9 +149,7 @@ AS $$
 DECLARE
     v_res reservations;
 BEGIN
-    IF ps_building() IS NOT NULL THEN
-        PERFORM ps_raise('forbidden', 'a system job runs without a tenant context');
-    END IF;
+    PERFORM ps_system();
     SELECT * INTO v_res FROM reservations WHERE id = p_reservation FOR UPDATE;
     IF NOT FOUND OR v_res.status <> 'booked' THEN
         RETURN 'skipped';
@@ -164,9 +171,7 @@ AS $$
 DECLARE
     v_res reservations;
 BEGIN
-    IF ps_building() IS NOT NULL THEN
-        PERFORM ps_raise('forbidden', 'a system job runs without a tenant context');
-    END IF;
+    PERFORM ps_system();
     started := 0;
     FOR v_res IN
         SELECT r.* FROM reservations r

@@ -199,29 +199,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=100, help="rounds of the race")
     args = parser.parse_args()
 
-    urls = resolve_urls(get_settings())
-    name = f"ps_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        admin_url = with_database(urls.admin_database_url, name)
-        password = get_settings().app_db_password
-        app_url = app_url_from_admin(admin_url, password.get_secret_value() if password else None)
-        migrate(admin_url)
+    with fresh_database() as (admin_url, app_url):
         fx = build_fixture(admin_url, app_url, parkers=2 * CONCURRENCY, spots=CONCURRENCY + 1)
         distinct = asyncio.run(distinct_spots(app_url, fx, args.seconds))
         race = asyncio.run(race_one_spot(app_url, fx, args.rounds))
-        print(f"reserve procedure, direct SQL, {CONCURRENCY} connections")
-        print(report("distinct", distinct))
-        print(report("race", race))
-        expected = args.rounds
-        if race.outcomes["booked"] != expected:
-            raise SystemExit(f"race: {race.outcomes['booked']} bookings, expected {expected}")
-    finally:
-        with psycopg.connect(urls.admin_database_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    print(f"reserve procedure, direct SQL, {CONCURRENCY} connections")
+    print(report("distinct", distinct))
+    print(report("race", race))
+    expected = args.rounds
+    if race.outcomes["booked"] != expected:
+        raise SystemExit(f"race: {race.outcomes['booked']} bookings, expected {expected}")
 
 
 if __name__ == "__main__":

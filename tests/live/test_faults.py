@@ -194,6 +194,9 @@ def test_a_worker_killed_mid_job_settles_exactly_once_after_restart(
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(10)
         blocker.rollback()
+    # Time for anything of the killed worker still alive (RQ's forked work horse once was,
+    # in its own process group) to finish the job: nothing may.
+    time.sleep(1.0)
 
     # The killed job's transaction never committed.
     assert garage.reservation(reservation)["status"] == "booked"
