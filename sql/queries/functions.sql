@@ -30,7 +30,43 @@ SELECT parkshare.settle_due() AS settled
 SELECT parkshare.me_view() AS me
 
 -- name: create_invite
-SELECT role, expires_at FROM parkshare.create_invite(%(code_hash)s, %(role)s, %(expires_at)s)
+SELECT role, email, expires_at
+FROM parkshare.create_invite(%(code_hash)s, %(role)s, %(expires_at)s, %(email)s)
+
+-- name: settle_building
+SELECT parkshare.settle_building() AS settled
+
+-- name: admin_residents
+SELECT parkshare.admin_residents() AS residents
+
+-- name: disable_user
+SELECT parkshare.disable_user(%(user_id)s) AS summary
+
+-- name: enable_user
+SELECT parkshare.enable_user(%(user_id)s)
+
+-- name: set_policy
+SELECT parkshare.set_policy(%(cost)s, %(starting_credits)s, %(max_hours)s, %(horizon_days)s)
+    AS policy
+
+-- name: admin_ledger
+SELECT parkshare.admin_ledger(%(user_id)s, %(before)s, %(limit)s) AS entries
+
+-- name: admin_audit
+SELECT parkshare.admin_audit(%(action)s, %(before)s, %(limit)s) AS entries
+
+-- name: sso_settings
+SELECT parkshare.sso_settings() AS sso
+
+-- name: set_sso
+SELECT parkshare.set_sso(%(issuer)s, %(client_id)s, %(client_secret)s, %(clear_client_secret)s,
+                         %(email_domain)s, %(required_group)s) AS sso
+
+-- name: remove_sso
+SELECT parkshare.remove_sso()
+
+-- name: update_profile
+SELECT parkshare.update_profile(%(display_name)s) AS user
 
 -- name: grant_credits
 SELECT id, kind, amount, reason, parkshare.ps_iso(created_at) AS at

@@ -10,13 +10,17 @@ INSERT INTO parkshare.error_codes (sqlstate, code, status, title) VALUES
     ('PSI01', 'invalid_invite',         400, 'Invalid invite'),
     ('PSA01', 'unauthenticated',        401, 'Authentication required'),
     ('PSA02', 'invalid_token',          401, 'Invalid or expired token'),
+    ('PSA03', 'sso_failed',             401, 'Single sign-on failed'),
     ('PSF01', 'forbidden',              403, 'Forbidden'),
     ('PSF02', 'not_owner',              403, 'Not the owner of this spot'),
     ('PSF03', 'own_spot',               403, 'Cannot reserve your own spot'),
     ('PSF04', 'not_yours',              403, 'Not your reservation'),
+    ('PSF05', 'sso_forbidden',          403, 'Not allowed to sign in here'),
     ('PSN01', 'spot_not_found',         404, 'Spot not found'),
     ('PSN02', 'reservation_not_found',  404, 'Reservation not found'),
     ('PSN03', 'user_not_found',         404, 'User not found'),
+    ('PSN04', 'sso_not_configured',     404, 'Single sign-on not configured'),
+    ('PSN05', 'session_not_found',      404, 'Session not found'),
     ('PSC01', 'spot_unavailable',       409, 'Spot not offered for that window'),
     ('PSC02', 'spot_taken',             409, 'Spot already reserved for that window'),
     ('PSC03', 'overlapping_reservation', 409, 'You already hold a reservation then'),
@@ -29,6 +33,7 @@ INSERT INTO parkshare.error_codes (sqlstate, code, status, title) VALUES
     ('PSC10', 'ledger_mismatch',        409, 'Ledger does not match the reservation'),
     ('PSC11', 'idempotency_mismatch',   409, 'Idempotency key reused with another request'),
     ('PSC12', 'conflict',               409, 'Conflicting change'),
+    ('PSC13', 'no_password',            409, 'Account signs in with single sign-on'),
     ('PSP01', 'insufficient_credits',   402, 'Not enough credits');
 
 DELETE FROM parkshare.constraint_errors;
@@ -55,4 +60,13 @@ INSERT INTO parkshare.constraint_errors (constraint_name, code) VALUES
     ('buildings_starting_credits_valid', 'invalid_request'),
     ('buildings_max_hours_valid',     'invalid_request'),
     ('buildings_horizon_days_valid',  'invalid_request'),
-    ('ledger_entries_reason_check',   'invalid_request');
+    ('ledger_entries_reason_check',   'invalid_request'),
+    ('users_sign_in_shape',           'invalid_request'),
+    ('invites_email_valid',           'invalid_request'),
+    ('building_sso_issuer_valid',     'invalid_request'),
+    ('building_sso_client_id_valid',  'invalid_request'),
+    ('building_sso_client_secret_valid', 'invalid_request'),
+    ('building_sso_email_domain_valid', 'invalid_request'),
+    ('building_sso_required_group_valid', 'invalid_request'),
+    ('audit_log_action_valid',        'invalid_request'),
+    ('audit_log_detail_valid',        'invalid_request');

@@ -45,6 +45,31 @@ CALLABLE_BY_APP = {
     "outbox_published",
     "outbox_waiting",
     "outbox_prune",
+    # sessions and the audit log
+    "ps_session",
+    "start_session",
+    "refresh_session",
+    "my_sessions",
+    "revoke_session",
+    "audit_security",
+    # single sign-on (sso_config, sso_sign_in and sso_redeem are system work)
+    "sso_settings",
+    "set_sso",
+    "remove_sso",
+    "sso_config",
+    "sso_sign_in",
+    "sso_redeem",
+    # the admin's work and the resident's own account
+    "settle_building",
+    "disable_user",
+    "enable_user",
+    "set_policy",
+    "admin_residents",
+    "admin_ledger",
+    "admin_audit",
+    "update_profile",
+    "my_password_hash",
+    "change_password",
 }
 
 

@@ -42,8 +42,20 @@ HIDDEN = {
     "refresh_tokens": "building_id",
     "outbox": "building_id",
     "idempotency_keys": "building_id",
+    "sessions": "building_id",
+    "audit_log": "building_id",
+    "building_sso": "building_id",
+    "user_identities": "building_id",
+    "sso_handoffs": "building_id",
 }
 TENANT_TABLES = READABLE | HIDDEN
+# The column that tells one row from another, where it is not `id`.
+ROW_KEY = {
+    "idempotency_keys": "user_id",
+    "building_sso": "building_id",
+    "user_identities": "user_id",
+    "sso_handoffs": "code_hash",
+}
 # Columns the application role may read of `users`: everything but the password hash.
 USER_COLUMNS = "id, building_id, email, display_name, role, disabled_at, created_at"
 INSUFFICIENT_PRIVILEGE = "42501"
@@ -132,7 +144,7 @@ def pair(database: TestDb) -> Iterator[Pair]:
 
 def own_ids(db: TestDb, building: UUID, table: str) -> set[Any]:
     """Ids of `table`'s rows that belong to `building` (the superuser bypasses RLS)."""
-    key = "user_id" if table == "idempotency_keys" else "id"
+    key = ROW_KEY.get(table, "id")
     with admin_connect(db.admin_url) as admin:
         rows = admin.execute(
             sql.SQL("SELECT {} AS id FROM parkshare.{} WHERE {} = %s").format(
@@ -560,7 +572,7 @@ def test_the_owner_role_in_a_context_sees_only_that_building(
     ).fetchone()
     assert row is not None and row["n"] == 0
     for table in TENANT_TABLES:
-        key = "user_id" if table == "idempotency_keys" else "id"
+        key = ROW_KEY.get(table, "id")
         ids = conn.execute(
             sql.SQL("SELECT {} AS id FROM parkshare.{}").format(
                 sql.Identifier(key), sql.Identifier(table)

@@ -1,0 +1,480 @@
+-- The admin's work: people (invite, list, disable, enable), credits, the policy, the ledger
+-- and the audit log; and the resident's own profile and password. Every admin action writes
+-- its audit entry in the same transaction as the change itself.
+
+-- An invite may name the address it is for: only that address can then use it.
+ALTER TABLE parkshare.invites ADD COLUMN email text CONSTRAINT invites_email_valid
+    CHECK (length(email) <= 254 AND email ~ '^[^@[:space:]]+@[^@[:space:]]+$');
+
+CREATE FUNCTION parkshare.create_invite(p_code_hash text, p_role text, p_expires_at timestamptz,
+                                        p_email text)
+RETURNS parkshare.invites
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+    v_invite invites;
+BEGIN
+    IF p_expires_at <= now() THEN
+        PERFORM ps_raise('invalid_request', 'an invite must expire in the future');
+    END IF;
+    INSERT INTO invites (building_id, code_hash, role, created_by, expires_at, email)
+    VALUES (v_admin.building_id, p_code_hash, p_role, v_admin.id, p_expires_at, p_email)
+    RETURNING * INTO v_invite;
+    PERFORM ps_audit('admin.invite_created', NULL, jsonb_build_object(
+        'invite_id', v_invite.id, 'role', v_invite.role, 'email', v_invite.email,
+        'expires_at', ps_iso(v_invite.expires_at)));
+    RETURN v_invite;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.create_invite(p_code_hash text, p_role text,
+                                                   p_expires_at timestamptz)
+RETURNS parkshare.invites
+LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$ SELECT * FROM create_invite(p_code_hash, p_role, p_expires_at, NULL) $$;
+
+CREATE OR REPLACE FUNCTION parkshare.sign_up(p_code_hash text, p_email text,
+                                             p_password_hash text, p_display_name text)
+RETURNS parkshare.users
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_invite invites;
+    v_user users;
+BEGIN
+    SELECT * INTO v_invite FROM invites WHERE code_hash = p_code_hash FOR UPDATE;
+    IF NOT FOUND OR v_invite.used_at IS NOT NULL OR v_invite.expires_at <= now()
+       OR lower(v_invite.email) <> lower(p_email) THEN
+        PERFORM ps_raise('invalid_invite', 'the invite code is unknown, used, expired or '
+                                           'meant for another address');
+    END IF;
+    PERFORM set_config('parkshare.building_id', v_invite.building_id::text, true);
+    INSERT INTO users (building_id, email, password_hash, display_name, role)
+    VALUES (v_invite.building_id, p_email, p_password_hash, p_display_name, v_invite.role)
+    RETURNING * INTO v_user;
+    PERFORM set_config('parkshare.user_id', v_user.id::text, true);
+    UPDATE invites SET used_at = now(), used_by = v_user.id WHERE id = v_invite.id;
+    PERFORM ps_audit('account.joined_by_invite', v_user.id,
+                     jsonb_build_object('invite_id', v_invite.id, 'role', v_invite.role));
+    RETURN v_user;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.create_user(p_email text, p_password_hash text,
+                                                 p_display_name text, p_role text)
+RETURNS parkshare.users
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+    v_user users;
+BEGIN
+    INSERT INTO users (building_id, email, password_hash, display_name, role)
+    VALUES (v_admin.building_id, p_email, p_password_hash, p_display_name, p_role)
+    RETURNING * INTO v_user;
+    PERFORM ps_audit('admin.user_created', v_user.id,
+                     jsonb_build_object('email', p_email, 'role', p_role));
+    RETURN v_user;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.grant_credits(p_user_id uuid, p_amount integer,
+                                                   p_reason text)
+RETURNS parkshare.ledger_entries
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+    v_account uuid;
+    v_entry ledger_entries;
+BEGIN
+    v_account := ps_account(v_admin.building_id, 'user', p_user_id);
+    IF v_account IS NULL THEN
+        PERFORM ps_raise('user_not_found', 'no such user in this building');
+    END IF;
+    IF coalesce(p_amount, 0) = 0 OR coalesce(btrim(p_reason), '') = '' THEN
+        PERFORM ps_raise('invalid_request', 'a non-zero amount and a reason are required');
+    END IF;
+    INSERT INTO ledger_entries (building_id, from_account, to_account, amount, kind, reason,
+                                created_by)
+    VALUES (v_admin.building_id,
+            CASE WHEN p_amount > 0 THEN ps_account(v_admin.building_id, 'issuance') ELSE v_account END,
+            CASE WHEN p_amount > 0 THEN v_account ELSE ps_account(v_admin.building_id, 'issuance') END,
+            abs(p_amount), 'adjustment', p_reason, v_admin.id)
+    RETURNING * INTO v_entry;
+    PERFORM ps_audit('admin.credits_adjusted', p_user_id, jsonb_build_object(
+        'entry_id', v_entry.id, 'amount', p_amount, 'reason', p_reason));
+    RETURN v_entry;
+END
+$$;
+
+-- Admin: settle the building now (the cron does it for every building without asking).
+CREATE FUNCTION parkshare.settle_building()
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+    v_count integer;
+BEGIN
+    v_count := settle_due();
+    PERFORM ps_audit('admin.settled', NULL, jsonb_build_object('settled', v_count));
+    RETURN v_count;
+END
+$$;
+
+-- Admin: a resident who leaves. What has not started is cancelled and refunded (their own
+-- bookings, and others' bookings of their spots); what is under way stays and settles as
+-- usual; their spots are no longer offered after that; their sessions end at once.
+CREATE FUNCTION parkshare.disable_user(p_user uuid)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+    v_target users;
+    v_res reservations;
+    v_spot spots;
+    v_keep timestamptz;
+    v_until timestamptz;
+    v_cancelled integer := 0;
+    v_withdrawn integer := 0;
+    v_sessions integer;
+BEGIN
+    -- Changes to a building's people run one at a time: two admins cannot disable each
+    -- other at the same moment and leave the building with none.
+    PERFORM 1 FROM buildings WHERE id = v_admin.building_id FOR UPDATE;
+    IF EXISTS (SELECT 1 FROM users WHERE id = v_admin.id AND disabled_at IS NOT NULL) THEN
+        PERFORM ps_raise('unauthenticated', 'no active user for this request');
+    END IF;
+    SELECT * INTO v_target FROM users WHERE id = p_user FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM ps_raise('user_not_found', 'no such user in this building');
+    END IF;
+    IF v_target.id = v_admin.id THEN
+        PERFORM ps_raise('conflict', 'an admin cannot disable their own account');
+    END IF;
+    IF v_target.disabled_at IS NULL THEN
+        UPDATE users SET disabled_at = now() WHERE id = p_user;
+        FOR v_res IN
+            SELECT * FROM reservations
+            WHERE user_id = p_user AND status = 'booked' AND lower(period) > now()
+            ORDER BY lower(period) FOR UPDATE
+        LOOP
+            PERFORM ps_cancel(v_res, v_admin.id);
+            v_cancelled := v_cancelled + 1;
+        END LOOP;
+        FOR v_spot IN SELECT * FROM spots WHERE owner_id = p_user ORDER BY id FOR UPDATE LOOP
+            FOR v_res IN
+                SELECT * FROM reservations
+                WHERE spot_id = v_spot.id AND status = 'booked' AND lower(period) > now()
+                ORDER BY lower(period) FOR UPDATE
+            LOOP
+                PERFORM ps_cancel(v_res, v_admin.id);
+                v_cancelled := v_cancelled + 1;
+            END LOOP;
+            -- Offered until now, or until the end of a stay in progress (rule 10).
+            v_keep := greatest(now(), (SELECT max(upper(period)) FROM reservations
+                                       WHERE spot_id = v_spot.id AND status = 'booked'));
+            SELECT max(upper(period)) INTO v_until FROM availability
+            WHERE spot_id = v_spot.id AND upper(period) > v_keep;
+            IF v_until IS NOT NULL THEN
+                DELETE FROM availability WHERE spot_id = v_spot.id AND lower(period) >= v_keep;
+                UPDATE availability SET period = tstzrange(lower(period), v_keep, '[)')
+                WHERE spot_id = v_spot.id AND lower(period) < v_keep AND upper(period) > v_keep;
+                PERFORM ps_emit(v_spot.building_id, 'availability.changed',
+                                jsonb_build_object('spot_id', v_spot.id, 'start', ps_iso(v_keep),
+                                                   'end', ps_iso(v_until), 'available', false));
+                v_withdrawn := v_withdrawn + 1;
+            END IF;
+        END LOOP;
+    END IF;
+    UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE user_id = p_user;
+    UPDATE sessions SET revoked_at = now() WHERE user_id = p_user AND revoked_at IS NULL;
+    GET DIAGNOSTICS v_sessions = ROW_COUNT;
+    IF v_target.disabled_at IS NULL THEN
+        PERFORM ps_audit('admin.user_disabled', p_user, jsonb_build_object(
+            'cancelled', v_cancelled, 'spots_withdrawn', v_withdrawn,
+            'sessions_ended', v_sessions));
+    END IF;
+    RETURN jsonb_build_object('user_id', p_user, 'cancelled', v_cancelled,
+                              'spots_withdrawn', v_withdrawn, 'sessions_ended', v_sessions);
+END
+$$;
+
+CREATE FUNCTION parkshare.enable_user(p_user uuid)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+BEGIN
+    UPDATE users SET disabled_at = NULL WHERE id = p_user AND disabled_at IS NOT NULL;
+    IF FOUND THEN
+        PERFORM ps_audit('admin.user_enabled', p_user, '{}');
+    ELSIF NOT EXISTS (SELECT 1 FROM users WHERE id = p_user) THEN
+        PERFORM ps_raise('user_not_found', 'no such user in this building');
+    END IF;
+END
+$$;
+
+CREATE FUNCTION parkshare.ps_policy_json(b parkshare.buildings) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT jsonb_build_object('cost', b.cost, 'starting_credits', b.starting_credits,
+                              'max_hours', b.max_hours, 'horizon_days', b.horizon_days)
+$$;
+
+-- Admin: the policy (rules 5-7). A NULL keeps that value. Bookings already made keep the
+-- cost and limits they were made under: the policy is read when a reservation is admitted.
+CREATE FUNCTION parkshare.set_policy(p_cost integer, p_starting_credits integer,
+                                     p_max_hours integer, p_horizon_days integer)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+    v_before buildings;
+    v_after buildings;
+BEGIN
+    SELECT * INTO v_before FROM buildings WHERE id = v_admin.building_id FOR UPDATE;
+    UPDATE buildings SET
+        cost = coalesce(p_cost, cost),
+        starting_credits = coalesce(p_starting_credits, starting_credits),
+        max_hours = coalesce(p_max_hours, max_hours),
+        horizon_days = coalesce(p_horizon_days, horizon_days)
+    WHERE id = v_admin.building_id
+    RETURNING * INTO v_after;
+    IF ps_policy_json(v_before) <> ps_policy_json(v_after) THEN
+        PERFORM ps_audit('admin.policy_changed', NULL, jsonb_build_object(
+            'before', ps_policy_json(v_before), 'after', ps_policy_json(v_after)));
+    END IF;
+    RETURN ps_policy_json(v_after);
+END
+$$;
+
+CREATE FUNCTION parkshare.ps_user_brief(p_user uuid) RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$ SELECT jsonb_build_object('id', u.id, 'display_name', u.display_name)
+      FROM users u WHERE u.id = p_user $$;
+
+-- Admin: everyone in the building with their balance and what they hold.
+CREATE FUNCTION parkshare.admin_residents()
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+BEGIN
+    RETURN coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'id', u.id, 'email', coalesce(u.email, i.email),
+                   'display_name', u.display_name, 'role', u.role,
+                   'active', u.disabled_at IS NULL, 'disabled_at', ps_iso(u.disabled_at),
+                   'sign_in', CASE WHEN i.user_id IS NOT NULL THEN 'sso' ELSE 'password' END,
+                   'credits', a.balance,
+                   'spots', (SELECT count(*) FROM spots s WHERE s.owner_id = u.id),
+                   'upcoming_reservations',
+                       (SELECT count(*) FROM reservations r
+                        WHERE r.user_id = u.id AND r.status = 'booked'
+                          AND upper(r.period) > now()),
+                   'created_at', ps_iso(u.created_at))
+               ORDER BY lower(u.display_name), u.id)
+        FROM users u
+        JOIN accounts a ON a.user_id = u.id AND a.kind = 'user'
+        LEFT JOIN LATERAL (SELECT ui.user_id, ui.email FROM user_identities ui
+                           WHERE ui.user_id = u.id
+                           ORDER BY ui.last_login_at DESC LIMIT 1) i ON true
+        WHERE u.building_id = v_admin.building_id), '[]'::jsonb);
+END
+$$;
+
+-- Admin: the building's ledger, newest first, optionally one resident's; keyset-paged by id.
+CREATE FUNCTION parkshare.admin_ledger(p_user uuid, p_before bigint, p_limit integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+    v_account uuid;
+BEGIN
+    IF p_user IS NOT NULL THEN
+        v_account := ps_account(v_admin.building_id, 'user', p_user);
+        IF v_account IS NULL THEN
+            PERFORM ps_raise('user_not_found', 'no such user in this building');
+        END IF;
+    END IF;
+    RETURN coalesce((
+        SELECT jsonb_agg(e ORDER BY (e->>'id')::bigint DESC) FROM (
+            SELECT jsonb_build_object(
+                'id', l.id, 'at', ps_iso(l.created_at), 'kind', l.kind, 'amount', l.amount,
+                'from', jsonb_build_object('account', fa.kind, 'user', ps_user_brief(fa.user_id)),
+                'to', jsonb_build_object('account', ta.kind, 'user', ps_user_brief(ta.user_id)),
+                'reason', l.reason, 'reservation_id', l.reservation_id,
+                'created_by', ps_user_brief(l.created_by)) AS e
+            FROM ledger_entries l
+            JOIN accounts fa ON fa.id = l.from_account
+            JOIN accounts ta ON ta.id = l.to_account
+            WHERE (v_account IS NULL OR v_account IN (l.from_account, l.to_account))
+              AND (p_before IS NULL OR l.id < p_before)
+            ORDER BY l.id DESC
+            LIMIT least(greatest(coalesce(p_limit, 100), 1), 500)) x), '[]'::jsonb);
+END
+$$;
+
+-- Admin: the building's audit log, newest first, optionally one kind of action
+-- (`admin.`, `security.`, or a whole name); keyset-paged by id.
+CREATE FUNCTION parkshare.admin_audit(p_action text, p_before bigint, p_limit integer)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+BEGIN
+    RETURN coalesce((
+        SELECT jsonb_agg(e ORDER BY (e->>'id')::bigint DESC) FROM (
+            SELECT jsonb_build_object(
+                'id', a.id, 'at', ps_iso(a.at), 'action', a.action,
+                'actor', ps_user_brief(a.actor_id), 'subject', ps_user_brief(a.subject_id),
+                'address', a.address, 'detail', a.detail) AS e
+            FROM audit_log a
+            WHERE a.building_id = v_admin.building_id
+              AND (p_action IS NULL OR a.action = p_action
+                   OR (right(p_action, 1) = '.' AND starts_with(a.action, p_action)))
+              AND (p_before IS NULL OR a.id < p_before)
+            ORDER BY a.id DESC
+            LIMIT least(greatest(coalesce(p_limit, 100), 1), 500)) x), '[]'::jsonb);
+END
+$$;
+
+-- The resident's own name. Their spots carry it, so the garage hears of the change.
+CREATE FUNCTION parkshare.update_profile(p_display_name text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_user users := ps_actor();
+    v_spot spots;
+BEGIN
+    UPDATE users SET display_name = p_display_name WHERE id = v_user.id RETURNING * INTO v_user;
+    FOR v_spot IN SELECT * FROM spots WHERE owner_id = v_user.id ORDER BY id LOOP
+        PERFORM ps_emit(v_spot.building_id, 'spot.updated',
+                        jsonb_build_object('spot', ps_spot_json(v_spot)));
+    END LOOP;
+    PERFORM ps_audit('account.profile_changed', v_user.id,
+                     jsonb_build_object('display_name', p_display_name));
+    RETURN jsonb_build_object('id', v_user.id, 'display_name', v_user.display_name);
+END
+$$;
+
+-- The stored hash, for the auth function to verify the current password against.
+CREATE FUNCTION parkshare.my_password_hash()
+RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_user users := ps_actor();
+BEGIN
+    IF v_user.password_hash IS NULL THEN
+        PERFORM ps_raise('no_password', 'this account signs in through single sign-on');
+    END IF;
+    RETURN v_user.password_hash;
+END
+$$;
+
+-- Compare-and-set on the hash that was verified; every other session of the resident ends.
+CREATE FUNCTION parkshare.change_password(p_old_hash text, p_new_hash text)
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_user users := ps_actor();
+    v_ended integer;
+BEGIN
+    UPDATE users SET password_hash = p_new_hash
+    WHERE id = v_user.id AND password_hash = p_old_hash;
+    IF NOT FOUND THEN
+        PERFORM ps_raise('conflict', 'the password changed meanwhile; try again');
+    END IF;
+    UPDATE sessions SET revoked_at = now()
+    WHERE user_id = v_user.id AND revoked_at IS NULL AND id IS DISTINCT FROM ps_session();
+    GET DIAGNOSTICS v_ended = ROW_COUNT;
+    UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())
+    WHERE user_id = v_user.id AND family_id IS DISTINCT FROM ps_session();
+    PERFORM ps_audit('account.password_changed', v_user.id,
+                     jsonb_build_object('sessions_ended', v_ended));
+    RETURN v_ended;
+END
+$$;
+
+-- The resident's page as before, plus their building (name, time zone, policy): what the
+-- app needs to show local times and a booking's cost before confirming.
+CREATE OR REPLACE FUNCTION parkshare.me_view(p_past_limit integer DEFAULT 50,
+                                             p_ledger_limit integer DEFAULT 100)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_user users := ps_actor();
+    v_account accounts;
+    v_building buildings;
+BEGIN
+    SELECT * INTO STRICT v_account FROM accounts WHERE user_id = v_user.id AND kind = 'user';
+    SELECT * INTO STRICT v_building FROM buildings WHERE id = v_user.building_id;
+    RETURN jsonb_build_object(
+        'user', jsonb_build_object(
+            'id', v_user.id,
+            'email', coalesce(v_user.email, (SELECT i.email FROM user_identities i
+                                             WHERE i.user_id = v_user.id
+                                             ORDER BY i.last_login_at DESC LIMIT 1)),
+            'display_name', v_user.display_name, 'role', v_user.role,
+            'building_id', v_user.building_id,
+            'sign_in', CASE WHEN v_user.password_hash IS NULL THEN 'sso' ELSE 'password' END),
+        'building', jsonb_build_object('id', v_building.id, 'name', v_building.name,
+                                       'timezone', v_building.timezone,
+                                       'policy', ps_policy_json(v_building)),
+        'credits', v_account.balance,
+        'spots', coalesce((SELECT jsonb_agg(ps_spot_json(s) ORDER BY upper(s.label))
+                           FROM spots s WHERE s.owner_id = v_user.id), '[]'::jsonb),
+        'reservations', jsonb_build_object(
+            'upcoming', coalesce((
+                SELECT jsonb_agg(ps_reservation_json(r) ORDER BY lower(r.period))
+                FROM reservations r
+                WHERE r.user_id = v_user.id AND r.status = 'booked'
+                  AND upper(r.period) > now()), '[]'::jsonb),
+            'past', coalesce((
+                SELECT jsonb_agg(j ORDER BY (j->>'start') DESC) FROM (
+                    SELECT ps_reservation_json(r) AS j
+                    FROM reservations r
+                    WHERE r.user_id = v_user.id
+                      AND NOT (r.status = 'booked' AND upper(r.period) > now())
+                    ORDER BY lower(r.period) DESC
+                    LIMIT p_past_limit) p), '[]'::jsonb)),
+        'ledger', coalesce((
+            SELECT jsonb_agg(e ORDER BY (e->>'id')::bigint DESC) FROM (
+                SELECT jsonb_build_object(
+                    'id', l.id, 'at', ps_iso(l.created_at), 'kind', l.kind,
+                    'amount', CASE WHEN l.to_account = v_account.id THEN l.amount
+                                   ELSE -l.amount END,
+                    'reason', l.reason, 'reservation_id', l.reservation_id) AS e
+                FROM ledger_entries l
+                WHERE v_account.id IN (l.from_account, l.to_account)
+                ORDER BY l.id DESC
+                LIMIT p_ledger_limit) x), '[]'::jsonb));
+END
+$$;
+
+GRANT EXECUTE ON FUNCTION
+    parkshare.create_invite(text, text, timestamptz, text),
+    parkshare.settle_building(),
+    parkshare.disable_user(uuid),
+    parkshare.enable_user(uuid),
+    parkshare.set_policy(integer, integer, integer, integer),
+    parkshare.admin_residents(),
+    parkshare.admin_ledger(uuid, bigint, integer),
+    parkshare.admin_audit(text, bigint, integer),
+    parkshare.update_profile(text),
+    parkshare.my_password_hash(),
+    parkshare.change_password(text, text)
+TO parkshare_app;
