@@ -1,6 +1,10 @@
-"""/fn/admin: what a building's admin does — invite residents, adjust credits.
+"""/fn/admin: what a building's admin does — invite residents (one or many), see them with
+their balances, disable and enable them, adjust credits, set the policy and the building's
+single sign-on, read the ledger and the audit log.
 
-Whether the caller is an admin is decided by the procedures (ps_admin), not here."""
+Whether the caller is an admin is decided by the procedures (ps_admin), not here; each of
+them writes its audit entry in the same transaction as its change.
+"""
 
 import hashlib
 import secrets
@@ -14,16 +18,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import db
-from parkshare.http import Body, Call, Router
+from parkshare.http import Body, Call, Query, Router
 from parkshare.queries import load
+from parkshare.secretbox import seal
 
 SQL = load("functions")
 router = Router("admin")
 INVITE_LIFETIME = timedelta(days=7)
+EMAIL = r"^[^@\s]+@[^@\s]+$"
+Role = Literal["resident", "admin"]
 
 
 class InviteBody(Body):
-    role: Literal["resident", "admin"] = "resident"
+    role: Role = "resident"
+    # If given, only this address can sign up with the code.
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL)
+
+
+class BulkInviteBody(Body):
+    invites: list[InviteBody] = Field(min_length=1, max_length=200)
 
 
 class CreditsBody(Body):
@@ -32,27 +45,130 @@ class CreditsBody(Body):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class UserBody(Body):
+    user_id: UUID
+
+
+class PolicyBody(Body):
+    cost: int | None = Field(default=None, ge=0, le=1_000_000)
+    starting_credits: int | None = Field(default=None, ge=0, le=1_000_000)
+    max_hours: int | None = Field(default=None, ge=1, le=744)
+    horizon_days: int | None = Field(default=None, ge=1, le=400)
+
+
+class SsoBody(Body):
+    issuer: str = Field(max_length=500, pattern=r"^https?://\S+$")
+    client_id: str = Field(min_length=1, max_length=500)
+    # Write-only: stored sealed, never answered. Omitted keeps the stored one.
+    client_secret: str | None = Field(default=None, min_length=1, max_length=1000)
+    clear_client_secret: bool = False
+    email_domain: str | None = Field(default=None, max_length=253)
+    required_group: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class PageQuery(Query):
+    before: int | None = Field(default=None, ge=1)
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class LedgerQuery(PageQuery):
+    user_id: UUID | None = None
+
+
+class AuditQuery(PageQuery):
+    # A whole action (`admin.user_disabled`) or a kind ending in a dot (`security.`).
+    action: str | None = Field(default=None, max_length=100, pattern=r"^[a-z_.]+$")
+
+
+async def _one(call: Call[Any, Any], query: str, params: dict[str, Any] | None = None) -> Any:
+    return await db.value(call.user.building_id, call.user.user_id, query, params)
+
+
+def _invite_params(invite: InviteBody) -> tuple[str, dict[str, Any]]:
+    code = secrets.token_urlsafe(18)
+    return code, {
+        "code_hash": hashlib.sha256(code.encode()).hexdigest(),
+        "role": invite.role,
+        "email": invite.email,
+        "expires_at": datetime.now(UTC) + INVITE_LIFETIME,
+    }
+
+
+async def _create_invites(call: Call[Any, Any], invites: list[InviteBody]) -> list[dict[str, Any]]:
+    """All in one transaction: a bulk invite is made whole or not at all."""
+    prepared = [_invite_params(invite) for invite in invites]
+
+    async def create(conn: db.AsyncConn) -> list[dict[str, Any]]:
+        made = []
+        for code, params in prepared:
+            row = await (await conn.execute(SQL["create_invite"], params)).fetchone()
+            assert row is not None
+            made.append({"invite_code": code, **row})
+        return made
+
+    return await db.run(call.user.building_id, call.user.user_id, create)
+
+
 @router.route(
     "POST",
     "/invites",
     body=InviteBody,
     status=201,
-    errors=("forbidden",),
+    errors=("forbidden", "invalid_request"),
     summary="Create an invite code (shown once) for a new resident or admin",
 )
 async def invites(call: Call[InviteBody, None]) -> Any:
-    code = secrets.token_urlsafe(18)
-    params = {
-        "code_hash": hashlib.sha256(code.encode()).hexdigest(),
-        "role": call.body.role,
-        "expires_at": datetime.now(UTC) + INVITE_LIFETIME,
-    }
+    (made,) = await _create_invites(call, [call.body])
+    if made["email"] is None:
+        del made["email"]
+    return made
 
-    async def create(conn: db.AsyncConn) -> Any:
-        return await (await conn.execute(SQL["create_invite"], params)).fetchone()
 
-    row = await db.run(call.user.building_id, call.user.user_id, create)
-    return {"invite_code": code, "role": row["role"], "expires_at": row["expires_at"]}
+@router.route(
+    "POST",
+    "/invites/bulk",
+    body=BulkInviteBody,
+    status=201,
+    errors=("forbidden", "invalid_request"),
+    summary="Create up to 200 invites at once, each for its own address",
+)
+async def invites_bulk(call: Call[BulkInviteBody, None]) -> Any:
+    return {"invites": await _create_invites(call, list(call.body.invites))}
+
+
+@router.route(
+    "GET",
+    "/residents",
+    errors=("forbidden",),
+    summary="Everyone in the building with their balance, spots and upcoming bookings",
+)
+async def residents(call: Call[None, None]) -> Any:
+    return {"residents": await _one(call, SQL["admin_residents"])}
+
+
+@router.route(
+    "POST",
+    "/residents/disable",
+    body=UserBody,
+    publishes=True,
+    errors=("forbidden", "user_not_found", "conflict"),
+    summary="Disable a resident: bookings not yet started are cancelled and refunded, their"
+    " spots withdrawn from then on, their sessions ended",
+)
+async def disable(call: Call[UserBody, None]) -> Any:
+    return await _one(call, SQL["disable_user"], {"user_id": call.body.user_id})
+
+
+@router.route(
+    "POST",
+    "/residents/enable",
+    body=UserBody,
+    status=204,
+    errors=("forbidden", "user_not_found"),
+    summary="Let a disabled resident sign in again",
+)
+async def enable(call: Call[UserBody, None]) -> None:
+    await _one(call, SQL["enable_user"], {"user_id": call.body.user_id})
 
 
 @router.route(
@@ -76,6 +192,79 @@ async def credits(call: Call[CreditsBody, None]) -> Any:
         "reason": entry["reason"],
         "at": entry["at"],
     }
+
+
+@router.route(
+    "PATCH",
+    "/policy",
+    body=PolicyBody,
+    errors=("forbidden", "invalid_request"),
+    summary="Change the policy (omitted fields stay); bookings already made keep theirs",
+)
+async def policy(call: Call[PolicyBody, None]) -> Any:
+    return await _one(call, SQL["set_policy"], call.body.model_dump())
+
+
+@router.route(
+    "GET",
+    "/ledger",
+    query=LedgerQuery,
+    errors=("forbidden", "user_not_found"),
+    summary="The building's ledger (or one resident's), newest first; page with `before`",
+)
+async def ledger(call: Call[None, LedgerQuery]) -> Any:
+    return {"entries": await _one(call, SQL["admin_ledger"], call.query.model_dump())}
+
+
+@router.route(
+    "GET",
+    "/audit",
+    query=AuditQuery,
+    errors=("forbidden",),
+    summary="The building's audit log, newest first; page with `before`",
+)
+async def audit_log(call: Call[None, AuditQuery]) -> Any:
+    return {"entries": await _one(call, SQL["admin_audit"], call.query.model_dump())}
+
+
+@router.route(
+    "GET",
+    "/sso",
+    errors=("forbidden",),
+    summary="The building's single sign-on settings (never the client secret)",
+)
+async def sso(call: Call[None, None]) -> Any:
+    return {"sso": await _one(call, SQL["sso_settings"])}
+
+
+@router.route(
+    "PUT",
+    "/sso",
+    body=SsoBody,
+    errors=("forbidden", "invalid_request"),
+    summary="Set the building's OpenID Connect provider; the client secret is write-only",
+)
+async def set_sso(call: Call[SsoBody, None]) -> Any:
+    body = call.body
+    secret = body.client_secret
+    params = {
+        **body.model_dump(exclude={"client_secret"}),
+        "client_secret": (
+            seal(secret.encode(), call.user.building_id.bytes) if secret is not None else None
+        ),
+    }
+    return {"sso": await _one(call, SQL["set_sso"], params)}
+
+
+@router.route(
+    "DELETE",
+    "/sso",
+    status=204,
+    errors=("forbidden",),
+    summary="Turn single sign-on off (its residents keep their accounts)",
+)
+async def remove_sso(call: Call[None, None]) -> None:
+    await _one(call, SQL["remove_sso"])
 
 
 @functions_framework.aio.http

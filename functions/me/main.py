@@ -1,22 +1,46 @@
-"""GET /fn/me: the caller, their credits, spots, reservations and ledger."""
+"""/fn/me: the caller's page (GET: user, building, credits, spots, reservations, ledger) and
+their profile (PATCH: display name)."""
 
 from typing import Any
 
 import functions_framework.aio
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import db
-from parkshare.http import Call, Router
+from parkshare.http import Body, Call, Router
 from parkshare.queries import load
 
 SQL = load("functions")
 router = Router("me")
 
 
-@router.route("GET", summary="The caller's page: user, credits, spots, reservations, ledger")
+class ProfileBody(Body):
+    display_name: str = Field(min_length=1, max_length=100)
+
+
+@router.route(
+    "GET", summary="The caller's page: user, building, credits, spots, reservations, ledger"
+)
 async def handle(call: Call[None, None]) -> Any:
     return await db.value(call.user.building_id, call.user.user_id, SQL["me"])
+
+
+@router.route(
+    "PATCH",
+    body=ProfileBody,
+    publishes=True,
+    errors=("invalid_request",),
+    summary="Change the caller's display name (their spots show it)",
+)
+async def profile(call: Call[ProfileBody, None]) -> Any:
+    params = {"display_name": call.body.display_name}
+    return {
+        "user": await db.value(
+            call.user.building_id, call.user.user_id, SQL["update_profile"], params
+        )
+    }
 
 
 @functions_framework.aio.http

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = Field(default=5, ge=1)
     login_attempts_per_address: int = Field(default=30, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    # Seals SSO client secrets in the database and the sign-on cookie (32 bytes, base64url);
+    # none set means a generated key under data_dir.
+    secret_key: SecretStr | None = None
+    # Where residents open the app (SSO ends there); the gateway's origin by default.
+    public_url: str | None = None
+    # The redirect URL registered with SSO providers: the auth function's `/sso/callback`
+    # (by default on the gateway, `<public_url>/fn/auth/sso/callback`).
+    sso_callback_url: str | None = None
     # If set, settlement CloudEvents must carry it as the extension `settletoken`.
     settle_event_token: SecretStr | None = None
     # Request bodies larger than this are refused with 413 before they are parsed.
@@ -52,6 +60,14 @@ class Settings(BaseSettings):
     # and how long published outbox rows are kept.
     sweep_seconds: int = Field(default=60, ge=1)
     outbox_keep_hours: int = Field(default=24, ge=1)
+
+    @property
+    def app_url(self) -> str:
+        return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @property
+    def sso_redirect_uri(self) -> str:
+        return self.sso_callback_url or f"{self.app_url}/fn/auth/sso/callback"
 
 
 @lru_cache(maxsize=1)

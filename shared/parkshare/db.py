@@ -4,11 +4,16 @@ Every request runs in one transaction that first sets the tenant context which t
 row-level security policies read (`parkshare.building_id`, `parkshare.user_id`), with
 `is_local = true` so the context ends with the transaction and a pooled connection never
 carries one request's identity into the next.
+
+The session of the caller's access token (`parkshare.session_id`, which ps_actor checks
+has not ended) comes from `acting_session`, set once per request where the token is
+verified: every transaction of that request then carries it without each call passing it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -24,7 +29,12 @@ from parkshare.embedded import resolve_urls
 _SEARCH_PATH = "SET search_path = parkshare, public"
 _SET_CONTEXT = (
     "SELECT set_config('parkshare.building_id', %s, true),"
-    " set_config('parkshare.user_id', %s, true)"
+    " set_config('parkshare.user_id', %s, true),"
+    " set_config('parkshare.session_id', %s, true)"
+)
+# Per request (each request runs in its own task, which copies the context it starts with).
+acting_session: contextvars.ContextVar[UUID | None] = contextvars.ContextVar(
+    "acting_session", default=None
 )
 
 T = TypeVar("T")
@@ -36,11 +46,14 @@ _pool: Pool | None = None
 _pool_lock = asyncio.Lock()
 
 
-def _context_params(building_id: UUID | None, user_id: UUID | None) -> tuple[str, str]:
+def _context_params(
+    building_id: UUID | None, user_id: UUID | None, session_id: UUID | None
+) -> tuple[str, str, str]:
     # set_config takes text; the policies treat '' as "no context" (NULLIF(..., '')).
     return (
         "" if building_id is None else str(building_id),
         "" if user_id is None else str(user_id),
+        "" if session_id is None or user_id is None else str(session_id),
     )
 
 
@@ -83,13 +96,16 @@ async def close_pool() -> None:
 
 
 async def aset_context(conn: AsyncConn, building_id: UUID | None, user_id: UUID | None) -> None:
-    await conn.execute(_SET_CONTEXT, _context_params(building_id, user_id))
+    await conn.execute(_SET_CONTEXT, _context_params(building_id, user_id, acting_session.get()))
 
 
 def set_context(
-    conn: psycopg.Connection[Any], building_id: UUID | None, user_id: UUID | None
+    conn: psycopg.Connection[Any],
+    building_id: UUID | None,
+    user_id: UUID | None,
+    session_id: UUID | None = None,
 ) -> None:
-    conn.execute(_SET_CONTEXT, _context_params(building_id, user_id))
+    conn.execute(_SET_CONTEXT, _context_params(building_id, user_id, session_id))
 
 
 async def run(

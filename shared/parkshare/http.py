@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import events
+from parkshare import audit, db, events
 from parkshare.config import get_settings
 from parkshare.problems import Problem, problem_from_db_error
 from parkshare.tokens import InvalidToken, Principal, verify_access_token
@@ -137,9 +137,15 @@ class Router:
         return register
 
     async def __call__(self, request: Request) -> Response:
+        principal: Principal | None = None
+
         async def produce() -> Response:
+            nonlocal principal
             route = self._match(request)
-            principal = authenticate(request) if route.auth else None
+            if route.auth:
+                principal = authenticate(request)
+                # Every transaction of this request now carries the token's session.
+                db.acting_session.set(principal.session_id)
             body = await read_body(request, route.body) if route.body is not None else None
             query = read_query(request, route.query) if route.query is not None else None
             result = await route.handler(Call(request, body, query, principal))
@@ -147,7 +153,19 @@ class Router:
                 await events.publish(principal.building_id)
             return render(result, route.status)
 
-        return await answer(request, produce)
+        async def audit_refusal(problem: Problem) -> None:
+            # A refused credential (not merely a missing one) is a security event.
+            if problem.code != "invalid_token":
+                return
+            await audit.security(
+                "token_refused",
+                connection=request,
+                building_id=principal.building_id if principal else problem.building_id,
+                user_id=principal.user_id if principal else problem.user_id,
+                reason=problem.reason or problem.detail,
+            )
+
+        return await answer(request, produce, audit_refusal)
 
     def _match(self, request: Request) -> Route:
         path = _normal(str(request.path_params.get("path", "")))
@@ -163,17 +181,25 @@ class Router:
         )
 
 
-async def answer(request: Request, produce: Callable[[], Awaitable[Response]]) -> Response:
-    """The response `produce` makes, or the problem+json of whatever it raised."""
+async def answer(
+    request: Request,
+    produce: Callable[[], Awaitable[Response]],
+    on_problem: Callable[[Problem], Awaitable[None]] | None = None,
+) -> Response:
+    """The response `produce` makes, or the problem+json of whatever it raised (shown to
+    `on_problem` first)."""
     try:
         return await produce()
-    except Problem as problem:
-        return problem_response(problem)
+    except Problem as raised:
+        problem = raised
     except psycopg.Error as exc:
-        return problem_response(problem_from_db_error(exc))
+        problem = problem_from_db_error(exc)
     except Exception:
         log.exception("unhandled error in %s %s", request.method, request.url.path)
-        return problem_response(Problem("internal"))
+        problem = Problem("internal")
+    if on_problem is not None:
+        await on_problem(problem)
+    return problem_response(problem)
 
 
 def _normal(path: str) -> str:
@@ -188,7 +214,11 @@ def authenticate(request: Request) -> Principal:
     try:
         return verify_access_token(token.strip())
     except InvalidToken as exc:
-        raise Problem("invalid_token") from exc
+        problem = Problem("invalid_token")
+        # Attributed only when the signature was ours: a forged token names nobody.
+        problem.building_id, problem.user_id = exc.building_id, exc.user_id
+        problem.reason = str(exc)
+        raise problem from exc
 
 
 async def read_body(request: Request, model: type[BaseModel]) -> BaseModel:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import psycopg
 
@@ -34,6 +35,7 @@ _CONSTRAINT_ROW = re.compile(r"\('([a-z0-9_]+)',\s*'([a-z_]+)'\)")
 _PYTHON_CODES = {
     "invalid_credentials": ErrorCode("invalid_credentials", 401, "Invalid credentials"),
     "invalid_json": ErrorCode("invalid_json", 400, "Body is not valid JSON"),
+    "invalid_state": ErrorCode("invalid_state", 400, "Sign-in state does not match"),
     "rate_limited": ErrorCode("rate_limited", 429, "Too many attempts"),
     "not_found": ErrorCode("not_found", 404, "Not found"),
     "method_not_allowed": ErrorCode("method_not_allowed", 405, "Method not allowed"),
@@ -80,6 +82,11 @@ class Problem(Exception):
         # Field-level details of a validation failure, rendered as the `errors` extension.
         self.errors: list[dict[str, Any]] | None = None
         self.headers = headers or {}
+        # For the audit log, not the client: who a refusal concerns (when known for certain)
+        # and why it was refused.
+        self.building_id: UUID | None = None
+        self.user_id: UUID | None = None
+        self.reason: str | None = None
         super().__init__(f"{self.code}: {self.detail}")
 
     def as_dict(self) -> dict[str, Any]:

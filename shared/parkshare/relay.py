@@ -39,7 +39,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from parkshare import events
+from parkshare import audit, events
 from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
 from parkshare.tokens import InvalidToken, Principal, verify_access_token
@@ -341,8 +341,16 @@ async def endpoint(ws: WebSocket) -> None:
     await ws.accept(subprotocol=subprotocol)
     try:
         principal = verify_access_token(token or "")
-    except InvalidToken:
+    except InvalidToken as exc:
         await ws.close(CLOSE_BAD_TOKEN, "invalid or expired token")
+        if token:
+            await audit.security(
+                "token_refused",
+                connection=ws,
+                building_id=exc.building_id,
+                user_id=exc.user_id,
+                reason=str(exc),
+            )
         return
     after: StreamId | None = None
     if "last_id" in ws.query_params:

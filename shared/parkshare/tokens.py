@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from joserfc import jwt
@@ -32,7 +33,29 @@ _lock = threading.Lock()
 
 
 class InvalidToken(Exception):
-    """The token is missing, malformed, forged, expired or meant for someone else."""
+    """The token is missing, malformed, forged, expired or meant for someone else.
+
+    `claims` are set when the signature was ours (an expired token, say): only then may the
+    refusal be attributed to the building and user the token names."""
+
+    def __init__(self, reason: str, claims: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.claims = claims or {}
+
+    @property
+    def building_id(self) -> UUID | None:
+        return _uuid_or_none(self.claims.get("bld"))
+
+    @property
+    def user_id(self) -> UUID | None:
+        return _uuid_or_none(self.claims.get("sub"))
+
+
+def _uuid_or_none(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +65,8 @@ class Principal:
     role: str
     # When the token that proved it expires (Unix seconds); the relay closes a socket then.
     expires_at: int | None = field(default=None, compare=False)
+    # The login (refresh-token family) the token belongs to; ended sessions are refused.
+    session_id: UUID | None = field(default=None, compare=False)
 
 
 def _generated_key_file(data_dir: Path) -> KeySetSerialization:
@@ -96,6 +121,8 @@ def issue_access_token(principal: Principal, *, now: float | None = None) -> str
         "exp": issued + ACCESS_TOKEN_SECONDS,
         "jti": uuid.uuid4().hex,
     }
+    if principal.session_id is not None:
+        claims["sid"] = str(principal.session_id)
     header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
     return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
 
@@ -104,6 +131,9 @@ def verify_access_token(token: str) -> Principal:
     settings = get_settings()
     try:
         decoded = jwt.decode(token, verification_keys(), algorithms=[ALGORITHM])
+    except (JoseError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidToken(str(exc)) from exc
+    try:
         JWTClaimsRegistry(
             leeway=30,
             iss={"essential": True, "value": settings.jwt_issuer},
@@ -114,8 +144,13 @@ def verify_access_token(token: str) -> Principal:
             role={"essential": True, "values": ["resident", "admin"]},
         ).validate(decoded.claims)
         claims = decoded.claims
+        sid = claims.get("sid")
         return Principal(
-            UUID(claims["sub"]), UUID(claims["bld"]), claims["role"], int(claims["exp"])
+            UUID(claims["sub"]),
+            UUID(claims["bld"]),
+            claims["role"],
+            int(claims["exp"]),
+            UUID(sid) if sid is not None else None,
         )
     except (JoseError, ValueError, KeyError, TypeError) as exc:
-        raise InvalidToken(str(exc)) from exc
+        raise InvalidToken(str(exc), dict(decoded.claims)) from exc
