@@ -1,0 +1,595 @@
+"""Who may call what: every route of every HTTP function, as each of five callers.
+
+The callers are nobody (no token), a plain resident, the owner of a spot, the building's
+admin, and the admin of another building. Each case builds its own two buildings, so a case
+that changes something (a cancellation, a disabled resident, a policy) never sees another's.
+
+The routes are read from the functions' routers, not listed by hand: a route without a row
+in MATRIX, or a row for a route that is gone, fails the suite. Every request is valid for
+its route (bodies are validated before the handler runs), so what is tested is who may call
+it, not what they sent. The settle function's CloudEvent path is not a Router route: only
+its bearer-token path is here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from uuid import UUID
+
+import httpx
+import pytest
+from psycopg.rows import DictRow
+
+from parkshare import functions
+from parkshare.db import admin_connect
+from parkshare.passwords import hash_password
+from tests.conftest import TestDb
+from tests.functions.conftest import PASSWORD, bearer, code_of, from_address, resident
+from tests.support import HOUR, Garage, next_hour
+
+Role = Literal["anonymous", "resident", "owner", "admin", "other_admin"]
+ROLES: tuple[Role, ...] = ("anonymous", "resident", "owner", "admin", "other_admin")
+Key = tuple[str, str, str]  # (function, method, path) as the function's Router has them
+
+# One hash for every resident who needs a password: argon2 is slow on purpose.
+PASSWORD_HASH = hash_password(PASSWORD)
+SSO_ISSUER = "https://id.example.test"
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: int
+    code: str | None = None  # the problem's code; None for a success
+
+
+OK = Expect(200)
+CREATED = Expect(201)
+NO_CONTENT = Expect(204)
+UNAUTHENTICATED = Expect(401, "unauthenticated")
+FORBIDDEN = Expect(403, "forbidden")
+USER_NOT_FOUND = Expect(404, "user_not_found")
+
+
+@dataclass
+class World:
+    """Building A: its admin; Owen owns a spot offered for [t0, t0 + 8 h); Pat has booked
+    it for [t0 + 1 h, t0 + 2 h); Rita is a plain resident; Tess is an active resident and
+    Dee a disabled one, for the admin routes to act on. Building B: its admin only."""
+
+    a: Garage
+    b: Garage
+    t0: datetime
+    owner: UUID
+    plain: UUID
+    plain_email: str
+    parker: UUID
+    spot: UUID
+    booking: UUID
+    target: UUID
+    disabled: UUID
+
+    @classmethod
+    def build(cls, a: Garage, b: Garage) -> World:
+        t0 = next_hour()
+        owner, _ = resident(a, "Owen", PASSWORD_HASH)
+        plain, plain_email = resident(a, "Rita", PASSWORD_HASH)
+        parker = a.user("Pat")
+        spot = a.spot(owner, "A-1")
+        a.offer(owner, spot, t0, t0 + 8 * HOUR)
+        booking = UUID(str(a.reserve(parker, spot, t0 + HOUR, t0 + 2 * HOUR)["id"]))
+        target, disabled = a.user("Tess"), a.user("Dee")
+        a.call(a.admin_id, "SELECT parkshare.disable_user(%s)", (disabled,))
+        return cls(a, b, t0, owner, plain, plain_email, parker, spot, booking, target, disabled)
+
+    def at(self, hours: int) -> str:
+        return (self.t0 + timedelta(hours=hours)).isoformat()
+
+    def caller(self, role: Role) -> tuple[Garage, UUID, str] | None:
+        return {
+            "anonymous": None,
+            "resident": (self.a, self.plain, "resident"),
+            "owner": (self.a, self.owner, "resident"),
+            "admin": (self.a, self.a.admin_id, "admin"),
+            "other_admin": (self.b, self.b.admin_id, "admin"),
+        }[role]
+
+    def caller_id(self, role: Role) -> str:
+        found = self.caller(role)
+        assert found is not None
+        return str(found[1])
+
+    def headers(self, role: Role) -> dict[str, str]:
+        found = self.caller(role)
+        return {} if found is None else bearer(found[0], found[1], found[2])
+
+    def a_users(self) -> set[str]:
+        return {
+            str(row["id"])
+            for row in self.superuser(
+                "SELECT id FROM parkshare.users WHERE building_id = %s", self.a.building_id
+            )
+        }
+
+    def superuser(self, query: str, *params: Any) -> list[DictRow]:
+        """Read past row-level security, to see what really changed in either building."""
+        with admin_connect(self.a.db.admin_url) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def one_value(self, query: str, *params: Any) -> Any:
+        (row,) = self.superuser(query, *params)
+        return next(iter(row.values()))
+
+
+@dataclass(frozen=True)
+class Send:
+    body: Any = None
+    params: dict[str, str] | None = None
+
+
+Check = Callable[[World, Role, httpx.Response], None]
+
+
+@dataclass(frozen=True)
+class Entry:
+    send: Callable[[World], Send]
+    expect: Mapping[Role, Expect]
+    # What else must hold after the call: what the answer holds, what changed in A or not.
+    check: Check | None = None
+    prepare: Callable[[World], None] | None = None
+
+
+def public(expect: Expect) -> dict[Role, Expect]:
+    """A route without auth: a bearer header changes nothing."""
+    return dict.fromkeys(ROLES, expect)
+
+
+def signed_in(
+    *, resident: Expect, owner: Expect, admin: Expect, other_admin: Expect
+) -> dict[Role, Expect]:
+    return {
+        "anonymous": UNAUTHENTICATED,
+        "resident": resident,
+        "owner": owner,
+        "admin": admin,
+        "other_admin": other_admin,
+    }
+
+
+def everyone(expect: Expect) -> dict[Role, Expect]:
+    return signed_in(resident=expect, owner=expect, admin=expect, other_admin=expect)
+
+
+def admins_only(admin: Expect, other_admin: Expect) -> dict[Role, Expect]:
+    return signed_in(resident=FORBIDDEN, owner=FORBIDDEN, admin=admin, other_admin=other_admin)
+
+
+def nothing(_: World) -> Send:
+    return Send()
+
+
+def body(make: Callable[[World], Any]) -> Callable[[World], Send]:
+    return lambda w: Send(body=make(w))
+
+
+# --- what else each route must leave behind --------------------------------------------
+
+
+def check_jwks(w: World, role: Role, answer: httpx.Response) -> None:
+    assert answer.json()["keys"]
+
+
+def check_sessions(w: World, role: Role, answer: httpx.Response) -> None:
+    if answer.is_success:
+        assert isinstance(answer.json()["sessions"], list)
+
+
+def invites_of(w: World, garage: Garage) -> int:
+    return int(
+        w.one_value(
+            "SELECT count(*) FROM parkshare.invites WHERE building_id = %s", garage.building_id
+        )
+    )
+
+
+def check_invites(made: int) -> Check:
+    def check(w: World, role: Role, answer: httpx.Response) -> None:
+        assert invites_of(w, w.a) == (made if role == "admin" else 0)
+        assert invites_of(w, w.b) == (made if role == "other_admin" else 0)
+
+    return check
+
+
+def check_residents(w: World, role: Role, answer: httpx.Response) -> None:
+    if not answer.is_success:
+        return
+    listed = {r["id"] for r in answer.json()["residents"]}
+    if role == "admin":
+        assert listed == w.a_users()
+    else:
+        assert listed == {str(w.b.admin_id)}, "another building's residents leaked"
+
+
+def is_disabled(w: World, user: UUID) -> bool:
+    return w.one_value("SELECT disabled_at FROM parkshare.users WHERE id = %s", user) is not None
+
+
+def check_disable(w: World, role: Role, answer: httpx.Response) -> None:
+    assert is_disabled(w, w.target) == (role == "admin")
+    if role == "admin":
+        assert answer.json()["user_id"] == str(w.target)
+
+
+def check_enable(w: World, role: Role, answer: httpx.Response) -> None:
+    assert is_disabled(w, w.disabled) == (role != "admin")
+
+
+def check_credits(w: World, role: Role, answer: httpx.Response) -> None:
+    assert w.a.balance(w.target) == (57 if role == "admin" else 50)
+
+
+def check_policy(w: World, role: Role, answer: httpx.Response) -> None:
+    cost_a = w.one_value("SELECT cost FROM parkshare.buildings WHERE id = %s", w.a.building_id)
+    cost_b = w.one_value("SELECT cost FROM parkshare.buildings WHERE id = %s", w.b.building_id)
+    assert (cost_a, cost_b) == (
+        4 if role == "admin" else 3,
+        4 if role == "other_admin" else 3,
+    )
+    if answer.is_success:
+        assert answer.json()["cost"] == 4
+
+
+def check_ledger(w: World, role: Role, answer: httpx.Response) -> None:
+    if role == "admin":
+        entries = answer.json()["entries"]
+        # Tess's starting grant, and nothing of anyone else's.
+        assert [e["kind"] for e in entries] == ["grant"]
+        assert entries[0]["to"]["user"]["id"] == str(w.target)
+
+
+def check_audit(w: World, role: Role, answer: httpx.Response) -> None:
+    if not answer.is_success:
+        return
+    listed = {e["id"] for e in answer.json()["entries"]}
+    of_a = {
+        row["id"]
+        for row in w.superuser(
+            "SELECT id FROM parkshare.audit_log WHERE building_id = %s", w.a.building_id
+        )
+    }
+    if role == "admin":
+        assert listed and listed <= of_a
+    else:
+        assert not listed & of_a, "another building's audit entries leaked"
+
+
+def sso_issuer(w: World, garage: Garage) -> str | None:
+    rows = w.superuser(
+        "SELECT issuer FROM parkshare.building_sso WHERE building_id = %s", garage.building_id
+    )
+    return str(rows[0]["issuer"]) if rows else None
+
+
+def configure_sso_of_a(w: World) -> None:
+    w.a.call(
+        w.a.admin_id,
+        "SELECT parkshare.set_sso(%s, %s, NULL, false, NULL, NULL)",
+        ("https://a.example.test", "building-a"),
+    )
+
+
+def check_get_sso(w: World, role: Role, answer: httpx.Response) -> None:
+    if role == "admin":
+        assert answer.json()["sso"]["issuer"] == "https://a.example.test"
+    elif role == "other_admin":
+        assert answer.json() == {"sso": None}, "another building's SSO settings leaked"
+
+
+def check_put_sso(w: World, role: Role, answer: httpx.Response) -> None:
+    assert sso_issuer(w, w.a) == (SSO_ISSUER if role == "admin" else None)
+    assert sso_issuer(w, w.b) == (SSO_ISSUER if role == "other_admin" else None)
+
+
+def check_delete_sso(w: World, role: Role, answer: httpx.Response) -> None:
+    assert sso_issuer(w, w.a) == (None if role == "admin" else "https://a.example.test")
+
+
+def check_settle(w: World, role: Role, answer: httpx.Response) -> None:
+    if answer.is_success:
+        assert answer.json() == {"settled": 0}
+    assert reservation_status(w) == "booked"
+
+
+def check_add_spot(w: World, role: Role, answer: httpx.Response) -> None:
+    if not answer.is_success:
+        return
+    spot = answer.json()
+    assert spot["owner"]["id"] == w.caller_id(role)
+    garage = w.b if role == "other_admin" else w.a
+    assert w.one_value("SELECT building_id FROM parkshare.spots WHERE id = %s", spot["id"]) == (
+        garage.building_id
+    )
+
+
+def windows_of_a(w: World) -> list[tuple[datetime, datetime]]:
+    return w.a.windows(w.spot)
+
+
+def check_set_availability(w: World, role: Role, answer: httpx.Response) -> None:
+    offered = [(w.t0, w.t0 + 8 * HOUR)]
+    if role == "owner":
+        offered.append((w.t0 + 10 * HOUR, w.t0 + 12 * HOUR))
+    assert windows_of_a(w) == offered
+
+
+def check_list_spots(w: World, role: Role, answer: httpx.Response) -> None:
+    if not answer.is_success:
+        return
+    listed = [s["id"] for s in answer.json()["spots"]]
+    assert listed == ([] if role == "other_admin" else [str(w.spot)])
+
+
+def check_reserve(w: World, role: Role, answer: httpx.Response) -> None:
+    booked = w.superuser(
+        "SELECT user_id FROM parkshare.reservations WHERE spot_id = %s ORDER BY lower(period)",
+        w.spot,
+    )
+    expected = [w.parker]
+    if answer.is_success:
+        assert answer.json()["user_id"] == w.caller_id(role)
+        expected.append(UUID(w.caller_id(role)))
+    assert [r["user_id"] for r in booked] == expected
+
+
+def reservation_status(w: World) -> str:
+    return str(w.one_value("SELECT status FROM parkshare.reservations WHERE id = %s", w.booking))
+
+
+def check_cancel(w: World, role: Role, answer: httpx.Response) -> None:
+    assert reservation_status(w) == ("cancelled" if role == "owner" else "booked")
+
+
+def check_me(w: World, role: Role, answer: httpx.Response) -> None:
+    if answer.is_success:
+        assert answer.json()["user"]["id"] == w.caller_id(role)
+
+
+# --- the matrix ------------------------------------------------------------------------
+
+MATRIX: dict[Key, Entry] = {
+    # auth: public routes answer everyone alike, whatever the bearer header says.
+    ("auth", "POST", "/login"): Entry(
+        body(lambda w: {"email": w.plain_email, "password": "not the password"}),
+        public(Expect(401, "invalid_credentials")),
+    ),
+    ("auth", "POST", "/refresh"): Entry(
+        body(lambda w: {"refresh_token": f"unknown-{uuid.uuid4().hex}"}),
+        public(Expect(401, "invalid_token")),
+    ),
+    ("auth", "POST", "/logout"): Entry(
+        body(lambda w: {"refresh_token": f"unknown-{uuid.uuid4().hex}"}),
+        public(NO_CONTENT),
+    ),
+    ("auth", "POST", "/signup"): Entry(
+        body(
+            lambda w: {
+                "invite_code": f"unknown-{uuid.uuid4().hex}",
+                "email": f"new-{uuid.uuid4().hex[:8]}@example.test",
+                "password": PASSWORD,
+                "display_name": "Newcomer",
+            }
+        ),
+        public(Expect(400, "invalid_invite")),
+    ),
+    ("auth", "GET", "/jwks"): Entry(nothing, public(OK), check_jwks),
+    ("auth", "GET", "/sso/start"): Entry(
+        lambda w: Send(params={"building": str(w.a.building_id)}),
+        public(Expect(404, "sso_not_configured")),
+    ),
+    ("auth", "GET", "/sso/callback"): Entry(
+        # No sign-in cookie: this browser never started a sign-in.
+        lambda w: Send(params={"code": "some-code", "state": "some-state"}),
+        public(Expect(400, "invalid_state")),
+    ),
+    ("auth", "POST", "/sso/exchange"): Entry(
+        body(lambda w: {"code": f"unknown-{uuid.uuid4().hex}"}),
+        public(Expect(401, "invalid_token")),
+    ),
+    # auth: the signed-in resident's own account.
+    ("auth", "POST", "/password"): Entry(
+        body(lambda w: {"current_password": "not the password", "new_password": "a new one!!"}),
+        # Rita and Owen have a password; the admins were made without one.
+        signed_in(
+            resident=Expect(401, "invalid_credentials"),
+            owner=Expect(401, "invalid_credentials"),
+            admin=Expect(409, "no_password"),
+            other_admin=Expect(409, "no_password"),
+        ),
+    ),
+    ("auth", "GET", "/sessions"): Entry(nothing, everyone(OK), check_sessions),
+    ("auth", "POST", "/sessions/revoke"): Entry(
+        body(lambda w: {"session_id": str(uuid.uuid4())}),
+        everyone(Expect(404, "session_not_found")),
+    ),
+    # admin: a resident is refused everything; another building's admin finds nobody of A.
+    ("admin", "POST", "/invites"): Entry(
+        body(lambda w: {"role": "resident"}), admins_only(CREATED, CREATED), check_invites(1)
+    ),
+    ("admin", "POST", "/invites/bulk"): Entry(
+        body(lambda w: {"invites": [{}, {"role": "admin", "email": "ada@example.test"}]}),
+        admins_only(CREATED, CREATED),
+        check_invites(2),
+    ),
+    ("admin", "GET", "/residents"): Entry(nothing, admins_only(OK, OK), check_residents),
+    ("admin", "POST", "/residents/disable"): Entry(
+        body(lambda w: {"user_id": str(w.target)}),
+        admins_only(OK, USER_NOT_FOUND),
+        check_disable,
+    ),
+    ("admin", "POST", "/residents/enable"): Entry(
+        body(lambda w: {"user_id": str(w.disabled)}),
+        admins_only(NO_CONTENT, USER_NOT_FOUND),
+        check_enable,
+    ),
+    ("admin", "POST", "/credits"): Entry(
+        body(lambda w: {"user_id": str(w.target), "amount": 7, "reason": "matrix"}),
+        admins_only(CREATED, USER_NOT_FOUND),
+        check_credits,
+    ),
+    ("admin", "PATCH", "/policy"): Entry(
+        body(lambda w: {"cost": 4}), admins_only(OK, OK), check_policy
+    ),
+    ("admin", "GET", "/ledger"): Entry(
+        lambda w: Send(params={"user_id": str(w.target)}),
+        admins_only(OK, USER_NOT_FOUND),
+        check_ledger,
+    ),
+    ("admin", "GET", "/audit"): Entry(nothing, admins_only(OK, OK), check_audit),
+    ("admin", "GET", "/sso"): Entry(
+        nothing, admins_only(OK, OK), check_get_sso, prepare=configure_sso_of_a
+    ),
+    ("admin", "PUT", "/sso"): Entry(
+        body(lambda w: {"issuer": SSO_ISSUER, "client_id": "parkshare"}),
+        admins_only(OK, OK),
+        check_put_sso,
+    ),
+    ("admin", "DELETE", "/sso"): Entry(
+        nothing, admins_only(NO_CONTENT, NO_CONTENT), check_delete_sso, prepare=configure_sso_of_a
+    ),
+    ("settle", "POST", "/"): Entry(nothing, admins_only(OK, OK), check_settle),
+    # the operations: the database decides, by owner, parker and building.
+    ("add-spot", "POST", "/"): Entry(
+        body(lambda w: {"label": "M-1", "location": "Level -2"}),
+        everyone(CREATED),
+        check_add_spot,
+    ),
+    ("set-availability", "POST", "/"): Entry(
+        body(
+            lambda w: {
+                "spot_id": str(w.spot),
+                "start": w.at(10),
+                "end": w.at(12),
+                "available": True,
+            }
+        ),
+        signed_in(
+            resident=Expect(403, "not_owner"),
+            owner=OK,
+            admin=Expect(403, "not_owner"),
+            other_admin=Expect(404, "spot_not_found"),
+        ),
+        check_set_availability,
+    ),
+    ("list-spots", "GET", "/"): Entry(
+        lambda w: Send(params={"start": w.at(0), "end": w.at(8)}), everyone(OK), check_list_spots
+    ),
+    ("reserve", "POST", "/"): Entry(
+        body(lambda w: {"spot_id": str(w.spot), "start": w.at(3), "end": w.at(4)}),
+        signed_in(
+            resident=CREATED,
+            owner=Expect(403, "own_spot"),
+            admin=CREATED,
+            other_admin=Expect(404, "spot_not_found"),
+        ),
+        check_reserve,
+    ),
+    ("cancel", "POST", "/"): Entry(
+        body(lambda w: {"reservation_id": str(w.booking)}),
+        # Rule 8: the parker or the spot's owner; an admin is not special here.
+        signed_in(
+            resident=Expect(403, "not_yours"),
+            owner=OK,
+            admin=Expect(403, "not_yours"),
+            other_admin=Expect(404, "reservation_not_found"),
+        ),
+        check_cancel,
+    ),
+    ("me", "GET", "/"): Entry(nothing, everyone(OK), check_me),
+    ("me", "PATCH", "/"): Entry(
+        body(lambda w: {"display_name": "Renamed"}), everyone(OK), check_me
+    ),
+}
+
+
+def discovered() -> set[Key]:
+    return {
+        (name, route.method, route.path)
+        for name in functions.available()
+        for route in functions.router(name).routes
+    }
+
+
+def test_every_route_has_a_row() -> None:
+    missing = discovered() - MATRIX.keys()
+    assert not missing, f"routes without a role-matrix row: {sorted(missing)}"
+
+
+def test_every_row_names_a_route() -> None:
+    stale = MATRIX.keys() - discovered()
+    assert not stale, f"role-matrix rows for routes that no longer exist: {sorted(stale)}"
+
+
+def test_every_row_names_all_five_callers() -> None:
+    for key, entry in MATRIX.items():
+        assert set(entry.expect) == set(ROLES), key
+
+
+def test_the_rows_agree_with_each_routes_auth() -> None:
+    """A route that needs a token refuses nobody-in-particular with 401; a public one answers
+    the five callers alike."""
+    for name in functions.available():
+        for route in functions.router(name).routes:
+            expect = MATRIX[(name, route.method, route.path)].expect
+            if route.auth:
+                assert expect["anonymous"] == UNAUTHENTICATED, (name, route.path)
+            else:
+                assert len(set(expect.values())) == 1, (name, route.path)
+
+
+def test_no_admin_route_answers_a_resident() -> None:
+    """The acceptance line, held in the matrix itself: a row that lets a resident or an owner
+    into an admin route (or into settle, the admins' call) is a failure before any request."""
+    for name in ("admin", "settle"):
+        for route in functions.router(name).routes:
+            expect = MATRIX[(name, route.method, route.path)].expect
+            assert (expect["resident"], expect["owner"]) == (FORBIDDEN, FORBIDDEN), route.path
+
+
+@pytest.fixture
+def world(api_database: TestDb) -> Iterator[World]:
+    a, b = Garage.create(api_database), Garage.create(api_database)
+    try:
+        yield World.build(a, b)
+    finally:
+        a.close()
+        b.close()
+
+
+CASES = [(key, role) for key in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(
+    ("key", "role"), CASES, ids=[f"{f} {m} {p} as {role}" for (f, m, p), role in CASES]
+)
+async def test_role_matrix(world: World, key: Key, role: Role) -> None:
+    function, method, path = key
+    entry = MATRIX[key]
+    if entry.prepare is not None:
+        entry.prepare(world)
+    send = entry.send(world)
+    async with from_address(function) as http:
+        answer = await http.request(
+            method, path, json=send.body, params=send.params, headers=world.headers(role)
+        )
+    expected = entry.expect[role]
+    if expected.code is None:
+        assert answer.status_code == expected.status, answer.text
+    else:
+        assert (answer.status_code, code_of(answer)) == (expected.status, expected.code), (
+            answer.text
+        )
+    if entry.check is not None:
+        entry.check(world, role, answer)
