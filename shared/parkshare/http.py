@@ -142,9 +142,11 @@ class Router:
         async def produce() -> Response:
             nonlocal principal
             route = self._match(request)
+            # Every transaction of this request carries the token's session (and none when
+            # the route takes no token, whatever ran before in this task).
+            db.acting_session.set(None)
             if route.auth:
                 principal = authenticate(request)
-                # Every transaction of this request now carries the token's session.
                 db.acting_session.set(principal.session_id)
             body = await read_body(request, route.body) if route.body is not None else None
             query = read_query(request, route.query) if route.query is not None else None
