@@ -21,11 +21,17 @@ lint:
     mypy shared tests
     # Every function is its own main.py: mypy needs one run per file to tell them apart.
     for f in functions/*/main.py; do mypy --follow-imports=silent "$f" || exit 1; done
+    # The schema the web app and integrations build against must be the one served.
+    parkshare graphql-schema --check
 
 # format the code
 fmt:
     ruff format .
     ruff check --fix .
+
+# write the GraphQL schema to web/schema.graphql (CI fails when it has drifted)
+graphql-schema:
+    parkshare graphql-schema
 
 # apply pending migrations
 migrate:

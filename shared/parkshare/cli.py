@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Annotated, NoReturn
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -26,6 +27,8 @@ from parkshare.db import admin_connect, set_context
 from parkshare.embedded import Urls, resolve_urls
 from parkshare.migrate import MigrationError, migrate
 from parkshare.passwords import hash_password
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "web" / "schema.graphql"
 
 app = typer.Typer(
     help="parkshare: residents of a building share their parking spots.",
@@ -138,6 +141,27 @@ def _export(urls: Urls) -> None:
     os.environ["PARKSHARE_APP_DATABASE_URL"] = urls.app_database_url
     os.environ["REDIS_URL"] = urls.redis_url
     get_settings.cache_clear()
+
+
+@app.command("graphql-schema")
+def graphql_schema_command(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only compare; exit 1 if the file has drifted.")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="Where the SDL goes.")] = SCHEMA_FILE,
+) -> None:
+    """Write the GraphQL schema (SDL) for the web app and integrations."""
+    from parkshare.gql.view import sdl
+
+    current = sdl()
+    if check:
+        if not out.is_file() or out.read_text(encoding="utf-8") != current:
+            _fail(f"{out} differs from the schema: run `parkshare graphql-schema`")
+        typer.echo(f"{out} is up to date")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(current, encoding="utf-8")
+    typer.echo(f"wrote {out}")
 
 
 @app.command("dev")

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # The redirect URL registered with SSO providers: the auth function's `/sso/callback`
     # (by default on the gateway, `<public_url>/fn/auth/sso/callback`).
     sso_callback_url: str | None = None
+    # GraphQL: introspection and the GraphiQL page (on in development; turn off in
+    # production if the schema should not be browsable).
+    graphql_introspection: bool = True
     # If set, settlement CloudEvents must carry it as the extension `settletoken`.
     settle_event_token: SecretStr | None = None
     # Request bodies larger than this are refused with 413 before they are parsed.

@@ -32,6 +32,11 @@ _SET_CONTEXT = (
     " set_config('parkshare.user_id', %s, true),"
     " set_config('parkshare.session_id', %s, true)"
 )
+# Counts transactions when set (a list of one int): how the tests prove that a GraphQL
+# query's reads are batched, not one per spot.
+transactions_counted: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "transactions_counted", default=None
+)
 # Per request (each request runs in its own task, which copies the context it starts with).
 acting_session: contextvars.ContextVar[UUID | None] = contextvars.ContextVar(
     "acting_session", default=None
@@ -150,6 +155,9 @@ async def transaction(building_id: UUID | None, user_id: UUID | None) -> AsyncIt
     a request is then two round trips (that flush, and COMMIT) instead of four.
     """
     pool = await get_pool()
+    counted = transactions_counted.get()
+    if counted is not None:
+        counted[0] += 1
     async with pool.connection() as conn, conn.pipeline(), conn.transaction():
         await aset_context(conn, building_id, user_id)
         yield conn

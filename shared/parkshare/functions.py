@@ -24,6 +24,7 @@ NAMES = (
     "cancel",
     "settle",
     "me",
+    "graphql",
 )
 
 

@@ -139,6 +139,9 @@ def create_app() -> Starlette:
     for name in sorted(set(functions.NAMES) - set(names)):
         # A function still being written must not keep the others from being served.
         log.warning("functions/%s/main.py is missing: /fn/%s is not served", name, name)
+    if "graphql" in names:
+        # Subscriptions: the GraphQL function's websocket app, at the function's own path.
+        routes.append(WebSocketRoute("/fn/graphql", functions.module("graphql").websocket))
     routes += [Mount(f"/fn/{name}", app=functions.load(name)) for name in names]
     if WEB_DIST.is_dir():
         routes.append(Mount("/", app=StaticFiles(directory=WEB_DIST, html=True)))

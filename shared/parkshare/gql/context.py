@@ -1,0 +1,78 @@
+"""What every resolver of one request shares: who asks, and the request's dataloaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from parkshare import db
+from parkshare.problems import Problem, problem_from_db_error
+from parkshare.tokens import Principal
+
+DEFAULT_SPAN = timedelta(hours=24)
+LONGEST_SPAN = timedelta(days=62)
+
+
+@dataclass
+class Context:
+    principal: Principal | None = None
+    # What a subscriber sent in `connection_init` (strawberry sets it).
+    connection_params: dict[str, Any] | None = None
+    # Built on first use (subscriptions never need them).
+    _loaders: Any = field(default=None, repr=False)
+
+    @property
+    def user(self) -> Principal:
+        if self.principal is None:
+            raise problem_error(Problem("unauthenticated", "send a bearer token"))
+        return self.principal
+
+    @property
+    def loaders(self) -> Any:
+        if self._loaders is None:
+            from parkshare.gql.loaders import Loaders
+
+            self._loaders = Loaders(self)
+        return self._loaders
+
+    async def value(self, query: str, params: dict[str, Any] | None = None) -> Any:
+        """The first column of the one row `query` answers, as the caller."""
+        try:
+            return await db.value(self.user.building_id, self.user.user_id, query, params)
+        except psycopg.Error as exc:
+            raise problem_error(problem_from_db_error(exc)) from exc
+
+    async def rows(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        async def work(conn: db.AsyncConn) -> list[dict[str, Any]]:
+            return list(await (await conn.execute(query, params)).fetchall())
+
+        try:
+            return await db.run(self.user.building_id, self.user.user_id, work)
+        except psycopg.Error as exc:
+            raise problem_error(problem_from_db_error(exc)) from exc
+
+
+def ctx(info: Info[Context, Any]) -> Context:
+    return info.context
+
+
+def problem_error(problem: Problem) -> GraphQLError:
+    """A query's failure as a GraphQL error carrying the contract's code and status."""
+    return GraphQLError(problem.detail, extensions={"code": problem.code, "status": problem.status})
+
+
+def window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    start = start or datetime.now(UTC)
+    end = end or start + DEFAULT_SPAN
+    if start.tzinfo is None or end.tzinfo is None:
+        raise problem_error(Problem("invalid_window", "times need an offset"))
+    if end <= start or end - start > LONGEST_SPAN:
+        raise problem_error(
+            Problem("invalid_window", f"end must follow start, by at most {LONGEST_SPAN.days} days")
+        )
+    return start, end

@@ -1,0 +1,532 @@
+"""The GraphQL schema: the garage as screens and integrations read it, and the four writes,
+which call the very blocks of SQL the REST functions call and answer the same codes."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from parkshare import events
+from parkshare.gql import live
+from parkshare.gql.context import Context, ctx, problem_error, window
+from parkshare.http import iso
+from parkshare.problems import Problem as ProblemError
+from parkshare.queries import load
+
+SQL = load("graphql")
+REST = load("functions")
+MAX_RESERVATIONS = 500
+
+
+def _parse_time(value: Any) -> datetime:
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("a time needs an offset (RFC 3339)")
+    return moment
+
+
+# Every datetime field is this scalar (StrawberryConfig.scalar_map in view.build_schema).
+DATETIME = strawberry.scalar(
+    name="DateTime",
+    description="An instant in RFC 3339 with an offset; answers are in UTC (Z).",
+    serialize=lambda value: iso(value if isinstance(value, datetime) else _parse_time(value)),
+    parse_value=_parse_time,
+)
+
+
+def _time(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else _parse_time(value)
+
+
+@strawberry.enum
+class SpotStatus(enum.Enum):
+    FREE = "free"
+    RESERVED = "reserved"
+    UNAVAILABLE = "unavailable"
+
+
+@strawberry.enum
+class ReservationStatus(enum.Enum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    SETTLED = "settled"
+
+
+@strawberry.type
+class Policy:
+    cost: int
+    starting_credits: int
+    max_hours: int
+    horizon_days: int
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    display_name: str
+
+
+@strawberry.type(description="A resident as the admin sees them.")
+class Resident:
+    id: strawberry.ID
+    email: str | None
+    display_name: str
+    role: str
+    active: bool
+    credits: int
+    spots: int
+    upcoming_reservations: int
+    sign_in: str
+
+
+@strawberry.type
+class Building:
+    id: strawberry.ID
+    name: str
+    timezone: str
+    policy: Policy
+
+    @strawberry.field(description="Everyone in the building with their balance. Admins only.")
+    async def residents(self, info: Info[Context, Any]) -> list[Resident]:
+        rows = await ctx(info).value(REST["admin_residents"])
+        fields = set(Resident.__annotations__)
+        return [Resident(**{k: v for k, v in row.items() if k in fields}) for row in rows]
+
+
+@strawberry.type
+class Availability:
+    start: datetime
+    end: datetime
+
+
+@strawberry.type(description="A booking of a spot as every resident may see it.")
+class SpotReservation:
+    start: datetime
+    end: datetime
+    mine: bool
+
+
+@strawberry.type
+class Spot:
+    id: strawberry.ID
+    label: str
+    location: str | None
+    notes: str | None
+    owner: User
+    status_now: SpotStatus
+    free_for_window: bool = strawberry.field(
+        description="One availability window covers the asked window and nothing overlaps it."
+    )
+    next_change_at: datetime | None
+    availability: list[Availability]
+    reservations: list[SpotReservation]
+
+    @strawberry.field(description="The next booking that has not ended.")
+    async def next_reservation(self, info: Info[Context, Any]) -> SpotReservation | None:
+        row = await ctx(info).loaders.next_reservations.load(UUID(str(self.id)))
+        if row is None:
+            return None
+        return SpotReservation(start=row["start"], end=row["end"], mine=row["mine"])
+
+    @classmethod
+    def from_view(cls, view: dict[str, Any]) -> Spot:
+        owner = view["owner"]
+        return cls(
+            id=strawberry.ID(view["id"]),
+            label=view["label"],
+            location=view["location"],
+            notes=view["notes"],
+            owner=User(id=strawberry.ID(owner["id"]), display_name=owner["display_name"]),
+            status_now=SpotStatus(view["status_now"]),
+            free_for_window=view["free_for_window"],
+            next_change_at=_time(view["next_change_at"]) if view["next_change_at"] else None,
+            availability=[
+                Availability(start=_time(a["start"]), end=_time(a["end"]))
+                for a in view["availability"]
+            ],
+            reservations=[
+                SpotReservation(start=_time(r["start"]), end=_time(r["end"]), mine=r["mine"])
+                for r in view["reservations"]
+            ],
+        )
+
+
+@strawberry.type
+class Reservation:
+    id: strawberry.ID
+    spot_id: strawberry.ID
+    user_id: strawberry.ID
+    start: datetime
+    end: datetime
+    status: ReservationStatus
+    cost: int
+
+    @strawberry.field
+    async def spot(self, info: Info[Context, Any]) -> Spot | None:
+        view = await ctx(info).loaders.spots.load(UUID(str(self.spot_id)))
+        return Spot.from_view(view) if view is not None else None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Reservation:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            spot_id=strawberry.ID(str(row["spot_id"])),
+            user_id=strawberry.ID(str(row["user_id"])),
+            start=_time(row["start"]),
+            end=_time(row["end"]),
+            status=ReservationStatus(row["status"]),
+            cost=row["cost"],
+        )
+
+
+@strawberry.type
+class LedgerEntry:
+    id: int
+    at: datetime
+    kind: str
+    amount: int = strawberry.field(description="Positive into the account, negative out.")
+    reason: str | None
+    reservation_id: strawberry.ID | None
+
+
+@strawberry.type
+class Me:
+    user: User
+    email: str | None
+    role: str
+    credits: int
+    building: Building
+    spot_ids: strawberry.Private[list[UUID]]
+    upcoming: list[Reservation]
+    past: list[Reservation]
+    ledger: list[LedgerEntry]
+
+    @strawberry.field(description="The caller's spots, over the next 24 hours.")
+    async def spots(self, info: Info[Context, Any]) -> list[Spot]:
+        views = await ctx(info).loaders.spots.load_many(self.spot_ids)
+        return [Spot.from_view(v) for v in views if v is not None]
+
+
+@strawberry.type(description="A refusal, with the same code and status as the REST answer.")
+class Problem:
+    code: str
+    status: int
+    title: str
+    detail: str
+
+    @classmethod
+    def of(cls, problem: ProblemError) -> Problem:
+        return cls(
+            code=problem.code, status=problem.status, title=problem.title, detail=problem.detail
+        )
+
+
+@strawberry.type
+class AvailabilityResult:
+    spot_id: strawberry.ID
+    availability: list[Availability]
+
+
+@strawberry.input
+class WindowInput:
+    start: datetime
+    end: datetime
+
+
+@strawberry.input
+class AddSpotInput:
+    label: str
+    location: str | None = None
+    notes: str | None = None
+
+
+@strawberry.input
+class SetAvailabilityInput:
+    spot_id: strawberry.ID
+    start: datetime
+    end: datetime
+    available: bool
+    cancel_reservations: bool = False
+
+
+@strawberry.input
+class ReserveInput:
+    spot_id: strawberry.ID
+    start: datetime
+    end: datetime
+
+
+AddSpotResult = Annotated[Spot | Problem, strawberry.union("AddSpotResult")]
+SetAvailabilityResult = Annotated[
+    AvailabilityResult | Problem, strawberry.union("SetAvailabilityResult")
+]
+ReservationResult = Annotated[Reservation | Problem, strawberry.union("ReservationResult")]
+
+
+def _building(row: dict[str, Any]) -> Building:
+    return Building(
+        id=strawberry.ID(str(row["id"])),
+        name=row["name"],
+        timezone=row["timezone"],
+        policy=Policy(
+            cost=row["cost"],
+            starting_credits=row["starting_credits"],
+            max_hours=row["max_hours"],
+            horizon_days=row["horizon_days"],
+        ),
+    )
+
+
+def _uuid(value: str, code: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise problem_error(ProblemError(code, "not an id")) from None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The caller: who, credits, building, spots, bookings, ledger.")
+    async def me(self, info: Info[Context, Any]) -> Me:
+        page = await ctx(info).value(REST["me"])
+        user, building = page["user"], page["building"]
+        policy = building["policy"]
+        return Me(
+            user=User(id=strawberry.ID(user["id"]), display_name=user["display_name"]),
+            email=user["email"],
+            role=user["role"],
+            credits=page["credits"],
+            building=_building({**building, **policy}),
+            spot_ids=[UUID(s["id"]) for s in page["spots"]],
+            upcoming=[_reservation_json(r) for r in page["reservations"]["upcoming"]],
+            past=[_reservation_json(r) for r in page["reservations"]["past"]],
+            ledger=[
+                LedgerEntry(
+                    id=e["id"],
+                    at=_time(e["at"]),
+                    kind=e["kind"],
+                    amount=e["amount"],
+                    reason=e["reason"],
+                    reservation_id=e["reservation_id"],
+                )
+                for e in page["ledger"]
+            ],
+        )
+
+    @strawberry.field(description="The caller's building and its policy.")
+    async def building(self, info: Info[Context, Any]) -> Building:
+        (row,) = await ctx(info).rows(SQL["building"], {})
+        return _building(row)
+
+    @strawberry.field(
+        description="Every spot over the window (default: the next 24 hours), free ones first."
+    )
+    async def spots(
+        self,
+        info: Info[Context, Any],
+        window: WindowInput | None = None,
+        available_only: bool = False,
+    ) -> list[Spot]:
+        start, end = _window(window)
+        views = await ctx(info).value(
+            SQL["spots"], {"start": start, "end": end, "available_only": available_only}
+        )
+        return [Spot.from_view(v) for v in views]
+
+    @strawberry.field(description="One spot over the window (default: the next 24 hours).")
+    async def spot(
+        self, info: Info[Context, Any], id: strawberry.ID, window: WindowInput | None = None
+    ) -> Spot | None:
+        start, end = _window(window)
+        rows = await ctx(info).rows(
+            SQL["spots_by_id"], {"ids": [_uuid(id, "spot_not_found")], "start": start, "end": end}
+        )
+        return Spot.from_view(rows[0]["spot"]) if rows else None
+
+    @strawberry.field(description="The caller's reservations overlapping the window.")
+    async def reservations(
+        self,
+        info: Info[Context, Any],
+        window: WindowInput | None = None,
+        status: ReservationStatus | None = None,
+        limit: int = 100,
+    ) -> list[Reservation]:
+        start, end = _window(window)
+        rows = await ctx(info).rows(
+            SQL["my_reservations"],
+            {
+                "start": start,
+                "end": end,
+                "status": status.value if status else None,
+                "limit": max(1, min(limit, MAX_RESERVATIONS)),
+            },
+        )
+        return [Reservation.from_row(r) for r in rows]
+
+
+def _window(given: WindowInput | None) -> tuple[datetime, datetime]:
+    if given is None:
+        return window(None, None)
+    return window(given.start, given.end)
+
+
+def _reservation_json(row: dict[str, Any]) -> Reservation:
+    return Reservation.from_row(row)
+
+
+async def _write(info: Info[Context, Any], query: str, params: dict[str, Any]) -> Any:
+    """One REST write, as the caller; its events published after it commits, as REST does."""
+    context = ctx(info)
+    try:
+        answer = await context.value(query, params)
+    except Exception as exc:
+        problem = _problem_of(exc)
+        if problem is None:
+            raise
+        return problem
+    await events.publish(context.user.building_id)
+    return answer
+
+
+def _problem_of(exc: BaseException) -> Problem | None:
+    """The refusal a write's GraphQL error carries, as a typed answer."""
+    if isinstance(exc, GraphQLError) and exc.extensions and "code" in exc.extensions:
+        return Problem.of(ProblemError(str(exc.extensions["code"]), exc.message))
+    return None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Add a spot you own (as POST /fn/add-spot).")
+    async def add_spot(self, info: Info[Context, Any], input: AddSpotInput) -> AddSpotResult:
+        answer = await _write(
+            info,
+            REST["add_spot"],
+            {"label": input.label, "location": input.location, "notes": input.notes},
+        )
+        if isinstance(answer, Problem):
+            return answer
+        view = await ctx(info).loaders.spots.load(UUID(answer["id"]))
+        return Spot.from_view(view)
+
+    @strawberry.mutation(description="Offer or withdraw a window (as POST /fn/set-availability).")
+    async def set_availability(
+        self, info: Info[Context, Any], input: SetAvailabilityInput
+    ) -> SetAvailabilityResult:
+        spot = _uuid(input.spot_id, "spot_not_found")
+        answer = await _write(
+            info,
+            REST["set_availability"],
+            {
+                "spot_id": spot,
+                "start": input.start,
+                "end": input.end,
+                "available": input.available,
+                "cancel_reservations": input.cancel_reservations,
+            },
+        )
+        if isinstance(answer, Problem):
+            return answer
+        return AvailabilityResult(
+            spot_id=strawberry.ID(str(spot)),
+            availability=[
+                Availability(start=_time(a["start"]), end=_time(a["end"])) for a in answer
+            ],
+        )
+
+    @strawberry.mutation(description="Reserve a spot for a window (as POST /fn/reserve).")
+    async def reserve(self, info: Info[Context, Any], input: ReserveInput) -> ReservationResult:
+        answer = await _write(
+            info,
+            REST["reserve"],
+            {
+                "spot_id": _uuid(input.spot_id, "spot_not_found"),
+                "start": input.start,
+                "end": input.end,
+                "key": None,
+                "request_hash": None,
+            },
+        )
+        return answer if isinstance(answer, Problem) else _reservation_json(answer)
+
+    @strawberry.mutation(description="Cancel a reservation (as POST /fn/cancel).")
+    async def cancel(
+        self, info: Info[Context, Any], reservation_id: strawberry.ID
+    ) -> ReservationResult:
+        answer = await _write(
+            info,
+            REST["cancel"],
+            {"reservation_id": _uuid(reservation_id, "reservation_not_found")},
+        )
+        return answer if isinstance(answer, Problem) else _reservation_json(answer)
+
+
+SPOT_EVENTS = frozenset(
+    {
+        "spot.updated",
+        "availability.changed",
+        "reservation.created",
+        "reservation.cancelled",
+        "reservation.started",
+        "reservation.ended",
+        "reservation.settled",
+    }
+)
+
+
+@strawberry.type(description="Something about a spot changed; `data` as the relay sends it.")
+class SpotEvent:
+    id: str = strawberry.field(description="The stream id: resubscribe with it as lastId.")
+    type: str
+    at: datetime
+    spot_id: strawberry.ID | None
+    data: JSON
+
+
+@strawberry.type
+class CreditsEvent:
+    id: str
+    at: datetime
+    credits: int
+
+
+def _spot_of(data: dict[str, Any]) -> str | None:
+    if "spot" in data:
+        return str(data["spot"]["id"])
+    if "reservation" in data:
+        return str(data["reservation"]["spot_id"])
+    return str(data["spot_id"]) if "spot_id" in data else None
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Changes to the building's spots, as they happen.")
+    async def spot_updates(
+        self, info: Info[Context, Any], last_id: str | None = None
+    ) -> AsyncIterator[SpotEvent]:
+        async for event in live.stream(ctx(info).user, SPOT_EVENTS, last_id):
+            spot = _spot_of(event["data"])
+            yield SpotEvent(
+                id=event["id"],
+                type=event["type"],
+                at=_time(event["at"]),
+                spot_id=strawberry.ID(spot) if spot else None,
+                data=event["data"],
+            )
+
+    @strawberry.subscription(description="The caller's balance whenever it changes.")
+    async def my_credits(
+        self, info: Info[Context, Any], last_id: str | None = None
+    ) -> AsyncIterator[CreditsEvent]:
+        async for event in live.stream(ctx(info).user, {"credits.changed"}, last_id):
+            yield CreditsEvent(
+                id=event["id"], at=_time(event["at"]), credits=int(event["data"]["credits"])
+            )

@@ -1,0 +1,37 @@
+-- What the GraphQL function reads, each a batch: one statement however many spots or users a
+-- query names (the dataloaders collect the keys). Runs as the caller: row-level security
+-- decides what is seen. Writes go through the same blocks as the REST functions
+-- (functions.sql).
+
+-- name: spots
+SELECT coalesce(jsonb_agg(v.spot ORDER BY v.n), '[]'::jsonb) AS spots
+FROM parkshare.spot_views(%(start)s, %(end)s, %(available_only)s) WITH ORDINALITY v(spot, n)
+
+-- name: spots_by_id
+SELECT v.spot
+FROM parkshare.spot_views(%(start)s, %(end)s, false) v(spot)
+WHERE (v.spot->>'id')::uuid = ANY(%(ids)s)
+
+-- name: users_by_id
+SELECT id, display_name, role FROM parkshare.users WHERE id = ANY(%(ids)s)
+
+-- name: next_reservations
+SELECT DISTINCT ON (r.spot_id) r.spot_id, lower(r.period) AS start, upper(r.period) AS "end",
+       r.user_id = parkshare.ps_user() AS mine
+FROM parkshare.reservations r
+WHERE r.spot_id = ANY(%(ids)s) AND r.status = 'booked' AND upper(r.period) > now()
+ORDER BY r.spot_id, lower(r.period)
+
+-- name: my_reservations
+SELECT r.id, r.spot_id, r.user_id, lower(r.period) AS start, upper(r.period) AS "end",
+       r.status, r.cost
+FROM parkshare.reservations r
+WHERE r.user_id = parkshare.ps_user()
+  AND (%(status)s::text IS NULL OR r.status = %(status)s)
+  AND r.period && tstzrange(%(start)s, %(end)s, '[)')
+ORDER BY lower(r.period)
+LIMIT %(limit)s
+
+-- name: building
+SELECT id, name, timezone, cost, starting_credits, max_hours, horizon_days
+FROM parkshare.buildings WHERE id = parkshare.ps_building()
