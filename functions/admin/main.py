@@ -1,6 +1,6 @@
 """/fn/admin: what a building's admin does — invite residents (one or many), see them with
 their balances, disable and enable them, adjust credits, set the policy and the building's
-single sign-on, read the ledger and the audit log.
+single sign-on, read the ledger, the audit log and how the garage is used.
 
 Whether the caller is an admin is decided by the procedures (ps_admin), not here; each of
 them writes its audit entry in the same transaction as its change.
@@ -13,7 +13,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import functions_framework.aio
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -78,6 +78,12 @@ class LedgerQuery(PageQuery):
 class AuditQuery(PageQuery):
     # A whole action (`admin.user_disabled`) or a kind ending in a dot (`security.`).
     action: str | None = Field(default=None, max_length=100, pattern=r"^[a-z_.]+$")
+
+
+class UtilizationQuery(Query):
+    # Both optional: the procedure defaults to the last seven local days up to now.
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
 
 
 async def _one(call: Call[Any, Any], query: str, params: dict[str, Any] | None = None) -> Any:
@@ -225,6 +231,17 @@ async def ledger(call: Call[None, LedgerQuery]) -> Any:
 )
 async def audit_log(call: Call[None, AuditQuery]) -> Any:
     return {"entries": await _one(call, SQL["admin_audit"], call.query.model_dump())}
+
+
+@router.route(
+    "GET",
+    "/utilization",
+    query=UtilizationQuery,
+    errors=("forbidden", "invalid_window"),
+    summary="Hours offered and booked per local day and per spot (default: the last 7 days)",
+)
+async def utilization(call: Call[None, UtilizationQuery]) -> Any:
+    return await _one(call, SQL["admin_utilization"], call.query.model_dump())
 
 
 @router.route(

@@ -55,6 +55,9 @@ SELECT parkshare.admin_ledger(%(user_id)s, %(before)s, %(limit)s) AS entries
 -- name: admin_audit
 SELECT parkshare.admin_audit(%(action)s, %(before)s, %(limit)s) AS entries
 
+-- name: admin_utilization
+SELECT parkshare.admin_utilization(%(start)s, %(end)s) AS utilization
+
 -- name: sso_settings
 SELECT parkshare.sso_settings() AS sso
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from psycopg.rows import dict_row
 from parkshare.tokens import Principal, issue_access_token
 from tests.conftest import TestDb
 from tests.functions.conftest import PASSWORD, bearer, code_of, from_address, resident
+from tests.sql.test_local_time import PARIS, SPRING, local
 from tests.support import Garage, next_hour, now
 
 
@@ -375,3 +377,88 @@ async def test_a_rate_limited_login_is_audited(api_garage: Garage, api_database:
         if e["detail"].get("email") == email
     ]
     assert len(limited) == 1 and limited[0]["detail"]["scope"] == "account"
+
+
+# --- utilization -------------------------------------------------------------------------
+
+
+async def test_utilization_counts_elapsed_hours_per_local_day_across_a_clock_change(
+    api_database: TestDb,
+) -> None:
+    """The short spring day of Europe/Paris has 23 hours: a spot offered all of it shows 23
+    available hours that day, and a booking from 01:00 to 04:00 local time, 2 hours."""
+    garage = Garage.create(api_database, horizon_days=400)
+    try:
+        owner, parker = garage.user("Owner"), garage.user("Parker")
+        spot, idle = garage.spot(owner, "U-1"), garage.spot(owner, "U-2")
+        day_before, day_after = SPRING - timedelta(days=1), SPRING + timedelta(days=1)
+        garage.offer(owner, spot, local(day_before, clock(12)), local(day_after, clock(12)))
+        garage.reserve(parker, spot, local(SPRING, clock(1)), local(SPRING, clock(4)))
+        answer = await call(
+            "admin",
+            "GET",
+            "/utilization",
+            as_admin(garage),
+            params={
+                "start": local(day_before, clock(0)).isoformat(),
+                "end": (local(day_after, clock(0)) + timedelta(days=1)).isoformat(),
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["timezone"] == "Europe/Paris"
+        assert [(d["date"], d["available_hours"], d["booked_hours"]) for d in body["days"]] == [
+            (day_before.isoformat(), 12, 0),
+            (SPRING.isoformat(), 23, 2),
+            (day_after.isoformat(), 12, 0),
+        ]
+        assert [(s["spot_id"], s["available_hours"], s["booked_hours"]) for s in body["spots"]] == [
+            (str(spot), 47, 2),
+            (str(idle), 0, 0),
+        ]
+    finally:
+        garage.close()
+
+
+async def test_a_cancelled_booking_used_nothing(api_garage: Garage) -> None:
+    owner, parker = api_garage.user("Owner"), api_garage.user("Parker")
+    spot = api_garage.spot(owner, "C-1")
+    start = next_hour()
+    api_garage.offer(owner, spot, start, start + timedelta(hours=4))
+    booked = api_garage.reserve(
+        parker, spot, start + timedelta(hours=1), start + timedelta(hours=2)
+    )
+    api_garage.cancel(parker, booked["id"])
+    answer = await call(
+        "admin",
+        "GET",
+        "/utilization",
+        as_admin(api_garage),
+        params={"start": start.isoformat(), "end": (start + timedelta(hours=4)).isoformat()},
+    )
+    assert [(s["available_hours"], s["booked_hours"]) for s in answer.json()["spots"]] == [(4, 0)]
+
+
+async def test_the_default_is_the_last_seven_local_days(api_garage: Garage) -> None:
+    answer = await call("admin", "GET", "/utilization", as_admin(api_garage))
+    days = answer.json()["days"]
+    assert len(days) == 7
+    today = datetime.now(PARIS).date()
+    assert days[-1]["date"] == today.isoformat()
+    assert days[0]["date"] == (today - timedelta(days=6)).isoformat()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start": "2030-01-02T00:00:00Z", "end": "2030-01-01T00:00:00Z"},
+        {"start": "2030-01-01T00:00:00Z", "end": "2030-06-01T00:00:00Z"},
+        {"start": "2030-01-01T00:00:00", "end": "2030-01-02T00:00:00Z"},
+    ],
+    ids=["backwards", "too long", "no offset"],
+)
+async def test_a_bad_utilization_window_is_refused(
+    api_garage: Garage, params: dict[str, str]
+) -> None:
+    answer = await call("admin", "GET", "/utilization", as_admin(api_garage), params=params)
+    assert (answer.status_code, code_of(answer)) == (422, "invalid_window")

@@ -67,6 +67,7 @@ CALLABLE_BY_APP = {
     "admin_residents",
     "admin_ledger",
     "admin_audit",
+    "admin_utilization",
     "update_profile",
     "my_password_hash",
     "change_password",
