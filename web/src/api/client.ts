@@ -1,0 +1,218 @@
+// The one place that knows the function URLs: every request of the app is built here from
+// config.json. Routes inside a function are relative to its URL (`${auth}/login`), as
+// the gateway's /fn/<name> and a Knative service's own root both serve them.
+
+import type { AppConfig, FunctionName } from '../config';
+import { ApiError, networkError } from './problems';
+import { AuthSession, readProblem, type FetchLike } from './session';
+import type {
+  AdminLedgerEntry,
+  AuditEntry,
+  CreditAdjustment,
+  DisableSummary,
+  Invite,
+  Me,
+  Policy,
+  Reservation,
+  Resident,
+  Role,
+  Session,
+  SignupUser,
+  Spot,
+  SpotView,
+  SsoSettings,
+  Tokens,
+  User,
+  Utilization,
+  Window,
+} from './types';
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+interface CallOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  body?: unknown;
+  query?: Query;
+  auth?: boolean;
+  headers?: Record<string, string>;
+}
+
+export class Api {
+  constructor(
+    readonly config: AppConfig,
+    readonly session: AuthSession,
+    private readonly fetchFn: FetchLike,
+  ) {}
+
+  url(fn: FunctionName, path = '', query?: Query): string {
+    const url = new URL(this.config.functions[fn] + path);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
+    }
+    return url.href;
+  }
+
+  private async send(url: string, options: CallOptions, token: string | null): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.authorization = `Bearer ${token}`;
+    try {
+      return await this.fetchFn(url, {
+        method: options.method ?? 'GET',
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+    } catch {
+      throw networkError();
+    }
+  }
+
+  /** A call; with auth, a refused access token is refreshed and the call retried once. */
+  async call<T>(fn: FunctionName, path: string, options: CallOptions = {}): Promise<T> {
+    const url = this.url(fn, path, options.query);
+    const auth = options.auth ?? true;
+    let token = auth ? await this.session.accessToken() : null;
+    let response = await this.send(url, options, token);
+    if (auth && response.status === 401) {
+      const problem = await readProblem(response.clone());
+      if (problem.code === 'invalid_token' || problem.code === 'unauthenticated') {
+        // Refreshing fails (and signs out) when the session itself has ended.
+        token = await this.session.refresh(token);
+        response = await this.send(url, options, token);
+      }
+    }
+    if (!response.ok) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      throw new ApiError(response.status, await readProblem(response), Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+    }
+    if (response.status === 204) return undefined as T;
+    // The functions' answers follow the contract; types.ts mirrors it.
+    return (await response.json()) as T;
+  }
+
+  // --- auth -------------------------------------------------------------------------------
+
+  async login(email: string, password: string): Promise<void> {
+    const tokens = await this.call<Tokens>('auth', '/login', { method: 'POST', auth: false, body: { email, password } });
+    this.session.accept(tokens);
+  }
+
+  async ssoExchange(code: string): Promise<void> {
+    const tokens = await this.call<Tokens>('auth', '/sso/exchange', { method: 'POST', auth: false, body: { code } });
+    this.session.accept(tokens);
+  }
+
+  ssoStartUrl(buildingId: string): string {
+    return this.url('auth', '/sso/start', { building: buildingId });
+  }
+
+  async logout(): Promise<void> {
+    const refreshToken = this.session.refreshToken;
+    this.session.clear();
+    if (refreshToken) {
+      await this.call<void>('auth', '/logout', { method: 'POST', auth: false, body: { refresh_token: refreshToken } }).catch(() => {
+        // Signed out here either way; the server forgets the session when it expires.
+      });
+    }
+  }
+
+  signup(body: { invite_code: string; email: string; password: string; display_name: string }): Promise<{ user: SignupUser }> {
+    return this.call('auth', '/signup', { method: 'POST', auth: false, body });
+  }
+
+  changePassword(current_password: string, new_password: string): Promise<void> {
+    return this.call('auth', '/password', { method: 'POST', body: { current_password, new_password } });
+  }
+
+  sessions(): Promise<{ sessions: Session[] }> {
+    return this.call('auth', '/sessions');
+  }
+
+  revokeSession(session_id: string): Promise<void> {
+    return this.call('auth', '/sessions/revoke', { method: 'POST', body: { session_id } });
+  }
+
+  // --- residents --------------------------------------------------------------------------
+
+  me(): Promise<Me> {
+    return this.call('me', '');
+  }
+
+  updateProfile(display_name: string): Promise<{ user: Pick<User, 'id' | 'display_name'> }> {
+    return this.call('me', '', { method: 'PATCH', body: { display_name } });
+  }
+
+  listSpots(window: { start: string; end: string; availableOnly?: boolean }): Promise<{ spots: SpotView[] }> {
+    return this.call('list-spots', '', {
+      query: { start: window.start, end: window.end, available_only: window.availableOnly ? 'true' : undefined },
+    });
+  }
+
+  reserve(body: { spot_id: string; start: string; end: string }, idempotencyKey: string): Promise<Reservation> {
+    return this.call('reserve', '', { method: 'POST', body, headers: { 'idempotency-key': idempotencyKey } });
+  }
+
+  cancel(reservation_id: string): Promise<Reservation> {
+    return this.call('cancel', '', { method: 'POST', body: { reservation_id } });
+  }
+
+  addSpot(body: { label: string; location?: string; notes?: string }): Promise<Spot> {
+    return this.call('add-spot', '', { method: 'POST', body });
+  }
+
+  setAvailability(body: {
+    spot_id: string;
+    start: string;
+    end: string;
+    available: boolean;
+    cancel_reservations?: boolean;
+  }): Promise<{ spot_id: string; availability: Window[] }> {
+    return this.call('set-availability', '', { method: 'POST', body });
+  }
+
+  // --- admin ------------------------------------------------------------------------------
+
+  residents(): Promise<{ residents: Resident[] }> {
+    return this.call('admin', '/residents');
+  }
+
+  disableResident(user_id: string): Promise<DisableSummary> {
+    return this.call('admin', '/residents/disable', { method: 'POST', body: { user_id } });
+  }
+
+  enableResident(user_id: string): Promise<void> {
+    return this.call('admin', '/residents/enable', { method: 'POST', body: { user_id } });
+  }
+
+  createInvite(body: { role: Role; email?: string }): Promise<Invite> {
+    return this.call('admin', '/invites', { method: 'POST', body });
+  }
+
+  createInvites(invites: { email: string; role: Role }[]): Promise<{ invites: Invite[] }> {
+    return this.call('admin', '/invites/bulk', { method: 'POST', body: { invites } });
+  }
+
+  adjustCredits(body: { user_id: string; amount: number; reason: string }): Promise<CreditAdjustment> {
+    return this.call('admin', '/credits', { method: 'POST', body });
+  }
+
+  setPolicy(body: Partial<Policy>): Promise<Policy> {
+    return this.call('admin', '/policy', { method: 'PATCH', body });
+  }
+
+  adminLedger(query: { user_id?: string; before?: number; limit?: number } = {}): Promise<{ entries: AdminLedgerEntry[] }> {
+    return this.call('admin', '/ledger', { query });
+  }
+
+  audit(query: { action?: string; before?: number; limit?: number } = {}): Promise<{ entries: AuditEntry[] }> {
+    return this.call('admin', '/audit', { query });
+  }
+
+  sso(): Promise<{ sso: SsoSettings | null }> {
+    return this.call('admin', '/sso');
+  }
+
+  utilization(start: string, end: string): Promise<Utilization> {
+    return this.call('admin', '/utilization', { query: { start, end } });
+  }
+}

@@ -1,0 +1,29 @@
+// Cache keys of what the screens show, and which keys each live topic touches.
+
+import type { Topic } from '../live/events';
+
+export const keys = {
+  me: 'me',
+  /** Every list-spots answer starts with "spots:" so optimistic patches reach them all. */
+  garage: (window: string) => `spots:garage:${window}`,
+  timeline: (spotId: string, from: string, days: number) => `spots:timeline:${spotId}:${from}:${days}`,
+  mySpots: 'spots:mine',
+  residents: 'admin:residents',
+  adminLedger: (userId: string) => `admin:ledger:${userId}`,
+  audit: (action: string) => `admin:audit:${action}`,
+  sso: 'admin:sso',
+  utilization: (start: string, end: string) => `admin:utilization:${start}:${end}`,
+  sessions: 'auth:sessions',
+} as const;
+
+export const TOPIC_PREFIXES: Record<Topic, readonly string[]> = {
+  spots: ['spots:'],
+  me: ['me'],
+  residents: ['admin:residents'],
+  ledger: ['admin:ledger'],
+  utilization: ['admin:utilization'],
+};
+
+export function prefixesFor(topics: Iterable<Topic>): string[] {
+  return [...new Set([...topics].flatMap((topic) => TOPIC_PREFIXES[topic]))];
+}

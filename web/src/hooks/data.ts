@@ -1,0 +1,39 @@
+// The data each screen reads, one hook per thing a person looks at.
+
+import type { Api } from '../api/client';
+import type { Me, SpotView } from '../api/types';
+import { HOUR_MS, toIso } from '../lib/time';
+import { useServices } from '../app/services';
+import { keys } from '../data/keys';
+import { useQuery, type QueryState } from './useQuery';
+
+export function useMe(): QueryState<Me> {
+  const { api } = useServices();
+  return useQuery(keys.me, () => api.me());
+}
+
+export interface SpotWindow {
+  start: string;
+  end: string;
+  availableOnly?: boolean;
+}
+
+/** The garage over a window; `window` is called at each fetch so "from now" stays now. */
+export function useSpots(key: string | null, window: () => SpotWindow): QueryState<SpotView[]> {
+  const { api } = useServices();
+  return useQuery(key, async () => (await api.listSpots(window())).spots);
+}
+
+/** The garage's default list: from now (at each fetch) for 24 hours. */
+export function nextDayKey(availableOnly: boolean): string {
+  return keys.garage(`next24:${availableOnly}`);
+}
+
+export function nextDayWindow(availableOnly: boolean): SpotWindow {
+  const at = Date.now();
+  return { start: toIso(at), end: toIso(at + 24 * HOUR_MS), availableOnly };
+}
+
+export function fetchNextDay(api: Api, availableOnly: boolean): () => Promise<SpotView[]> {
+  return async () => (await api.listSpots(nextDayWindow(availableOnly))).spots;
+}

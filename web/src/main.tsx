@@ -1,0 +1,70 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Api } from './api/client';
+import { problemMessage, ssoErrorMessage } from './api/problems';
+import { AuthSession, browserLock, localTokenStorage, REFRESH_STORAGE_KEY } from './api/session';
+import { App } from './app/App';
+import { cleanedUrl, readAuthFragment } from './auth/fragment';
+import { loadConfig } from './config';
+import { QueryCache } from './lib/cache';
+import './index.css';
+
+const fetchFn = (input: string, init?: RequestInit) => fetch(input, init);
+
+function Failure({ message }: { message: string }) {
+  return (
+    <main className="mx-auto max-w-md p-6">
+      <h1 className="text-xl font-bold">parkshare can’t start</h1>
+      <p role="alert" className="mt-2">{message}</p>
+      <button type="button" className="mt-4 rounded-lg bg-blue-700 px-4 py-2 font-semibold text-white" onClick={() => window.location.reload()}>
+        Reload
+      </button>
+    </main>
+  );
+}
+
+async function boot(): Promise<void> {
+  const root = createRoot(document.getElementById('root') as HTMLElement);
+  let config;
+  try {
+    config = await loadConfig();
+  } catch (error) {
+    root.render(<Failure message={error instanceof Error ? error.message : String(error)} />);
+    return;
+  }
+  const session = new AuthSession({
+    refreshUrl: `${config.functions.auth}/refresh`,
+    fetch: fetchFn,
+    storage: localTokenStorage(),
+    lock: browserLock(),
+  });
+  const api = new Api(config, session, fetchFn);
+  const cache = new QueryCache();
+  window.addEventListener('storage', (event) => {
+    if (event.key === REFRESH_STORAGE_KEY || event.key === null) session.storageChanged();
+  });
+
+  // Single sign-on comes back in the fragment: handle it before the hash router reads it,
+  // and take the one-time code out of the address bar and history at once.
+  let notice: string | null = null;
+  const fragment = readAuthFragment(window.location.hash);
+  if (fragment) {
+    window.history.replaceState(null, '', cleanedUrl(window.location, fragment.kind === 'code' ? 'garage' : 'signin'));
+    if (fragment.kind === 'code') {
+      try {
+        await api.ssoExchange(fragment.code);
+      } catch (error) {
+        notice = problemMessage(error, { invalid_token: 'That sign-in link has expired or was already used. Please sign in again.' });
+      }
+    } else {
+      notice = ssoErrorMessage(fragment.code);
+    }
+  }
+  root.render(
+    <StrictMode>
+      <App services={{ config, api, session, cache }} notice={notice} />
+    </StrictMode>,
+  );
+}
+
+void boot();

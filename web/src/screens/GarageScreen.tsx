@@ -1,0 +1,123 @@
+// The home screen: every spot of the building with its live status, free ones first, over a
+// window (the next 24 hours unless the resident picks another).
+
+import { useEffect, useState } from 'react';
+import type { Me, SpotView } from '../api/types';
+import { ReserveDialog } from '../components/ReserveDialog';
+import { SpotCard } from '../components/SpotCard';
+import { Button, EmptyState, ErrorNotice, Loading, PageTitle } from '../components/ui';
+import { ChoiceChips, WindowInputs, type WindowText } from '../components/WindowInputs';
+import { keys } from '../data/keys';
+import { nextDayKey, nextDayWindow, useSpots } from '../hooks/data';
+import { useNow } from '../hooks/useNow';
+import type { Interval } from '../lib/intervals';
+import { sortSpots } from '../lib/spots';
+import { HOUR_MS, floorToMinute, formatRange, fromLocalInput, toIso, toLocalInput, zoneAbbreviation } from '../lib/time';
+import { checkSharing, garageChoices } from '../lib/windows';
+
+declare global {
+  interface Window {
+    /** performance.now() when the garage first showed data (read by the end-to-end tests). */
+    __parkshareFirstRender?: number;
+  }
+}
+
+type Filter = { kind: 'next24' } | { kind: 'window'; start: number; end: number };
+
+export function GarageScreen({ me }: { me: Me }) {
+  const zone = me.building.timezone;
+  const now = useNow();
+  const [filter, setFilter] = useState<Filter>({ kind: 'next24' });
+  const [availableOnly, setAvailableOnly] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [reserving, setReserving] = useState<SpotView | null>(null);
+
+  const span: Interval = filter.kind === 'next24' ? { start: now, end: now + 24 * HOUR_MS } : filter;
+  const key = filter.kind === 'next24' ? nextDayKey(availableOnly) : keys.garage(`${filter.start}:${filter.end}:${availableOnly}`);
+  const spots = useSpots(key, () =>
+    filter.kind === 'next24' ? nextDayWindow(availableOnly) : { start: toIso(filter.start), end: toIso(filter.end), availableOnly },
+  );
+
+  const hasData = spots.data !== undefined;
+  useEffect(() => {
+    if (hasData && window.__parkshareFirstRender === undefined) window.__parkshareFirstRender = performance.now();
+  }, [hasData]);
+
+  const list = spots.data ? sortSpots(spots.data, span, now) : [];
+  const mySpotIds = new Set(me.spots.map((s) => s.id));
+  // The dialog follows live changes of its spot.
+  const reservingNow = reserving ? (list.find((s) => s.id === reserving.id) ?? reserving) : null;
+
+  return (
+    <div>
+      <PageTitle aside={<span>Times in {zone} ({zoneAbbreviation(now, zone)})</span>}>Garage</PageTitle>
+      <section aria-label="Window" className="mb-4 rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
+        <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+          <p className="text-sm">
+            <span className="text-slate-600 dark:text-slate-400">Showing </span>
+            <span className="font-semibold">{filter.kind === 'next24' ? 'the next 24 hours' : formatRange(filter.start, filter.end, zone)}</span>
+          </p>
+          <label className="flex items-center gap-2 text-sm font-medium">
+            <input type="checkbox" className="h-5 w-5 accent-blue-700 dark:accent-sky-400" checked={availableOnly} onChange={(e) => setAvailableOnly(e.target.checked)} />
+            Available only
+          </label>
+          <Button variant="ghost" size="sm" aria-expanded={editing} onClick={() => setEditing((v) => !v)}>
+            {editing ? 'Hide window' : 'Change window'}
+          </Button>
+        </div>
+        {editing && <WindowFilter zone={zone} now={now} filter={filter} onApply={setFilter} />}
+      </section>
+
+      {spots.error !== undefined && spots.error !== null && <ErrorNotice error={spots.error} onRetry={spots.refetch} />}
+      {!hasData && !spots.error && <Loading label="Loading the garage…" />}
+      {hasData && list.length === 0 && (
+        <EmptyState title={availableOnly ? 'No spot is free for the whole window' : 'No spots yet'}>
+          {availableOnly ? 'Try a shorter window, or show every spot.' : 'Residents add their spots under “My spots”.'}
+        </EmptyState>
+      )}
+      {list.length > 0 && (
+        <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label="Spots">
+          {list.map((spot) => (
+            <SpotCard key={spot.id} spot={spot} mine={mySpotIds.has(spot.id)} zone={zone} window={span} now={now} onReserve={setReserving} />
+          ))}
+        </ul>
+      )}
+      {reservingNow && <ReserveDialog spot={reservingNow} me={me} onClose={() => setReserving(null)} />}
+    </div>
+  );
+}
+
+function WindowFilter({ zone, now, filter, onApply }: { zone: string; now: number; filter: Filter; onApply: (f: Filter) => void }) {
+  const initial = filter.kind === 'window' ? filter : { start: floorToMinute(now), end: floorToMinute(now) + 24 * HOUR_MS };
+  const [text, setText] = useState<WindowText>({ start: toLocalInput(initial.start, zone), end: toLocalInput(initial.end, zone) });
+  const start = fromLocalInput(text.start, zone) ?? Number.NaN;
+  const end = fromLocalInput(text.end, zone) ?? Number.NaN;
+  const check = checkSharing({ start, end });
+  return (
+    <div className="mt-3 space-y-3 border-t border-slate-200 pt-3 dark:border-slate-800">
+      <ChoiceChips
+        label="Windows"
+        choices={garageChoices(now, zone)}
+        onPick={(choice) => {
+          setText({ start: toLocalInput(choice.start, zone), end: toLocalInput(choice.end, zone) });
+          onApply(choice.label === 'Next 24 h' ? { kind: 'next24' } : { kind: 'window', start: choice.start, end: choice.end });
+        }}
+      />
+      <form
+        className="flex flex-wrap items-end gap-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!check.error) onApply({ kind: 'window', start, end });
+        }}
+      >
+        <div className="min-w-0 flex-1">
+          <WindowInputs value={text} onChange={setText} labels={['Window start', 'Window end']} zoneNote={`${zone} time`} invalid={Boolean(check.error)} />
+        </div>
+        <Button type="submit" disabled={Boolean(check.error)} className="mb-5">
+          Show
+        </Button>
+      </form>
+      {check.error && <p className="text-sm text-red-800 dark:text-red-300">{check.error}</p>}
+    </div>
+  );
+}
