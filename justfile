@@ -7,15 +7,31 @@ default:
     @just --list --unsorted
 
 # the whole product on one machine (embedded servers unless DATABASE_URL/REDIS_URL are set)
-dev:
+dev: web
     parkshare dev
 
-# every test, against real PostgreSQL and Redis (extra arguments go to pytest)
-test *args:
+# every test: the web app's unit tests, then pytest against real PostgreSQL and Redis
+# (the end-to-end tests in real Chromium included; extra arguments go to pytest)
+test *args: web
+    cd web && npm test --silent
     pytest -q {{args}}
 
-# ruff, the formatter check and mypy
-lint:
+# the web app's packages, installed from the lock file when it has changed
+web-deps:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd web
+    command -v npm >/dev/null || { echo "the web app needs Node.js 20 and npm" >&2; exit 1; }
+    if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+        npm ci --no-audit --no-fund --loglevel=error
+    fi
+
+# build the web app into web/dist (served by the gateway at /) and check its size budget
+web: web-deps
+    cd web && npm run build --silent && npm run size --silent
+
+# ruff, the formatter check, mypy and the web app's type check
+lint: web-deps
     ruff check .
     ruff format --check .
     mypy shared tests
@@ -23,6 +39,7 @@ lint:
     for f in functions/*/main.py; do mypy --follow-imports=silent "$f" || exit 1; done
     # The schema the web app and integrations build against must be the one served.
     parkshare graphql-schema --check
+    cd web && npm run typecheck --silent
 
 # format the code
 fmt:
