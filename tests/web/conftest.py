@@ -100,6 +100,10 @@ def dev_server(
         PARKSHARE_DATA_DIR=str(data_dir),
         # A sweep every few seconds: a start or an end missed by the schedule shows soon.
         PARKSHARE_SWEEP_SECONDS="5",
+        # Every browser context signs in afresh (the admin's a dozen times, all from
+        # 127.0.0.1): the login limits are tested in tests/functions, not here.
+        PARKSHARE_LOGIN_ATTEMPTS_PER_ACCOUNT="1000",
+        PARKSHARE_LOGIN_ATTEMPTS_PER_ADDRESS="1000",
     )
     with log.open("wb") as output:
         process = subprocess.Popen(
