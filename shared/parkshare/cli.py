@@ -27,6 +27,7 @@ from parkshare.db import admin_connect, set_context
 from parkshare.embedded import Urls, resolve_urls
 from parkshare.migrate import MigrationError, migrate
 from parkshare.passwords import hash_password
+from parkshare.serve import Unconfigured, require
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "web" / "schema.graphql"
 
@@ -81,6 +82,7 @@ def migrate_command() -> None:
     """Apply pending migrations (idempotent)."""
     settings = get_settings()
     with _expected_errors():
+        require(settings, "database")
         applied = _migrate(settings, _urls(settings))
     if not applied:
         typer.echo("up to date")
@@ -122,16 +124,61 @@ def worker_command(
     ] = False,
 ) -> None:
     """Run the worker: scheduled starts and ends, settlement, the outbox sweep."""
-    import logging
-
+    from parkshare import logs, metrics
     from parkshare.jobs import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
+    logs.configure(settings.log_format, settings.log_level)
     with _expected_errors():
+        require(settings, "database", "redis")
         urls = _urls(settings)
     _export(urls)
+    if settings.worker_metrics_port:
+        metrics.serve_worker_metrics(settings.worker_metrics_port)
     run_worker(burst=burst)
+
+
+@app.command("serve")
+def serve_command(
+    target: Annotated[
+        str, typer.Option(envvar="FUNCTION_TARGET", help="The function's entry point.")
+    ],
+    source: Annotated[
+        str | None, typer.Option(envvar="FUNCTION_SOURCE", help="Its main.py.")
+    ] = None,
+    signature_type: Annotated[str, typer.Option(envvar="FUNCTION_SIGNATURE_TYPE")] = "http",
+    host: Annotated[str, typer.Option(envvar="HOST", help="Address to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8080,
+) -> None:
+    """Serve one function on its own port, as functions-framework --asgi does (containers)."""
+    from parkshare.serve import serve_function
+
+    with _expected_errors():
+        serve_function(target, source, signature_type, host, port)
+
+
+@app.command("relay")
+def relay_command(
+    host: Annotated[str, typer.Option(envvar="HOST", help="Address to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8080,
+) -> None:
+    """Serve the relay (/ws) alone (containers)."""
+    from parkshare.serve import serve_relay
+
+    with _expected_errors():
+        serve_relay(host, port)
+
+
+@app.command("web")
+def web_command(
+    host: Annotated[str, typer.Option(envvar="HOST", help="Address to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8080,
+) -> None:
+    """Serve the built web app with its config.json (containers)."""
+    from parkshare.serve import serve_web
+
+    with _expected_errors():
+        serve_web(host, port)
 
 
 def _export(urls: Urls) -> None:
@@ -265,7 +312,7 @@ def _expected_errors() -> Iterator[None]:
     """Turn database and migration errors into one line on stderr and exit status 1."""
     try:
         yield
-    except (psycopg.Error, MigrationError, CliError) as exc:
+    except (psycopg.Error, MigrationError, CliError, Unconfigured) as exc:
         _fail(_describe(exc))
 
 

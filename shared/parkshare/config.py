@@ -6,6 +6,7 @@ carries the `PARKSHARE_` prefix.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +64,23 @@ class Settings(BaseSettings):
     # and how long published outbox rows are kept.
     sweep_seconds: int = Field(default=60, ge=1)
     outbox_keep_hours: int = Field(default=24, ge=1)
+    # Operations (parkshare.serve, parkshare.metrics, parkshare.logs). False in containers:
+    # a server or key left unconfigured stops the process at start, rather than an embedded
+    # server or a generated key quietly standing in for the real one.
+    embedded: bool = True
+    # If set, /metrics answers only `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = None
+    # The worker's /metrics port; 0 serves none.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # "json" (one object a line, with the request id), "text", or "auto": text on a terminal.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: str = "INFO"
+    # Browser origins allowed to call the functions (comma-separated), where the web app is
+    # served from another origin than they are (Knative: each function has its own URL).
+    cors_origins: str = ""
+    # `parkshare web`: the built app, and the config.json served beside it instead of its own.
+    web_dist: Path | None = None
+    web_config: Path | None = None
 
     @property
     def app_url(self) -> str:

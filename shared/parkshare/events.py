@@ -21,7 +21,7 @@ from uuid import UUID
 import psycopg
 from redis.exceptions import RedisError
 
-from parkshare import db
+from parkshare import db, metrics
 from parkshare.config import get_settings
 from parkshare.queries import load
 from parkshare.redis_client import get_redis
@@ -118,6 +118,7 @@ async def _publish(building_id: UUID) -> int:
             ]
             if pending:
                 stream_ids = await _append(building_id, pending)
+                metrics.published(p.type for p in pending)
                 if any(p.type in SCHEDULING_TYPES for p in pending):
                     from parkshare import jobs
 

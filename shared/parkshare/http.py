@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import audit, db, events
+from parkshare import audit, db, events, metrics
 from parkshare.config import get_settings
 from parkshare.problems import Problem, problem_from_db_error
 from parkshare.tokens import InvalidToken, Principal, verify_access_token
@@ -137,11 +137,17 @@ class Router:
         return register
 
     async def __call__(self, request: Request) -> Response:
+        # /metrics, /healthz and /readyz belong to the process, not to the function's routes.
+        path = _normal(str(request.path_params.get("path", "")))
+        operational = await metrics.intercept(request, path)
+        if operational is not None:
+            return operational
         principal: Principal | None = None
 
         async def produce() -> Response:
             nonlocal principal
             route = self._match(request)
+            request.scope[metrics.ROUTE_KEY] = route.path
             # Every transaction of this request carries the token's session (and none when
             # the route takes no token, whatever ran before in this task).
             db.acting_session.set(None)
@@ -167,7 +173,7 @@ class Router:
                 reason=problem.reason or problem.detail,
             )
 
-        return await answer(request, produce, audit_refusal)
+        return await answer(request, produce, audit_refusal, function=self.name)
 
     def _match(self, request: Request) -> Route:
         path = _normal(str(request.path_params.get("path", "")))
@@ -187,9 +193,21 @@ async def answer(
     request: Request,
     produce: Callable[[], Awaitable[Response]],
     on_problem: Callable[[Problem], Awaitable[None]] | None = None,
+    *,
+    function: str | None = None,
 ) -> Response:
     """The response `produce` makes, or the problem+json of whatever it raised (shown to
-    `on_problem` first)."""
+    `on_problem` first); counted, timed and logged under the request's id."""
+    return await metrics.observed(
+        request, function, lambda: _answer_or_problem(request, produce, on_problem)
+    )
+
+
+async def _answer_or_problem(
+    request: Request,
+    produce: Callable[[], Awaitable[Response]],
+    on_problem: Callable[[Problem], Awaitable[None]] | None,
+) -> Response:
     try:
         return await produce()
     except Problem as raised:

@@ -39,7 +39,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from parkshare import audit, events
+from parkshare import audit, events, logs, metrics
 from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
 from parkshare.tokens import InvalidToken, Principal, verify_access_token
@@ -131,6 +131,7 @@ class Client:
         if event.id > self.sent:
             await self.ws.send_text(event.text)
             self.sent = event.id
+            metrics.RELAY_DELIVERED.inc()
 
     async def serve(self) -> None:
         """Until the peer leaves, the token expires, the client is dropped or shut down."""
@@ -251,6 +252,7 @@ class Feed:
                 ]
                 if batch:
                     last = "-".join(map(str, batch[-1].id))
+                    metrics.RELAY_READ.inc(len(batch))
                     self.append(batch)
 
 
@@ -328,6 +330,13 @@ def get_hub() -> Hub:
     return _hub
 
 
+# Read at each scrape, so the hot path keeps no count of its own.
+metrics.RELAY_CONNECTIONS.set_function(
+    lambda: sum(len(f.clients) for f in _hub.feeds.values()) if _hub is not None else 0
+)
+metrics.RELAY_FEEDS.set_function(lambda: len(_hub.feeds) if _hub is not None else 0)
+
+
 def _token(ws: WebSocket) -> tuple[str | None, str | None]:
     """The token and the subprotocol to accept with (browsers cannot set headers)."""
     offered = [p.strip() for p in ws.scope.get("subprotocols", [])]
@@ -338,7 +347,9 @@ def _token(ws: WebSocket) -> tuple[str | None, str | None]:
 
 async def endpoint(ws: WebSocket) -> None:
     token, subprotocol = _token(ws)
-    await ws.accept(subprotocol=subprotocol)
+    rid = logs.incoming_id(ws.headers)
+    logs.request_id.set(rid)  # this socket's task: every line it logs carries the id
+    await ws.accept(subprotocol=subprotocol, headers=[(b"x-request-id", rid.encode())])
     try:
         principal = verify_access_token(token or "")
     except InvalidToken as exc:
@@ -361,6 +372,7 @@ async def endpoint(ws: WebSocket) -> None:
     hub = get_hub()
     client = Client(ws, principal)
     feed = hub.join(client)
+    metrics.RELAY_OPENED.inc()
     try:
         if after is not None:
             try:
@@ -373,6 +385,8 @@ async def endpoint(ws: WebSocket) -> None:
         pass  # the peer went away or stalled during the replay
     finally:
         hub.leave(client)
+        if client.close_code is not None:
+            metrics.RELAY_DROPPED.labels(str(client.close_code)).inc()
 
 
 async def startup() -> None:
@@ -394,11 +408,22 @@ async def shutdown() -> None:
 
 
 async def healthz(request: Request) -> Response:
-    try:
-        await asyncio.wait_for((await get_hub().redis()).ping(), 2.0)
-    except Exception as exc:
-        return JSONResponse({"status": "degraded", "redis": repr(exc)}, status_code=503)
+    """Liveness: the process answers. Not Redis: an outage must not get relays restarted
+    (they keep their sockets and resume reading when Redis is back)."""
     return JSONResponse({"status": "ok", "feeds": len(get_hub().feeds)})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: the relay reads the streams' Redis, without which it delivers nothing."""
+
+    async def redis_ping() -> None:
+        await (await get_hub().redis()).ping()
+
+    return await metrics.ready({"redis": redis_ping})
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return metrics.exposition(request)
 
 
 @asynccontextmanager
@@ -413,5 +438,10 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     await close_redis()
 
 
-routes = [WebSocketRoute("/ws", endpoint), Route("/healthz", healthz, methods=["GET"])]
+routes = [
+    WebSocketRoute("/ws", endpoint),
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", metrics_endpoint, methods=["GET"]),
+]
 app = Starlette(routes=routes, lifespan=lifespan)
