@@ -85,3 +85,14 @@ bench *args:
 # events from commit to WebSocket clients: click to screen, and fan-out to 1,000 and 5,000
 bench-live *args:
     python -m tests.bench.bench_live {{args}}
+
+# Offline: manifests and overlays against the Kubernetes and Knative schemas and our rules,
+# the workflows with actionlint and their schema, the Dockerfile with hadolint.
+# validate knative/, the workflows and the Dockerfile, offline (tests/deploy runs the same)
+validate:
+    python -m tests.deploy.validate
+
+# The baseline is a bare uvicorn app started and polled the same way in the same run.
+# each function's cold start: process start to first 200 on its own port, with a baseline
+bench-coldstart *args:
+    python -m tests.bench.bench_coldstart {{args}}
