@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 import psycopg
 import pytest
@@ -17,6 +20,7 @@ import redis
 from parkshare.config import Settings
 from parkshare.embedded import resolve_urls
 from parkshare.migrate import migrate
+from tests.gateway.conftest import free_port
 
 _UNSET = ("DATABASE_URL", "REDIS_URL", "PARKSHARE_APP_DATABASE_URL", "PARKSHARE_APP_DB_PASSWORD")
 
@@ -97,3 +101,63 @@ def test_embedded_data_survives_a_restart_and_no_server_outlives_its_process(
         """
     )
     assert _run(read, embedded_env).split() == ["kept", "kept"]
+
+
+def _started_by(root: int, data_dir: Path) -> list[psutil.Process]:
+    """`root`'s descendants (the worker, its scheduler) and the servers keeping their data in
+    `data_dir` (daemons, whose parent is init)."""
+    found = {p.pid: p for p in psutil.Process(root).children(recursive=True)}
+    for process in psutil.process_iter():
+        try:
+            if str(data_dir) in " ".join(process.cmdline()) or process.cwd().startswith(
+                str(data_dir)
+            ):
+                found[process.pid] = process
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+    found.pop(root, None)
+    return list(found.values())
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_parkshare_dev_leaves_nothing_running_when_stopped(
+    embedded_env: dict[str, str], tmp_path: Path, stop: signal.Signals
+) -> None:
+    port = free_port()
+    log = tmp_path / "dev.log"
+    started: list[psutil.Process] = []
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "parkshare.cli", "dev"],
+            env={**embedded_env, "PORT": str(port)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        started = _started_by(process.pid, Path(embedded_env["PARKSHARE_DATA_DIR"]))
+        commands = [" ".join(p.cmdline()) for p in started]
+        assert any("parkshare.cli worker" in c for c in commands), commands
+        assert any("postgres" in c for c in commands), commands
+        assert any("redis-server" in c for c in commands), commands
+
+        process.send_signal(stop)
+        process.wait(60)
+        assert _wait_gone([p.pid for p in started], 30) == [], log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        # Whatever a failure left behind must not outlive the test.
+        for leftover in started:
+            with contextlib.suppress(psutil.Error):
+                leftover.kill()

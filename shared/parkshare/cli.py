@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, NoReturn
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -255,12 +256,19 @@ def dev_command(
         )
     )
     # uvicorn turns Ctrl-C and SIGTERM into a graceful shutdown; the worker gets SIGTERM and
-    # finishes its job; the embedded servers then stop in their atexit hooks.
+    # finishes its job; the embedded servers then stop in their atexit hooks. After its
+    # shutdown uvicorn raises the signal again, and SIGTERM's default action would end this
+    # process on the spot, leaving the worker and the embedded servers running: exit instead.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         server.run()
     finally:
         _stop(worker)
     typer.echo("stopped")
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

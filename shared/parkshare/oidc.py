@@ -15,19 +15,22 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import httpx2
-from authlib.common.security import is_secure_transport
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
 from parkshare.secretbox import Unsealable, open_sealed, seal
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+# authlib and its HTTP client are imported where a sign-in needs them, not with the module:
+# the auth function imports this one, and they cost every cold start ~0.1 s for routes most
+# requests never take.
 
 # Asymmetric algorithms only: an HMAC-signed ID token would be keyed by the client secret,
 # and "none" is no signature at all.
@@ -130,7 +133,15 @@ def _same_issuer(a: str, b: str) -> bool:
     return a == b or _ISSUER_ALIASES.get(b) == a
 
 
+def is_secure_transport(url: str) -> bool:
+    from authlib.common.security import is_secure_transport as secure
+
+    return bool(secure(url))
+
+
 async def _get_json(url: str) -> Any:
+    import httpx2
+
     if not is_secure_transport(url):
         raise SsoError("sso_failed", f"{url} is neither https nor a loopback address")
     try:
@@ -198,6 +209,8 @@ async def _key_set(jwks_uri: str, *, refresh: bool = False) -> KeySet:
 
 
 def _oauth(client: Client, meta: Provider | None = None) -> AsyncOAuth2Client:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
     method = "none"
     if client.client_secret:
         supported = meta.token_auth_methods if meta else ("client_secret_basic",)
@@ -241,6 +254,9 @@ async def begin(client: Client) -> tuple[str, Pending]:
 async def finish(client: Client, pending: Pending, code: str) -> dict[str, Any]:
     """Trade the code (with the PKCE verifier) for tokens; answer the verified ID token's
     claims."""
+    import httpx2
+    from authlib.integrations.base_client.errors import OAuthError
+
     meta = await provider(client.issuer)
     try:
         async with _oauth(client, meta) as oauth:
