@@ -252,6 +252,50 @@ async def test_screenshots_in_light_and_dark_at_phone_and_desktop_sizes(
     FIGURES.append(f"screenshots: {len(SCREENS) * 4} in {artifact('x').parent}")
 
 
+async def test_every_screen_fits_a_360_px_phone(dev_server: DevServer, browsers: Browsers) -> None:
+    page = await browsers.page(viewport={"width": 360, "height": 740})
+    await sign_in(page, dev_server.base, "admin")
+    for screen in SCREENS:
+        await go(page, screen)
+        await page.wait_for_load_state("networkidle")
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{screen} is {overflow} px wider than the phone"
+
+
+async def test_a_booking_can_be_made_from_the_keyboard(
+    dev_server: DevServer, browsers: Browsers
+) -> None:
+    """Enter opens the dialog with the focus inside it, Tab stays inside, Escape closes it and
+    gives the focus back to the button, Enter on Confirm books."""
+    page = await browsers.page()
+    await sign_in(page, dev_server.base, "carol")
+    before = await credits(page)
+    reserve_button = card(page, "B1-01").get_by_role("button", name="Reserve")
+    inside_dialog = "!!document.activeElement?.closest('dialog[open]')"
+
+    await reserve_button.focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("dialog")).to_be_visible()
+    assert await page.evaluate(inside_dialog)
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("dialog")).to_be_hidden()
+    await expect(reserve_button).to_be_focused()
+
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("dialog")).to_be_visible()
+    for _ in range(30):
+        await page.keyboard.press("Tab")
+        assert await page.evaluate(inside_dialog), "the focus left the open dialog"
+        if await page.evaluate("document.activeElement?.textContent") == "Confirm reservation":
+            break
+    else:
+        raise AssertionError("Tab never reached Confirm reservation")
+    await page.keyboard.press("Enter")
+    await expect_credits(page, before - 3)
+    await cancel_first_upcoming(page)
+    await expect_credits(page, before)
+
+
 async def test_the_main_screens_have_no_serious_accessibility_issue(
     dev_server: DevServer, browsers: Browsers, axe_script: Path
 ) -> None:
