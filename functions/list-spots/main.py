@@ -1,6 +1,5 @@
 """GET /fn/list-spots?start=&end=&available_only=: the garage over a window."""
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import functions_framework.aio
@@ -10,14 +9,11 @@ from starlette.responses import Response
 
 from parkshare import db
 from parkshare.http import Call, Query, Router
-from parkshare.problems import Problem
 from parkshare.queries import load
+from parkshare.windows import view_window
 
 SQL = load("functions")
 router = Router("list-spots")
-DEFAULT_SPAN = timedelta(hours=24)
-# A view is for screens: a month is already more than any of them shows.
-LONGEST_SPAN = timedelta(days=62)
 
 
 class ListSpotsQuery(Query):
@@ -33,12 +29,7 @@ class ListSpotsQuery(Query):
     summary="Every spot with its status now and over the window (default: the next 24 h)",
 )
 async def handle(call: Call[None, ListSpotsQuery]) -> Any:
-    start = call.query.start or datetime.now(UTC)
-    end = call.query.end or start + DEFAULT_SPAN
-    if end <= start or end - start > LONGEST_SPAN:
-        raise Problem(
-            "invalid_window", f"end must follow start, by at most {LONGEST_SPAN.days} days"
-        )
+    start, end = view_window(call.query.start, call.query.end)
     params = {"start": start, "end": end, "available_only": call.query.available_only}
 
     spots = await db.value(call.user.building_id, call.user.user_id, SQL["list_spots"], params)

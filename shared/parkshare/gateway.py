@@ -8,9 +8,8 @@ small-building convenience, not a second implementation. Run it with
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -22,12 +21,11 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from parkshare import db, functions, openapi, relay
-from parkshare.redis_client import close_redis, get_redis
+from parkshare import db, functions, metrics, openapi, relay
+from parkshare.redis_client import close_redis
 
 log = logging.getLogger("parkshare.gateway")
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
-HEALTH_TIMEOUT_SECONDS = 2.0
 
 _DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>parkshare API</title>
@@ -69,27 +67,11 @@ The functions answer under <code>/fn/…</code>; see <a href="/docs">the API</a>
 
 
 async def healthz(request: Request) -> Response:
-    async def postgres() -> None:
-        pool = await db.get_pool()
-        async with pool.connection() as conn:
-            await conn.execute("SELECT 1")
-
-    async def redis_ping() -> None:
-        # The functions' own client: health then covers the connection they would use.
-        await (await get_redis()).ping()
-
-    async def state(name: str, check: Callable[[], Awaitable[None]]) -> tuple[str, str]:
-        try:
-            await asyncio.wait_for(check(), HEALTH_TIMEOUT_SECONDS)
-        except Exception as exc:
-            log.warning("health check of %s failed: %r", name, exc)
-            return name, "unavailable"
-        return name, "ok"
-
-    parts = dict(await asyncio.gather(state("postgres", postgres), state("redis", redis_ping)))
-    healthy = all(v == "ok" for v in parts.values())
-    return JSONResponse(
-        {"status": "ok" if healthy else "degraded", **parts}, status_code=200 if healthy else 503
+    """Both servers, as the functions behind the gateway use them: 503 "degraded" if either
+    does not answer."""
+    return await metrics.ready(
+        {"postgres": metrics.postgres_answers, "redis": metrics.redis_answers},
+        unhealthy="degraded",
     )
 
 

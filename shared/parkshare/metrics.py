@@ -129,8 +129,14 @@ async def alive(request: Request) -> Response:
 Check = Callable[[], Awaitable[Any]]
 
 
-async def ready(required: dict[str, Check], optional: dict[str, Check] | None = None) -> Response:
-    """200 when every required check passes within its time, else 503; each part named."""
+async def ready(
+    required: dict[str, Check],
+    optional: dict[str, Check] | None = None,
+    *,
+    unhealthy: str = "unavailable",
+) -> Response:
+    """200 when every required check passes within its time, else 503 with `unhealthy` as
+    the status; each part named."""
 
     async def state(name: str, check: Check) -> tuple[str, str]:
         try:
@@ -144,12 +150,12 @@ async def ready(required: dict[str, Check], optional: dict[str, Check] | None = 
     parts = dict(await asyncio.gather(*(state(n, c) for n, c in everything.items())))
     healthy = all(parts[name] == "ok" for name in required)
     return JSONResponse(
-        {"status": "ok" if healthy else "unavailable", **parts},
+        {"status": "ok" if healthy else unhealthy, **parts},
         status_code=200 if healthy else 503,
     )
 
 
-async def _postgres() -> None:
+async def postgres_answers() -> None:
     from parkshare import db
 
     pool = await db.get_pool()
@@ -157,7 +163,8 @@ async def _postgres() -> None:
         await conn.execute("SELECT 1")
 
 
-async def _redis() -> None:
+async def redis_answers() -> None:
+    # The functions' own client: the check covers the connection they would use.
     from parkshare.redis_client import get_redis
 
     await (await get_redis()).ping()
@@ -167,7 +174,7 @@ async def function_ready(request: Request) -> Response:
     """A function is ready when PostgreSQL answers: every route needs it. Redis is reported
     but not required, since without it events wait and bookings still succeed. (The first
     probe also opens the pool, so the first request does not pay for it.)"""
-    return await ready({"postgres": _postgres}, {"redis": _redis})
+    return await ready({"postgres": postgres_answers}, {"redis": redis_answers})
 
 
 _OPERATIONS: dict[str, Callable[[Request], Awaitable[Response]]] = {

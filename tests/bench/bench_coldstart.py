@@ -40,7 +40,7 @@ from parkshare import functions
 from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
 from tests.bench.bench_sql import fresh_database
-from tests.gateway.conftest import free_port
+from tests.gateway.conftest import free_port, stop
 
 POLL_SECONDS = 0.002
 GIVE_UP_SECONDS = 30.0
@@ -111,12 +111,7 @@ def cold_start(command: list[str], env: dict[str, str], ready: bool) -> Times:
         process.kill()
         raise RuntimeError(f"{command}: {exc}\n{process.stderr.read().decode()}") from None
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def container_env(admin_url: str, app_url: str, redis_url: str) -> dict[str, str]:

@@ -23,7 +23,7 @@ import pytest
 
 from parkshare import tokens
 from tests.conftest import TestDb
-from tests.gateway.conftest import free_port
+from tests.gateway.conftest import free_port, stop
 
 STARTUP_SECONDS = 30.0
 
@@ -102,9 +102,4 @@ def running(
                 time.sleep(0.05)
             yield started
         finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, 15)

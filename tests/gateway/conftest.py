@@ -33,6 +33,17 @@ def server_env(database: TestDb, redis_url: str) -> dict[str, str]:
     return env
 
 
+def stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """SIGTERM, as Kubernetes stops a pod or a developer's shell a server; SIGKILL if it is
+    still there after `timeout`."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
     """Run `command` until it answers on `port`; stop it afterwards, whatever happens."""
@@ -56,12 +67,7 @@ def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[str]
                     time.sleep(0.1)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def uvicorn_command(app: str, port: int, *, factory: bool = False) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -13,9 +13,7 @@ from strawberry.types import Info
 from parkshare import db
 from parkshare.problems import Problem, problem_from_db_error
 from parkshare.tokens import Principal
-
-DEFAULT_SPAN = timedelta(hours=24)
-LONGEST_SPAN = timedelta(days=62)
+from parkshare.windows import view_window
 
 
 @dataclass
@@ -67,12 +65,7 @@ def problem_error(problem: Problem) -> GraphQLError:
 
 
 def window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    start = start or datetime.now(UTC)
-    end = end or start + DEFAULT_SPAN
-    if start.tzinfo is None or end.tzinfo is None:
-        raise problem_error(Problem("invalid_window", "times need an offset"))
-    if end <= start or end - start > LONGEST_SPAN:
-        raise problem_error(
-            Problem("invalid_window", f"end must follow start, by at most {LONGEST_SPAN.days} days")
-        )
-    return start, end
+    try:
+        return view_window(start, end)
+    except Problem as refused:
+        raise problem_error(refused) from None

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
 from parkshare.queries import load
+from parkshare.windows import DEFAULT_SPAN
 
 if TYPE_CHECKING:
     from parkshare.gql.context import Context
-
-DEFAULT_SPAN = timedelta(hours=24)
 
 SQL = load("graphql")
 
