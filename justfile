@@ -39,12 +39,18 @@ lint: web-deps
     for f in functions/*/main.py; do mypy --follow-imports=silent "$f" || exit 1; done
     # The schema the web app and integrations build against must be the one served.
     parkshare graphql-schema --check
+    # What sql/ builds must be the checked-in sql/schema.sql (a scratch database).
+    parkshare schema --check
     cd web && npm run typecheck --silent
 
 # format the code
 fmt:
     ruff format .
     ruff check --fix .
+
+# write sql/schema.sql from a scratch database built from sql/ (CI fails when it has drifted)
+schema:
+    parkshare schema
 
 # write the GraphQL schema to web/schema.graphql (CI fails when it has drifted)
 graphql-schema:

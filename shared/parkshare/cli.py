@@ -212,6 +212,32 @@ def graphql_schema_command(
     typer.echo(f"wrote {out}")
 
 
+@app.command("schema")
+def schema_command(
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Only compare; exit 1 if sql/schema.sql has drifted."),
+    ] = False,
+) -> None:
+    """Build a scratch database from sql/ and write its schema to sql/schema.sql."""
+    from parkshare import schema
+
+    settings = get_settings()
+    with _expected_errors():
+        built = schema.built(_urls(settings).admin_database_url)
+    out = schema.snapshot_file()
+    if check:
+        expected = out.read_text(encoding="utf-8") if out.is_file() else ""
+        difference = schema.drift(expected, built)
+        if difference:
+            typer.echo(difference, err=True)
+            _fail(f"{out} differs from what sql/ builds: run `parkshare schema`")
+        typer.echo(f"{out} is up to date")
+        return
+    out.write_text(built, encoding="utf-8")
+    typer.echo(f"wrote {out}")
+
+
 @app.command("dev")
 def dev_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

@@ -2,12 +2,25 @@
 
 Why this and not a framework: the schema is plain SQL (procedures, policies, constraints)
 that no ORM models, so a runner needs only to apply files once, in order, each in its own
-transaction. Migrations are append-only: the sha256 of every applied file is recorded and a
-later change to it is an error, so every database, from scratch or long-lived, walks the
-same path. Files under `repeatable/` (the error list, helpers meant to be redefined) are
-re-applied whenever their checksum changes. One advisory lock serializes concurrent
-migrators (several replicas starting at once). Migration files must not contain their own
-BEGIN/COMMIT: the runner owns the transaction and sets the owning role in it.
+transaction. The layout (sql/README.md):
+
+- `bootstrap.sql` (roles, the schema, extensions) runs first, every time;
+- `foundation.sql`, the pure helpers the schema itself is built with (the tenant context,
+  the checks' functions, the tenancy helper), is applied before the migrations whenever
+  it changed;
+- `migrations/NNNN_*.sql` hold tables, constraints, indexes, policies, drops and signature
+  changes. They are append-only: the sha256 of every applied file is recorded and a later
+  change to it is an error, so every database, from scratch or long-lived, walks the same
+  path. (`migrations/squashed.txt` names the first release's files that 0001 replaced.)
+- `repeatable/*.sql` hold the one current definition of every function, view and trigger
+  (`CREATE OR REPLACE`). All of them are applied again, in name order and in one
+  transaction, whenever one of them changed or a migration was applied: a migration may have
+  dropped what one defines. The first pass runs without checking SQL function bodies (they
+  may call functions of a later file), the second with.
+
+One advisory lock serializes concurrent migrators (several replicas starting at once).
+Migration files must not contain their own BEGIN/COMMIT: the runner owns the transaction
+and sets the owning role in it.
 """
 
 from __future__ import annotations
@@ -26,6 +39,8 @@ from parkshare.paths import sql_dir
 _LOCK_KEY = 0x706B7368617265
 _MIGRATION_NAME = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
 _OWNER = sql.SQL("SET LOCAL ROLE parkshare_owner")
+FOUNDATION = "foundation.sql"
+REPEATABLE = "repeatable/"
 
 
 class MigrationError(Exception):
@@ -45,6 +60,20 @@ def migration_files(sql_root: Path) -> list[Path]:
         if not _MIGRATION_NAME.match(path.name):
             raise MigrationError(f"{path.name}: migration files are named NNNN_description.sql")
     return files
+
+
+def repeatable_files(sql_root: Path) -> list[Path]:
+    folder = sql_root / "repeatable"
+    return sorted(folder.glob("*.sql")) if folder.is_dir() else []
+
+
+def squashed(sql_root: Path) -> dict[str, str]:
+    """The files (name -> checksum) of an older history that `migrations/0001_*` replaced."""
+    path = sql_root / "migrations" / "squashed.txt"
+    if not path.is_file():
+        return {}
+    pairs = (line.split() for line in path.read_text().splitlines())
+    return {p[0]: p[1] for p in pairs if len(p) == 2 and not p[0].startswith("#")}
 
 
 def migrate(
@@ -69,6 +98,12 @@ def migrate(
                     """
                 )
             recorded = _recorded(conn)
+            _accept_squashed(conn, root, recorded)
+
+            foundation = root / FOUNDATION
+            if foundation.is_file() and recorded.get(FOUNDATION) != checksum(foundation):
+                _apply(conn, [foundation], [FOUNDATION])
+                applied_now.append(FOUNDATION)
 
             for path in migration_files(root):
                 digest = checksum(path)
@@ -79,21 +114,22 @@ def migrate(
                             "append-only: restore it and add a new migration instead"
                         )
                     continue
-                _apply(conn, path, path.name, digest)
+                _apply(conn, [path], [path.name])
                 applied_now.append(path.name)
 
-            missing = sorted(n for n in recorded if not n.startswith("repeatable/"))
+            missing = sorted(
+                n for n in recorded if not n.startswith(REPEATABLE) and n != FOUNDATION
+            )
             if missing:
                 raise MigrationError(f"applied migrations missing from disk: {', '.join(missing)}")
 
-            repeatable = root / "repeatable"
-            files = sorted(repeatable.glob("*.sql")) if repeatable.is_dir() else []
-            for path in files:
-                name = f"repeatable/{path.name}"
-                digest = checksum(path)
-                if recorded.get(name) != digest:
-                    _apply(conn, path, name, digest)
-                    applied_now.append(name)
+            files = repeatable_files(root)
+            names = [REPEATABLE + p.name for p in files]
+            if applied_now or any(
+                recorded.get(n) != checksum(p) for n, p in zip(names, files, strict=True)
+            ):
+                _apply(conn, files, names, passes=2)
+                applied_now += names
 
             if app_password:
                 conn.execute(
@@ -111,147 +147,59 @@ def _recorded(conn: psycopg.Connection[TupleRow]) -> dict[str, str]:
     return {name: digest for name, digest in rows}
 
 
-def _apply(conn: psycopg.Connection[TupleRow], path: Path, name: str, digest: str) -> None:
+def _accept_squashed(
+    conn: psycopg.Connection[TupleRow], root: Path, recorded: dict[str, str]
+) -> None:
+    """A database migrated with the squashed history has the baseline's schema: record the
+    baseline as applied in their place. Part of that history is not enough."""
+    history = squashed(root)
+    present = {name for name in history if recorded.get(name) == history[name]}
+    if not present:
+        return
+    if present != history.keys():
+        raise MigrationError(
+            "this database stopped part-way through the first release's migrations "
+            f"(it lacks {', '.join(sorted(history.keys() - present))}): migrate it with "
+            "parkshare 0.1 first"
+        )
+    baseline = next(p for p in migration_files(root) if p.name.startswith("0001_"))
+    with conn.transaction():
+        conn.execute(_OWNER)
+        conn.execute(
+            "DELETE FROM parkshare.schema_migrations WHERE name = ANY(%s)", (list(history),)
+        )
+        _record(conn, baseline.name, checksum(baseline))
+    for name in history:
+        del recorded[name]
+    recorded[baseline.name] = checksum(baseline)
+
+
+def _record(conn: psycopg.Connection[TupleRow], name: str, digest: str) -> None:
+    conn.execute(
+        """
+        INSERT INTO parkshare.schema_migrations (name, checksum) VALUES (%s, %s)
+        ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
+        """,
+        (name, digest),
+    )
+
+
+def _apply(
+    conn: psycopg.Connection[TupleRow], paths: list[Path], names: list[str], passes: int = 1
+) -> None:
+    """Apply `paths` in one transaction as the owner, recording each under its name."""
+    current = ""
     try:
         with conn.transaction():
             conn.execute(_OWNER)
-            conn.execute(path.read_bytes())
-            conn.execute(
-                """
-                INSERT INTO parkshare.schema_migrations (name, checksum) VALUES (%s, %s)
-                ON CONFLICT (name) DO UPDATE
-                    SET checksum = excluded.checksum, applied_at = now()
-                """,
-                (name, digest),
-            )
+            for run in range(passes):
+                if passes > 1:
+                    check = "off" if run == 0 else "on"
+                    conn.execute(f"SET LOCAL check_function_bodies = {check}")
+                for path, name in zip(paths, names, strict=True):
+                    current = name
+                    conn.execute(path.read_bytes())
+            for path, name in zip(paths, names, strict=True):
+                _record(conn, name, checksum(path))
     except psycopg.Error as exc:
-        raise MigrationError(f"{name}: {exc.sqlstate or ''} {exc}".strip()) from exc
-
-
-_DUMP_QUERIES: tuple[tuple[str, sql.SQL], ...] = (
-    (
-        "relations",
-        sql.SQL(
-            """
-            SELECT c.relname, c.relkind, pg_get_userbyid(c.relowner),
-                   c.relrowsecurity, c.relforcerowsecurity, c.relacl::text
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'parkshare' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-            ORDER BY c.relname
-            """
-        ),
-    ),
-    (
-        "columns",
-        sql.SQL(
-            """
-            SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                   pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated
-            FROM pg_attribute a
-            JOIN pg_class c ON c.oid = a.attrelid
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-            WHERE n.nspname = 'parkshare' AND a.attnum > 0 AND NOT a.attisdropped
-              AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-            ORDER BY c.relname, a.attname
-            """
-        ),
-    ),
-    (
-        "views",
-        sql.SQL(
-            """
-            SELECT c.relname, pg_get_viewdef(c.oid, true)
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'parkshare' AND c.relkind IN ('v', 'm')
-            ORDER BY c.relname
-            """
-        ),
-    ),
-    (
-        "types",
-        sql.SQL(
-            """
-            SELECT t.typname, t.typtype, format_type(t.typbasetype, t.typtypmod),
-                   (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
-                    FROM pg_enum e WHERE e.enumtypid = t.oid)
-            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-            WHERE n.nspname = 'parkshare' AND t.typtype IN ('e', 'd', 'r', 'c')
-              AND NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind <> 'c')
-            ORDER BY t.typname
-            """
-        ),
-    ),
-    (
-        "constraints",
-        sql.SQL(
-            """
-            SELECT coalesce(c.relname, t.typname), con.conname, pg_get_constraintdef(con.oid)
-            FROM pg_constraint con
-            JOIN pg_namespace n ON n.oid = con.connamespace
-            LEFT JOIN pg_class c ON c.oid = con.conrelid
-            LEFT JOIN pg_type t ON t.oid = con.contypid
-            WHERE n.nspname = 'parkshare'
-            ORDER BY 1, 2
-            """
-        ),
-    ),
-    (
-        "indexes",
-        sql.SQL(
-            """
-            SELECT tablename, indexname, indexdef FROM pg_indexes
-            WHERE schemaname = 'parkshare' ORDER BY tablename, indexname
-            """
-        ),
-    ),
-    (
-        "functions",
-        sql.SQL(
-            """
-            SELECT p.proname, pg_get_function_identity_arguments(p.oid),
-                   pg_get_userbyid(p.proowner), p.proacl::text, pg_get_functiondef(p.oid)
-            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-            WHERE n.nspname = 'parkshare' AND p.prokind IN ('f', 'p')
-            ORDER BY 1, 2
-            """
-        ),
-    ),
-    (
-        "policies",
-        sql.SQL(
-            """
-            SELECT tablename, policyname, permissive, roles::text, cmd, qual, with_check
-            FROM pg_policies WHERE schemaname = 'parkshare' ORDER BY tablename, policyname
-            """
-        ),
-    ),
-    (
-        "triggers",
-        sql.SQL(
-            """
-            SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid, true)
-            FROM pg_trigger t
-            JOIN pg_class c ON c.oid = t.tgrelid
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'parkshare' AND NOT t.tgisinternal
-            ORDER BY c.relname, t.tgname
-            """
-        ),
-    ),
-)
-
-
-def schema_dump(admin_url: str) -> str:
-    """A deterministic text description of schema parkshare, for comparing two databases.
-
-    Migration checksums are left out on purpose: the point is to compare what the
-    migrations produce, not how they were recorded.
-    """
-    lines: list[str] = []
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        for title, query in _DUMP_QUERIES:
-            lines.append(f"-- {title}")
-            for row in conn.execute(query).fetchall():
-                lines.append(" | ".join("" if value is None else str(value) for value in row))
-    return "\n".join(lines) + "\n"
+        raise MigrationError(f"{current}: {exc.sqlstate or ''} {exc}".strip()) from exc

@@ -1,52 +1,12 @@
--- The parking domain: tables, the constraints that enforce SPEC rules 1-11, and tenancy.
+-- The schema: every table with its constraints and indexes, and tenancy. The rules a single
+-- row cannot check (triggers) and every procedure are in sql/repeatable/, applied after the
+-- numbered migrations; later migrations change what is here (tables, constraints,
+-- policies, drops, signature changes), never by copying a function.
+--
+-- This file is the baseline that 0001-0011 of the first release were squashed into
+-- (sql/migrations/squashed.txt); a database migrated before keeps working unchanged.
 -- Runs as parkshare_owner (see sql/bootstrap.sql), so that FORCE ROW LEVEL SECURITY binds the
 -- owner too and SECURITY DEFINER procedures stay inside the tenant they act for.
-
--- Functions are granted one by one to the application role. (Only the role-wide form
--- revokes PUBLIC's default EXECUTE; a per-schema default can add privileges, not remove them.)
-ALTER DEFAULT PRIVILEGES FOR ROLE parkshare_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
-
--- The tenant context of the current transaction, set with set_config(..., true) by
--- shared/parkshare/db.py. An unset or reset setting reads as '' and so as NULL.
-CREATE FUNCTION parkshare.ps_building() RETURNS uuid
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT nullif(current_setting('parkshare.building_id', true), '')::uuid $$;
-
-CREATE FUNCTION parkshare.ps_user() RETURNS uuid
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT nullif(current_setting('parkshare.user_id', true), '')::uuid $$;
-
-CREATE FUNCTION parkshare.ps_is_time_zone(p_name text) RETURNS boolean
-LANGUAGE sql STABLE
-AS $$ SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = p_name) $$;
-
--- Local-calendar arithmetic in the building's zone: adding "one day" across a daylight saving
--- change must land on the same wall-clock time, whatever the session's TimeZone is.
-CREATE FUNCTION parkshare.ps_local_add_days(p_at timestamptz, p_days integer, p_zone text)
-RETURNS timestamptz
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT ((p_at AT TIME ZONE p_zone) + make_interval(days => p_days)) AT TIME ZONE p_zone $$;
-
--- [day from_time, day to_time) in local time; a to_time at or before from_time means the next day.
-CREATE FUNCTION parkshare.ps_local_window(p_zone text, p_day date, p_from time, p_to time)
-RETURNS tstzrange
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT tstzrange(
-        (p_day + p_from) AT TIME ZONE p_zone,
-        (p_day + (CASE WHEN p_to <= p_from THEN 1 ELSE 0 END) + p_to) AT TIME ZONE p_zone,
-        '[)')
-$$;
-
--- RFC 3339 in UTC, the form every answer and event uses.
-CREATE FUNCTION parkshare.ps_iso(p_at timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-    SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
-        || CASE WHEN date_part('microseconds', p_at)::bigint % 1000000 = 0 THEN ''
-                ELSE to_char(p_at AT TIME ZONE 'UTC', '.US') END
-        || 'Z'
-$$;
 
 -- The error vocabulary procedures raise (rows come from sql/repeatable/errors.sql).
 CREATE TABLE parkshare.error_codes (
@@ -60,20 +20,6 @@ CREATE TABLE parkshare.constraint_errors (
     constraint_name text PRIMARY KEY,
     code            text NOT NULL
 );
-
-CREATE FUNCTION parkshare.ps_raise(p_code text, p_detail text) RETURNS void
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    v_state text;
-BEGIN
-    SELECT sqlstate INTO v_state FROM parkshare.error_codes WHERE code = p_code;
-    IF v_state IS NULL THEN
-        RAISE EXCEPTION 'unknown error code %', p_code;
-    END IF;
-    RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = p_detail, HINT = p_code;
-END
-$$;
 
 CREATE TABLE parkshare.buildings (
     id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -96,7 +42,9 @@ CREATE TABLE parkshare.buildings (
 CREATE TABLE parkshare.users (
     id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     building_id   uuid NOT NULL REFERENCES parkshare.buildings,
-    email         text NOT NULL CONSTRAINT users_email_valid
+    -- NULL for a resident who signs in through single sign-on: the provider's email is a
+    -- display hint only (kept on the identity), never a way in.
+    email         text CONSTRAINT users_email_valid
                       CHECK (length(email) <= 254 AND email ~ '^[^@[:space:]]+@[^@[:space:]]+$'),
     password_hash text,
     display_name  text NOT NULL CONSTRAINT users_display_name_valid
@@ -104,7 +52,8 @@ CREATE TABLE parkshare.users (
     role          text NOT NULL DEFAULT 'resident' CHECK (role IN ('resident', 'admin')),
     disabled_at   timestamptz,
     created_at    timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (building_id, id)
+    UNIQUE (building_id, id),
+    CONSTRAINT users_sign_in_shape CHECK (password_hash IS NULL OR email IS NOT NULL)
 );
 -- Login is by email alone, so an address names one user across all buildings.
 CREATE UNIQUE INDEX users_email_key ON parkshare.users (lower(email));
@@ -235,8 +184,29 @@ CREATE TABLE parkshare.invites (
     used_at     timestamptz,
     used_by     uuid,
     FOREIGN KEY (building_id, created_by) REFERENCES parkshare.users (building_id, id),
-    FOREIGN KEY (building_id, used_by) REFERENCES parkshare.users (building_id, id)
+    FOREIGN KEY (building_id, used_by) REFERENCES parkshare.users (building_id, id),
+    -- An invite may name the address it is for: only that address can then use it.
+    email       text CONSTRAINT invites_email_valid
+                    CHECK (length(email) <= 254 AND email ~ '^[^@[:space:]]+@[^@[:space:]]+$')
 );
+
+-- One row per login: the refresh-token family of that login, with what the resident needs
+-- to recognise it. Access tokens carry the session id (claim `sid`), and ps_actor refuses a
+-- token whose session has ended, so revoking a session takes effect at once, not when its
+-- short-lived access token expires.
+CREATE TABLE parkshare.sessions (
+    id           uuid PRIMARY KEY,
+    building_id  uuid NOT NULL,
+    user_id      uuid NOT NULL,
+    method       text NOT NULL DEFAULT 'password' CHECK (method IN ('password', 'sso')),
+    user_agent   text CHECK (length(user_agent) <= 300),
+    address      text CHECK (length(address) <= 100),
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    last_used_at timestamptz NOT NULL DEFAULT now(),
+    revoked_at   timestamptz,
+    FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users (building_id, id)
+);
+CREATE INDEX sessions_user_idx ON parkshare.sessions (user_id, last_used_at DESC);
 
 -- Opaque refresh tokens, stored as hashes; a family is one login's chain of rotations.
 CREATE TABLE parkshare.refresh_tokens (
@@ -249,7 +219,9 @@ CREATE TABLE parkshare.refresh_tokens (
     expires_at  timestamptz NOT NULL,
     rotated_at  timestamptz,
     revoked_at  timestamptz,
-    FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users (building_id, id)
+    FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users (building_id, id),
+    CONSTRAINT refresh_tokens_session_fkey FOREIGN KEY (family_id)
+        REFERENCES parkshare.sessions (id)
 );
 CREATE INDEX refresh_tokens_family_idx ON parkshare.refresh_tokens (family_id);
 
@@ -266,39 +238,102 @@ CREATE TABLE parkshare.outbox (
 );
 CREATE INDEX outbox_unpublished_idx ON parkshare.outbox (id) WHERE published_at IS NULL;
 
+-- A repeated reserve with the same key from the same user answers what the first answered.
+-- Only successful bookings are kept: a refused one committed nothing and may be retried.
+CREATE TABLE parkshare.idempotency_keys (
+    building_id  uuid NOT NULL,
+    user_id      uuid NOT NULL,
+    key          text NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
+    request_hash text NOT NULL,
+    response     jsonb NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (user_id, key),
+    FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users (building_id, id)
+);
+CREATE INDEX idempotency_keys_created_idx ON parkshare.idempotency_keys (created_at);
+-- One row per announced moment: the primary key is what makes a second announcement (a job
+-- run twice, a job and the sweep racing) a no-op.
+CREATE TABLE parkshare.reservation_moments (
+    building_id    uuid NOT NULL,
+    reservation_id uuid NOT NULL,
+    kind           text NOT NULL CHECK (kind IN ('started', 'ended')),
+    announced_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (reservation_id, kind),
+    FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations (building_id, id)
+);
+-- Who did what, and every refused attempt. building_id is NULL for what names no building
+-- (a failed login for an unknown address, a forged token): the operator sees those, no
+-- building's admin does.
+CREATE TABLE parkshare.audit_log (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    building_id uuid REFERENCES parkshare.buildings,
+    at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    actor_id    uuid,
+    action      text NOT NULL CONSTRAINT audit_log_action_valid
+                    CHECK (action ~ '^(admin|account|security)\.[a-z_]+$'),
+    subject_id  uuid,
+    address     text CHECK (length(address) <= 100),
+    detail      jsonb NOT NULL DEFAULT '{}' CONSTRAINT audit_log_detail_valid
+                    CHECK (jsonb_typeof(detail) = 'object' AND length(detail::text) <= 4000)
+);
+CREATE INDEX audit_log_building_idx ON parkshare.audit_log (building_id, id DESC);
+
+CREATE TABLE parkshare.building_sso (
+    building_id    uuid PRIMARY KEY REFERENCES parkshare.buildings,
+    issuer         text NOT NULL CONSTRAINT building_sso_issuer_valid
+                       CHECK (length(issuer) <= 500
+                              AND issuer ~ '^https?://[^[:space:]/?#]+(/[^[:space:]?#]*)?$'),
+    client_id      text NOT NULL CONSTRAINT building_sso_client_id_valid
+                       CHECK (length(client_id) BETWEEN 1 AND 500 AND client_id !~ '[[:cntrl:]]'),
+    -- Sealed by the functions (AES-GCM, key outside the database, bound to the building):
+    -- a dump of the database does not hold the secret.
+    client_secret  bytea CONSTRAINT building_sso_client_secret_valid
+                       CHECK (length(client_secret) <= 2000),
+    -- Optional gates, checked at every sign-in: the provider's (verified) email ends in this
+    -- domain; the `groups` claim contains this group.
+    email_domain   text CONSTRAINT building_sso_email_domain_valid
+                       CHECK (email_domain ~ '^[a-z0-9-]+(\.[a-z0-9-]+)+$'),
+    required_group text CONSTRAINT building_sso_required_group_valid
+                       CHECK (length(required_group) BETWEEN 1 AND 200),
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    updated_by     uuid
+);
+
+CREATE TABLE parkshare.user_identities (
+    building_id   uuid NOT NULL,
+    issuer        text NOT NULL,
+    subject       text NOT NULL CHECK (length(subject) BETWEEN 1 AND 255),
+    user_id       uuid NOT NULL,
+    email         text CHECK (length(email) <= 254),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    last_login_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (building_id, issuer, subject),
+    FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users (building_id, id)
+);
+CREATE INDEX user_identities_user_idx ON parkshare.user_identities (user_id);
+
+-- The callback hands the browser a one-time code (in the URL fragment, which never reaches
+-- a server log); the app trades it for tokens. Tokens themselves never travel in a URL.
+CREATE TABLE parkshare.sso_handoffs (
+    code_hash   text PRIMARY KEY,
+    building_id uuid NOT NULL,
+    user_id     uuid NOT NULL,
+    expires_at  timestamptz NOT NULL,
+    used_at     timestamptz,
+    FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users (building_id, id)
+);
+
 -- Tenancy: every building-owned table admits only the building of the transaction's context.
 -- The owner (that is, SECURITY DEFINER procedures) additionally sees everything when no
 -- context is set: the few system procedures (sign-up, settlement cron) rely on it, and every
 -- tenant procedure refuses to run without a context (ps_actor).
-DO $$
-DECLARE
-    v_table text;
-    v_column text;
-BEGIN
-    FOR v_table, v_column IN VALUES
-        ('buildings', 'id'), ('users', 'building_id'), ('accounts', 'building_id'),
-        ('spots', 'building_id'), ('availability', 'building_id'),
-        ('reservations', 'building_id'), ('ledger_entries', 'building_id'),
-        ('invites', 'building_id'), ('refresh_tokens', 'building_id'),
-        ('outbox', 'building_id')
-    LOOP
-        EXECUTE format('ALTER TABLE parkshare.%I ENABLE ROW LEVEL SECURITY', v_table);
-        EXECUTE format('ALTER TABLE parkshare.%I FORCE ROW LEVEL SECURITY', v_table);
-        EXECUTE format(
-            'CREATE POLICY tenant ON parkshare.%1$I USING (%2$I = (SELECT parkshare.ps_building()))'
-            ' WITH CHECK (%2$I = (SELECT parkshare.ps_building()))', v_table, v_column);
-        EXECUTE format(
-            'CREATE POLICY system ON parkshare.%I TO parkshare_owner'
-            ' USING ((SELECT parkshare.ps_building()) IS NULL)'
-            ' WITH CHECK ((SELECT parkshare.ps_building()) IS NULL)', v_table);
-    END LOOP;
-END
-$$;
+SELECT parkshare.ps_tenant_table(t) FROM unnest(ARRAY[
+    'buildings', 'users', 'accounts', 'spots', 'availability', 'reservations',
+    'ledger_entries', 'invites', 'refresh_tokens', 'outbox', 'idempotency_keys',
+    'reservation_moments', 'sessions', 'audit_log', 'building_sso', 'user_identities',
+    'sso_handoffs']) t;
 
 -- The application role reads through RLS and writes only through procedures.
-GRANT EXECUTE ON FUNCTION parkshare.ps_building(), parkshare.ps_user(),
-    parkshare.ps_iso(timestamptz), parkshare.ps_local_add_days(timestamptz, integer, text),
-    parkshare.ps_local_window(text, date, time, time) TO parkshare_app;
 GRANT SELECT ON parkshare.buildings, parkshare.accounts, parkshare.spots, parkshare.availability,
     parkshare.reservations, parkshare.ledger_entries, parkshare.error_codes,
     parkshare.constraint_errors TO parkshare_app;

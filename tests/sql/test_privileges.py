@@ -30,8 +30,6 @@ CALLABLE_BY_APP = {
     "grant_credits",
     # built-in accounts (login and refresh run before any tenant context exists)
     "login_lookup",
-    "issue_refresh_token",
-    "rotate_refresh_token",
     "revoke_refresh_token",
     "rehash_password",
     "sign_up",

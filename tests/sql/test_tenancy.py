@@ -104,12 +104,12 @@ def furnish(garage: Garage, *, residents: int, spots: int, extra_bookings: int) 
     # idempotency key, all written by their procedures.
     garage.call(
         garage.admin_id,
-        "SELECT * FROM parkshare.create_invite(%s, 'resident', %s)",
+        "SELECT * FROM parkshare.create_invite(%s, 'resident', %s, NULL)",
         (uuid.uuid4().hex, now() + timedelta(days=7)),
     )
     garage.call(
         None,
-        "SELECT parkshare.issue_refresh_token(%s, %s, %s, %s)",
+        "SELECT parkshare.start_session(%s, %s, %s, %s, 'password', NULL, NULL)",
         (parker, uuid.uuid4().hex, uuid.uuid4(), now() + timedelta(days=30)),
     )
     garage.call(
@@ -526,7 +526,7 @@ IMPOSTORS = {
     ),
     "invite as B's admin": Impostor(
         lambda p: p.b.admin,
-        "SELECT * FROM parkshare.create_invite(%s, 'admin', %s)",
+        "SELECT * FROM parkshare.create_invite(%s, 'admin', %s, NULL)",
         lambda p: (uuid.uuid4().hex, now() + timedelta(days=1)),
     ),
     "settle as B's admin": Impostor(

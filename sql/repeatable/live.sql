@@ -2,38 +2,8 @@
 -- announced exactly once, whichever of the scheduled job, the sweep or settlement gets there
 -- first.
 
--- One row per announced moment: the primary key is what makes a second announcement (a job
--- run twice, a job and the sweep racing) a no-op.
-CREATE TABLE parkshare.reservation_moments (
-    building_id    uuid NOT NULL,
-    reservation_id uuid NOT NULL,
-    kind           text NOT NULL CHECK (kind IN ('started', 'ended')),
-    announced_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (reservation_id, kind),
-    FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations (building_id, id)
-);
-ALTER TABLE parkshare.reservation_moments ENABLE ROW LEVEL SECURITY;
-ALTER TABLE parkshare.reservation_moments FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant ON parkshare.reservation_moments
-    USING (building_id = (SELECT parkshare.ps_building()))
-    WITH CHECK (building_id = (SELECT parkshare.ps_building()));
-CREATE POLICY system ON parkshare.reservation_moments TO parkshare_owner
-    USING ((SELECT parkshare.ps_building()) IS NULL)
-    WITH CHECK ((SELECT parkshare.ps_building()) IS NULL);
-
--- System work (the worker's jobs) runs without a tenant context and refuses one.
-CREATE FUNCTION parkshare.ps_system() RETURNS void
-LANGUAGE plpgsql STABLE
-AS $$
-BEGIN
-    IF ps_building() IS NOT NULL THEN
-        PERFORM ps_raise('forbidden', 'a system job runs without a tenant context');
-    END IF;
-END
-$$;
-
 -- What a spot is right now, as the garage view says it (SpotView.status_now).
-CREATE FUNCTION parkshare.ps_spot_status(p_spot uuid) RETURNS text
+CREATE OR REPLACE FUNCTION parkshare.ps_spot_status(p_spot uuid) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
     SELECT CASE
@@ -47,7 +17,7 @@ AS $$
 $$;
 
 -- Announce that a reservation started or ended (with the spot's new state), once.
-CREATE FUNCTION parkshare.ps_announce(p_res parkshare.reservations, p_kind text)
+CREATE OR REPLACE FUNCTION parkshare.ps_announce(p_res parkshare.reservations, p_kind text)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -70,60 +40,10 @@ BEGIN
 END
 $$;
 
--- Rule 9 for one locked, booked, ended reservation: announce its end, then pay the owner.
-CREATE FUNCTION parkshare.ps_settle(p_res parkshare.reservations)
-RETURNS parkshare.reservations
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_res reservations;
-BEGIN
-    PERFORM ps_announce(p_res, 'ended');
-    UPDATE reservations SET status = 'settled', settled_at = now()
-    WHERE id = p_res.id RETURNING * INTO v_res;
-    IF v_res.cost > 0 THEN
-        INSERT INTO ledger_entries (building_id, from_account, to_account, amount, kind,
-                                    reservation_id)
-        VALUES (v_res.building_id, ps_account(v_res.building_id, 'escrow'),
-                ps_account(v_res.building_id, 'user', v_res.owner_id), v_res.cost, 'payout',
-                v_res.id);
-    END IF;
-    PERFORM ps_emit(v_res.building_id, 'reservation.settled',
-                    jsonb_build_object('reservation', ps_reservation_json(v_res)));
-    RETURN v_res;
-END
-$$;
-
--- Rule 9, as before, now through ps_settle so that every payout is preceded by its
--- `reservation.ended` event, whoever settles.
-CREATE OR REPLACE FUNCTION parkshare.settle_due()
-RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_res reservations;
-    v_count integer := 0;
-BEGIN
-    IF ps_building() IS NOT NULL THEN
-        PERFORM ps_admin();
-    END IF;
-    FOR v_res IN
-        SELECT * FROM reservations
-        WHERE status = 'booked' AND upper(period) <= now()
-        ORDER BY upper(period)
-        FOR UPDATE SKIP LOCKED
-    LOOP
-        PERFORM ps_settle(v_res);
-        v_count := v_count + 1;
-    END LOOP;
-    RETURN v_count;
-END
-$$;
-
 -- The job scheduled at a reservation's start. 'early' asks the job to retry (the worker's
 -- clock ran ahead of the database's); 'skipped' means there is nothing to do (cancelled,
 -- already announced, or already over).
-CREATE FUNCTION parkshare.reservation_started(p_reservation uuid)
+CREATE OR REPLACE FUNCTION parkshare.reservation_started(p_reservation uuid)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -142,7 +62,7 @@ END
 $$;
 
 -- The job scheduled at a reservation's end: announce it and settle it (rule 9).
-CREATE FUNCTION parkshare.reservation_ended(p_reservation uuid)
+CREATE OR REPLACE FUNCTION parkshare.reservation_ended(p_reservation uuid)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -164,7 +84,7 @@ $$;
 -- The periodic sweep: what a lost job (Redis restarted, worker down) would have done.
 -- Starts are announced only while the reservation runs: a start nobody saw is not news after
 -- the end. Every ended reservation is settled, which announces its end.
-CREATE FUNCTION parkshare.sweep_due()
+CREATE OR REPLACE FUNCTION parkshare.sweep_due()
 RETURNS TABLE (started integer, settled integer)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -194,14 +114,14 @@ $$;
 -- a building's stream receives its events in outbox order. A publisher that finds the lock
 -- taken leaves at once instead of queueing: the holder looks for waiting events again after
 -- letting go (outbox_waiting_in), and anything committed before the failed try is seen then.
-CREATE FUNCTION parkshare.outbox_lock(p_building uuid)
+CREATE OR REPLACE FUNCTION parkshare.outbox_lock(p_building uuid)
 RETURNS boolean
 LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
     SELECT pg_try_advisory_xact_lock(hashtextextended('parkshare.outbox ' || p_building, 0))
 $$;
 
-CREATE FUNCTION parkshare.outbox_claim(p_building uuid, p_limit integer DEFAULT 1000)
+CREATE OR REPLACE FUNCTION parkshare.outbox_claim(p_building uuid, p_limit integer DEFAULT 1000)
 RETURNS TABLE (id bigint, user_id uuid, type text, data jsonb, created_at timestamptz)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -211,14 +131,14 @@ AS $$
     LIMIT p_limit
 $$;
 
-CREATE FUNCTION parkshare.outbox_waiting_in(p_building uuid)
+CREATE OR REPLACE FUNCTION parkshare.outbox_waiting_in(p_building uuid)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
     SELECT EXISTS (SELECT 1 FROM outbox WHERE building_id = p_building AND published_at IS NULL)
 $$;
 
-CREATE FUNCTION parkshare.outbox_published(p_ids bigint[], p_stream_ids text[])
+CREATE OR REPLACE FUNCTION parkshare.outbox_published(p_ids bigint[], p_stream_ids text[])
 RETURNS integer
 LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -233,14 +153,14 @@ $$;
 -- Buildings with events waiting (the sweep's work list), and published rows past their
 -- usefulness (the stream holds the history clients replay; the table only has to outlive
 -- a publication).
-CREATE FUNCTION parkshare.outbox_waiting()
+CREATE OR REPLACE FUNCTION parkshare.outbox_waiting()
 RETURNS SETOF uuid
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
     SELECT DISTINCT building_id FROM outbox WHERE published_at IS NULL
 $$;
 
-CREATE FUNCTION parkshare.outbox_prune(p_keep interval)
+CREATE OR REPLACE FUNCTION parkshare.outbox_prune(p_keep interval)
 RETURNS integer
 LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -250,9 +170,13 @@ AS $$
 $$;
 
 GRANT EXECUTE ON FUNCTION
-    parkshare.reservation_started(uuid), parkshare.reservation_ended(uuid),
-    parkshare.sweep_due(), parkshare.outbox_lock(uuid), parkshare.outbox_claim(uuid, integer),
+    parkshare.reservation_started(uuid),
+    parkshare.reservation_ended(uuid),
+    parkshare.sweep_due(),
+    parkshare.outbox_lock(uuid),
+    parkshare.outbox_claim(uuid, integer),
     parkshare.outbox_waiting_in(uuid),
-    parkshare.outbox_published(bigint[], text[]), parkshare.outbox_waiting(),
+    parkshare.outbox_published(bigint[], text[]),
+    parkshare.outbox_waiting(),
     parkshare.outbox_prune(interval)
 TO parkshare_app;

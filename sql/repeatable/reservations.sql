@@ -1,124 +1,9 @@
--- One procedure per write. Each runs as parkshare_owner under FORCE ROW LEVEL SECURITY, so it
--- only ever sees the building of the transaction's context; the rules themselves are the
--- constraints and triggers of 0001/0002, and these procedures only orchestrate them.
+-- One procedure per write of the garage. Each runs as parkshare_owner under FORCE ROW LEVEL
+-- SECURITY, so it only ever sees the building of the transaction's context; the rules
+-- themselves are the constraints (sql/migrations) and triggers (rules.sql), and these
+-- procedures only orchestrate them.
 
--- The user this transaction acts for; refuses to run without a tenant context.
-CREATE FUNCTION parkshare.ps_actor() RETURNS parkshare.users
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_user users;
-BEGIN
-    SELECT * INTO v_user FROM users WHERE id = ps_user() AND building_id = ps_building();
-    IF NOT FOUND OR v_user.disabled_at IS NOT NULL THEN
-        PERFORM ps_raise('unauthenticated', 'no active user for this request');
-    END IF;
-    RETURN v_user;
-END
-$$;
-
-CREATE FUNCTION parkshare.ps_admin() RETURNS parkshare.users
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_user users := ps_actor();
-BEGIN
-    IF v_user.role <> 'admin' THEN
-        PERFORM ps_raise('forbidden', 'only an admin of the building may do this');
-    END IF;
-    RETURN v_user;
-END
-$$;
-
-CREATE FUNCTION parkshare.ps_spot_json(s parkshare.spots) RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-    SELECT jsonb_build_object(
-        'id', s.id, 'label', s.label, 'location', s.location, 'notes', s.notes,
-        'owner', jsonb_build_object('id', u.id, 'display_name', u.display_name))
-    FROM users u WHERE u.id = s.owner_id
-$$;
-
--- System: a new building with its escrow and issuance accounts and its first admin.
-CREATE FUNCTION parkshare.create_building(p_name text, p_timezone text, p_admin_email text,
-                                          p_admin_password_hash text, p_admin_display_name text)
-RETURNS TABLE (building_id uuid, admin_id uuid)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_building uuid;
-    v_admin uuid;
-BEGIN
-    INSERT INTO buildings (name, timezone) VALUES (p_name, p_timezone) RETURNING id INTO v_building;
-    PERFORM set_config('parkshare.building_id', v_building::text, true);
-    INSERT INTO accounts (building_id, kind) VALUES (v_building, 'escrow'), (v_building, 'issuance');
-    INSERT INTO users (building_id, email, password_hash, display_name, role)
-    VALUES (v_building, p_admin_email, p_admin_password_hash, p_admin_display_name, 'admin')
-    RETURNING id INTO v_admin;
-    RETURN QUERY SELECT v_building, v_admin;
-END
-$$;
-
--- Admin: a user created directly (the demo seed, bulk onboarding).
-CREATE FUNCTION parkshare.create_user(p_email text, p_password_hash text, p_display_name text,
-                                      p_role text)
-RETURNS parkshare.users
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_admin users := ps_admin();
-    v_user users;
-BEGIN
-    INSERT INTO users (building_id, email, password_hash, display_name, role)
-    VALUES (v_admin.building_id, p_email, p_password_hash, p_display_name, p_role)
-    RETURNING * INTO v_user;
-    RETURN v_user;
-END
-$$;
-
-CREATE FUNCTION parkshare.create_invite(p_code_hash text, p_role text, p_expires_at timestamptz)
-RETURNS parkshare.invites
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_admin users := ps_admin();
-    v_invite invites;
-BEGIN
-    IF p_expires_at <= now() THEN
-        PERFORM ps_raise('invalid_request', 'an invite must expire in the future');
-    END IF;
-    INSERT INTO invites (building_id, code_hash, role, created_by, expires_at)
-    VALUES (v_admin.building_id, p_code_hash, p_role, v_admin.id, p_expires_at)
-    RETURNING * INTO v_invite;
-    RETURN v_invite;
-END
-$$;
-
--- System: the invite names the building; the new user then acts inside it.
-CREATE FUNCTION parkshare.sign_up(p_code_hash text, p_email text, p_password_hash text,
-                                  p_display_name text)
-RETURNS parkshare.users
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_invite invites;
-    v_user users;
-BEGIN
-    SELECT * INTO v_invite FROM invites WHERE code_hash = p_code_hash FOR UPDATE;
-    IF NOT FOUND OR v_invite.used_at IS NOT NULL OR v_invite.expires_at <= now() THEN
-        PERFORM ps_raise('invalid_invite', 'the invite code is unknown, used or expired');
-    END IF;
-    PERFORM set_config('parkshare.building_id', v_invite.building_id::text, true);
-    INSERT INTO users (building_id, email, password_hash, display_name, role)
-    VALUES (v_invite.building_id, p_email, p_password_hash, p_display_name, v_invite.role)
-    RETURNING * INTO v_user;
-    PERFORM set_config('parkshare.user_id', v_user.id::text, true);
-    UPDATE invites SET used_at = now(), used_by = v_user.id WHERE id = v_invite.id;
-    RETURN v_user;
-END
-$$;
-
-CREATE FUNCTION parkshare.add_spot(p_label text, p_location text, p_notes text)
+CREATE OR REPLACE FUNCTION parkshare.add_spot(p_label text, p_location text, p_notes text)
 RETURNS parkshare.spots
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -136,7 +21,7 @@ END
 $$;
 
 -- The release of a booked reservation's escrow back to its parker (rule 8).
-CREATE FUNCTION parkshare.ps_cancel(p_reservation parkshare.reservations, p_by uuid)
+CREATE OR REPLACE FUNCTION parkshare.ps_cancel(p_reservation parkshare.reservations, p_by uuid)
 RETURNS parkshare.reservations
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -159,9 +44,9 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION parkshare.set_availability(p_spot_id uuid, p_start timestamptz,
-                                           p_end timestamptz, p_available boolean,
-                                           p_cancel_reservations boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION parkshare.set_availability(p_spot_id uuid, p_start timestamptz,
+                                                      p_end timestamptz, p_available boolean,
+                                                      p_cancel_reservations boolean DEFAULT false)
 RETURNS TABLE (start_at timestamptz, end_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -237,7 +122,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION parkshare.reserve(p_spot_id uuid, p_start timestamptz, p_end timestamptz)
+CREATE OR REPLACE FUNCTION parkshare.reserve(p_spot_id uuid, p_start timestamptz, p_end timestamptz)
 RETURNS parkshare.reservations
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -272,7 +157,7 @@ $$;
 
 -- The parker, or the spot's owner, cancels before the start (rule 8). Cancelling twice
 -- answers the cancelled reservation again and refunds nothing more.
-CREATE FUNCTION parkshare.cancel(p_reservation_id uuid)
+CREATE OR REPLACE FUNCTION parkshare.cancel(p_reservation_id uuid)
 RETURNS parkshare.reservations
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -299,9 +184,10 @@ $$;
 
 -- Rule 9: every booked reservation whose end has passed pays its owner, exactly once (the
 -- status guard, the row lock and ledger_one_release_key each make a second payout
--- impossible). With a tenant context it settles that building (an admin's call), without one
--- every building (the cron source).
-CREATE FUNCTION parkshare.settle_due()
+-- impossible), through ps_settle so that every payout is preceded by its `reservation.ended`
+-- event. With a tenant context it settles that building (an admin's call), without one every
+-- building (the cron source).
+CREATE OR REPLACE FUNCTION parkshare.settle_due()
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -318,60 +204,79 @@ BEGIN
         ORDER BY upper(period)
         FOR UPDATE SKIP LOCKED
     LOOP
-        UPDATE reservations SET status = 'settled', settled_at = now()
-        WHERE id = v_res.id RETURNING * INTO v_res;
-        IF v_res.cost > 0 THEN
-            INSERT INTO ledger_entries (building_id, from_account, to_account, amount, kind,
-                                        reservation_id)
-            VALUES (v_res.building_id, ps_account(v_res.building_id, 'escrow'),
-                    ps_account(v_res.building_id, 'user', v_res.owner_id), v_res.cost, 'payout',
-                    v_res.id);
-        END IF;
-        PERFORM ps_emit(v_res.building_id, 'reservation.settled',
-                        jsonb_build_object('reservation', ps_reservation_json(v_res)));
+        PERFORM ps_settle(v_res);
         v_count := v_count + 1;
     END LOOP;
     RETURN v_count;
 END
 $$;
 
--- Admin: credits granted (positive) or deducted (negative) with a reason; rule 11 holds
--- because the other side of the entry is the building's issuance account.
-CREATE FUNCTION parkshare.grant_credits(p_user_id uuid, p_amount integer, p_reason text)
-RETURNS parkshare.ledger_entries
+-- The booking as the reserve function answers it. With a key, the key is claimed first: a
+-- concurrent request with the same key waits on that claim and then answers the stored
+-- response instead of booking again.
+CREATE OR REPLACE FUNCTION parkshare.reserve_request(p_spot_id uuid, p_start timestamptz,
+                                                     p_end timestamptz, p_key text DEFAULT NULL,
+                                                     p_request_hash text DEFAULT NULL)
+RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 DECLARE
-    v_admin users := ps_admin();
-    v_account uuid;
-    v_entry ledger_entries;
+    v_actor users := ps_actor();
+    v_stored idempotency_keys;
+    v_answer jsonb;
 BEGIN
-    v_account := ps_account(v_admin.building_id, 'user', p_user_id);
-    IF v_account IS NULL THEN
-        PERFORM ps_raise('user_not_found', 'no such user in this building');
+    IF p_key IS NOT NULL THEN
+        INSERT INTO idempotency_keys (building_id, user_id, key, request_hash, response)
+        VALUES (v_actor.building_id, v_actor.id, p_key, p_request_hash, 'null')
+        ON CONFLICT (user_id, key) DO NOTHING;
+        IF NOT FOUND THEN
+            SELECT * INTO STRICT v_stored FROM idempotency_keys
+            WHERE user_id = v_actor.id AND key = p_key;
+            IF v_stored.request_hash IS DISTINCT FROM p_request_hash THEN
+                PERFORM ps_raise('idempotency_mismatch',
+                                 'this Idempotency-Key was used for another request');
+            END IF;
+            RETURN v_stored.response;
+        END IF;
     END IF;
-    IF coalesce(p_amount, 0) = 0 OR coalesce(btrim(p_reason), '') = '' THEN
-        PERFORM ps_raise('invalid_request', 'a non-zero amount and a reason are required');
+    SELECT ps_reservation_json(r) INTO v_answer FROM reserve(p_spot_id, p_start, p_end) r;
+    IF p_key IS NOT NULL THEN
+        UPDATE idempotency_keys SET response = v_answer
+        WHERE user_id = v_actor.id AND key = p_key;
     END IF;
-    INSERT INTO ledger_entries (building_id, from_account, to_account, amount, kind, reason,
-                                created_by)
-    VALUES (v_admin.building_id,
-            CASE WHEN p_amount > 0 THEN ps_account(v_admin.building_id, 'issuance') ELSE v_account END,
-            CASE WHEN p_amount > 0 THEN v_account ELSE ps_account(v_admin.building_id, 'issuance') END,
-            abs(p_amount), 'adjustment', p_reason, v_admin.id)
-    RETURNING * INTO v_entry;
-    RETURN v_entry;
+    RETURN v_answer;
+END
+$$;
+
+-- Rule 9 for one locked, booked, ended reservation: announce its end, then pay the owner.
+CREATE OR REPLACE FUNCTION parkshare.ps_settle(p_res parkshare.reservations)
+RETURNS parkshare.reservations
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_res reservations;
+BEGIN
+    PERFORM ps_announce(p_res, 'ended');
+    UPDATE reservations SET status = 'settled', settled_at = now()
+    WHERE id = p_res.id RETURNING * INTO v_res;
+    IF v_res.cost > 0 THEN
+        INSERT INTO ledger_entries (building_id, from_account, to_account, amount, kind,
+                                    reservation_id)
+        VALUES (v_res.building_id, ps_account(v_res.building_id, 'escrow'),
+                ps_account(v_res.building_id, 'user', v_res.owner_id), v_res.cost, 'payout',
+                v_res.id);
+    END IF;
+    PERFORM ps_emit(v_res.building_id, 'reservation.settled',
+                    jsonb_build_object('reservation', ps_reservation_json(v_res)));
+    RETURN v_res;
 END
 $$;
 
 GRANT EXECUTE ON FUNCTION
-    parkshare.create_user(text, text, text, text),
-    parkshare.create_invite(text, text, timestamptz),
-    parkshare.sign_up(text, text, text, text),
     parkshare.add_spot(text, text, text),
-    parkshare.set_availability(uuid, timestamptz, timestamptz, boolean, boolean),
-    parkshare.reserve(uuid, timestamptz, timestamptz),
+    parkshare.set_availability(uuid, timestamp with time zone, timestamp with time zone, boolean, boolean),
+    parkshare.reserve(uuid, timestamp with time zone, timestamp with time zone),
     parkshare.cancel(uuid),
     parkshare.settle_due(),
-    parkshare.grant_credits(uuid, integer, text)
+    parkshare.reserve_request(uuid, timestamp with time zone, timestamp with time zone, text, text)
 TO parkshare_app;

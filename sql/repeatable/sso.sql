@@ -2,62 +2,8 @@
 -- someone is (issuer + subject); the building's settings say who may come in; parkshare
 -- then issues its own tokens exactly as for a password login.
 
--- A resident who signs in through SSO has no password and no login email: the provider's
--- email is a display hint only (kept on the identity), never a way in.
-ALTER TABLE parkshare.users ALTER COLUMN email DROP NOT NULL;
-ALTER TABLE parkshare.users ADD CONSTRAINT users_sign_in_shape
-    CHECK (password_hash IS NULL OR email IS NOT NULL);
-
-CREATE TABLE parkshare.building_sso (
-    building_id    uuid PRIMARY KEY REFERENCES parkshare.buildings,
-    issuer         text NOT NULL CONSTRAINT building_sso_issuer_valid
-                       CHECK (length(issuer) <= 500
-                              AND issuer ~ '^https?://[^[:space:]/?#]+(/[^[:space:]?#]*)?$'),
-    client_id      text NOT NULL CONSTRAINT building_sso_client_id_valid
-                       CHECK (length(client_id) BETWEEN 1 AND 500 AND client_id !~ '[[:cntrl:]]'),
-    -- Sealed by the functions (AES-GCM, key outside the database, bound to the building):
-    -- a dump of the database does not hold the secret.
-    client_secret  bytea CONSTRAINT building_sso_client_secret_valid
-                       CHECK (length(client_secret) <= 2000),
-    -- Optional gates, checked at every sign-in: the provider's (verified) email ends in this
-    -- domain; the `groups` claim contains this group.
-    email_domain   text CONSTRAINT building_sso_email_domain_valid
-                       CHECK (email_domain ~ '^[a-z0-9-]+(\.[a-z0-9-]+)+$'),
-    required_group text CONSTRAINT building_sso_required_group_valid
-                       CHECK (length(required_group) BETWEEN 1 AND 200),
-    updated_at     timestamptz NOT NULL DEFAULT now(),
-    updated_by     uuid
-);
-
-CREATE TABLE parkshare.user_identities (
-    building_id   uuid NOT NULL,
-    issuer        text NOT NULL,
-    subject       text NOT NULL CHECK (length(subject) BETWEEN 1 AND 255),
-    user_id       uuid NOT NULL,
-    email         text CHECK (length(email) <= 254),
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    last_login_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (building_id, issuer, subject),
-    FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users (building_id, id)
-);
-CREATE INDEX user_identities_user_idx ON parkshare.user_identities (user_id);
-
--- The callback hands the browser a one-time code (in the URL fragment, which never reaches
--- a server log); the app trades it for tokens. Tokens themselves never travel in a URL.
-CREATE TABLE parkshare.sso_handoffs (
-    code_hash   text PRIMARY KEY,
-    building_id uuid NOT NULL,
-    user_id     uuid NOT NULL,
-    expires_at  timestamptz NOT NULL,
-    used_at     timestamptz,
-    FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users (building_id, id)
-);
-
-SELECT parkshare.ps_tenant_table('building_sso'), parkshare.ps_tenant_table('user_identities'),
-       parkshare.ps_tenant_table('sso_handoffs');
-
 -- Admin: the building's provider as the admin sees it. The client secret never leaves.
-CREATE FUNCTION parkshare.sso_settings()
+CREATE OR REPLACE FUNCTION parkshare.sso_settings()
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -75,9 +21,9 @@ $$;
 
 -- Admin: set the provider. A NULL secret keeps the stored one (changing a gate does not
 -- mean typing the secret again); p_clear_secret removes it (a public client).
-CREATE FUNCTION parkshare.set_sso(p_issuer text, p_client_id text, p_client_secret bytea,
-                                  p_clear_secret boolean, p_email_domain text,
-                                  p_required_group text)
+CREATE OR REPLACE FUNCTION parkshare.set_sso(p_issuer text, p_client_id text, p_client_secret bytea,
+                                             p_clear_secret boolean, p_email_domain text,
+                                             p_required_group text)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -104,7 +50,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION parkshare.remove_sso()
+CREATE OR REPLACE FUNCTION parkshare.remove_sso()
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -119,7 +65,7 @@ END
 $$;
 
 -- System: what the auth function needs to talk to the provider (the secret still sealed).
-CREATE FUNCTION parkshare.sso_config(p_building uuid)
+CREATE OR REPLACE FUNCTION parkshare.sso_config(p_building uuid)
 RETURNS TABLE (building_id uuid, issuer text, client_id text, client_secret bytea)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -136,10 +82,10 @@ $$;
 -- System: someone the provider vouched for (the ID token is verified by then) comes in.
 -- Found by (issuer, subject) or created as a resident; the building's gates apply at every
 -- sign-in. Answers the one-time code's owner; the code's hash is stored here.
-CREATE FUNCTION parkshare.sso_sign_in(p_building uuid, p_issuer text, p_subject text,
-                                      p_email text, p_email_verified boolean, p_groups text[],
-                                      p_name text, p_handoff_hash text,
-                                      p_handoff_expires_at timestamptz)
+CREATE OR REPLACE FUNCTION parkshare.sso_sign_in(p_building uuid, p_issuer text, p_subject text,
+                                                 p_email text, p_email_verified boolean, p_groups text[],
+                                                 p_name text, p_handoff_hash text,
+                                                 p_handoff_expires_at timestamptz)
 RETURNS TABLE (user_id uuid, created boolean)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -205,7 +151,7 @@ END
 $$;
 
 -- System: the app trades the one-time code; it works once, for a minute, for an active user.
-CREATE FUNCTION parkshare.sso_redeem(p_code_hash text)
+CREATE OR REPLACE FUNCTION parkshare.sso_redeem(p_code_hash text)
 RETURNS TABLE (user_id uuid, building_id uuid, role text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -233,6 +179,6 @@ GRANT EXECUTE ON FUNCTION
     parkshare.set_sso(text, text, bytea, boolean, text, text),
     parkshare.remove_sso(),
     parkshare.sso_config(uuid),
-    parkshare.sso_sign_in(uuid, text, text, text, boolean, text[], text, text, timestamptz),
+    parkshare.sso_sign_in(uuid, text, text, text, boolean, text[], text, text, timestamp with time zone),
     parkshare.sso_redeem(text)
 TO parkshare_app;

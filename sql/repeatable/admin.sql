@@ -1,63 +1,25 @@
--- The admin's work: people (invite, list, disable, enable), credits, the policy, the ledger
--- and the audit log; and the resident's own profile and password. Every admin action writes
--- its audit entry in the same transaction as the change itself.
+-- The admin's work: people (invite, create, list, disable, enable), credits, the policy, the
+-- ledger, the audit log and how the garage is used. Whether the caller is an admin is
+-- decided by ps_admin(); every admin action writes its audit entry in the same transaction
+-- as the change itself.
 
--- An invite may name the address it is for: only that address can then use it.
-ALTER TABLE parkshare.invites ADD COLUMN email text CONSTRAINT invites_email_valid
-    CHECK (length(email) <= 254 AND email ~ '^[^@[:space:]]+@[^@[:space:]]+$');
-
-CREATE FUNCTION parkshare.create_invite(p_code_hash text, p_role text, p_expires_at timestamptz,
-                                        p_email text)
-RETURNS parkshare.invites
+-- System: a new building with its escrow and issuance accounts and its first admin.
+CREATE OR REPLACE FUNCTION parkshare.create_building(p_name text, p_timezone text, p_admin_email text,
+                                                     p_admin_password_hash text, p_admin_display_name text)
+RETURNS TABLE (building_id uuid, admin_id uuid)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 DECLARE
-    v_admin users := ps_admin();
-    v_invite invites;
+    v_building uuid;
+    v_admin uuid;
 BEGIN
-    IF p_expires_at <= now() THEN
-        PERFORM ps_raise('invalid_request', 'an invite must expire in the future');
-    END IF;
-    INSERT INTO invites (building_id, code_hash, role, created_by, expires_at, email)
-    VALUES (v_admin.building_id, p_code_hash, p_role, v_admin.id, p_expires_at, p_email)
-    RETURNING * INTO v_invite;
-    PERFORM ps_audit('admin.invite_created', NULL, jsonb_build_object(
-        'invite_id', v_invite.id, 'role', v_invite.role, 'email', v_invite.email,
-        'expires_at', ps_iso(v_invite.expires_at)));
-    RETURN v_invite;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION parkshare.create_invite(p_code_hash text, p_role text,
-                                                   p_expires_at timestamptz)
-RETURNS parkshare.invites
-LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$ SELECT * FROM create_invite(p_code_hash, p_role, p_expires_at, NULL) $$;
-
-CREATE OR REPLACE FUNCTION parkshare.sign_up(p_code_hash text, p_email text,
-                                             p_password_hash text, p_display_name text)
-RETURNS parkshare.users
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_invite invites;
-    v_user users;
-BEGIN
-    SELECT * INTO v_invite FROM invites WHERE code_hash = p_code_hash FOR UPDATE;
-    IF NOT FOUND OR v_invite.used_at IS NOT NULL OR v_invite.expires_at <= now()
-       OR lower(v_invite.email) <> lower(p_email) THEN
-        PERFORM ps_raise('invalid_invite', 'the invite code is unknown, used, expired or '
-                                           'meant for another address');
-    END IF;
-    PERFORM set_config('parkshare.building_id', v_invite.building_id::text, true);
+    INSERT INTO buildings (name, timezone) VALUES (p_name, p_timezone) RETURNING id INTO v_building;
+    PERFORM set_config('parkshare.building_id', v_building::text, true);
+    INSERT INTO accounts (building_id, kind) VALUES (v_building, 'escrow'), (v_building, 'issuance');
     INSERT INTO users (building_id, email, password_hash, display_name, role)
-    VALUES (v_invite.building_id, p_email, p_password_hash, p_display_name, v_invite.role)
-    RETURNING * INTO v_user;
-    PERFORM set_config('parkshare.user_id', v_user.id::text, true);
-    UPDATE invites SET used_at = now(), used_by = v_user.id WHERE id = v_invite.id;
-    PERFORM ps_audit('account.joined_by_invite', v_user.id,
-                     jsonb_build_object('invite_id', v_invite.id, 'role', v_invite.role));
-    RETURN v_user;
+    VALUES (v_building, p_admin_email, p_admin_password_hash, p_admin_display_name, 'admin')
+    RETURNING id INTO v_admin;
+    RETURN QUERY SELECT v_building, v_admin;
 END
 $$;
 
@@ -109,8 +71,30 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION parkshare.create_invite(p_code_hash text, p_role text, p_expires_at timestamptz,
+                                                   p_email text)
+RETURNS parkshare.invites
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_admin users := ps_admin();
+    v_invite invites;
+BEGIN
+    IF p_expires_at <= now() THEN
+        PERFORM ps_raise('invalid_request', 'an invite must expire in the future');
+    END IF;
+    INSERT INTO invites (building_id, code_hash, role, created_by, expires_at, email)
+    VALUES (v_admin.building_id, p_code_hash, p_role, v_admin.id, p_expires_at, p_email)
+    RETURNING * INTO v_invite;
+    PERFORM ps_audit('admin.invite_created', NULL, jsonb_build_object(
+        'invite_id', v_invite.id, 'role', v_invite.role, 'email', v_invite.email,
+        'expires_at', ps_iso(v_invite.expires_at)));
+    RETURN v_invite;
+END
+$$;
+
 -- Admin: settle the building now (the cron does it for every building without asking).
-CREATE FUNCTION parkshare.settle_building()
+CREATE OR REPLACE FUNCTION parkshare.settle_building()
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -127,7 +111,7 @@ $$;
 -- Admin: a resident who leaves. What has not started is cancelled and refunded (their own
 -- bookings, and others' bookings of their spots); what is under way stays and settles as
 -- usual; their spots are no longer offered after that; their sessions end at once.
-CREATE FUNCTION parkshare.disable_user(p_user uuid)
+CREATE OR REPLACE FUNCTION parkshare.disable_user(p_user uuid)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -203,7 +187,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION parkshare.enable_user(p_user uuid)
+CREATE OR REPLACE FUNCTION parkshare.enable_user(p_user uuid)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -219,17 +203,10 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION parkshare.ps_policy_json(b parkshare.buildings) RETURNS jsonb
-LANGUAGE sql IMMUTABLE
-AS $$
-    SELECT jsonb_build_object('cost', b.cost, 'starting_credits', b.starting_credits,
-                              'max_hours', b.max_hours, 'horizon_days', b.horizon_days)
-$$;
-
 -- Admin: the policy (rules 5-7). A NULL keeps that value. Bookings already made keep the
 -- cost and limits they were made under: the policy is read when a reservation is admitted.
-CREATE FUNCTION parkshare.set_policy(p_cost integer, p_starting_credits integer,
-                                     p_max_hours integer, p_horizon_days integer)
+CREATE OR REPLACE FUNCTION parkshare.set_policy(p_cost integer, p_starting_credits integer,
+                                                p_max_hours integer, p_horizon_days integer)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -254,13 +231,8 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION parkshare.ps_user_brief(p_user uuid) RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$ SELECT jsonb_build_object('id', u.id, 'display_name', u.display_name)
-      FROM users u WHERE u.id = p_user $$;
-
 -- Admin: everyone in the building with their balance and what they hold.
-CREATE FUNCTION parkshare.admin_residents()
+CREATE OR REPLACE FUNCTION parkshare.admin_residents()
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -291,7 +263,7 @@ END
 $$;
 
 -- Admin: the building's ledger, newest first, optionally one resident's; keyset-paged by id.
-CREATE FUNCTION parkshare.admin_ledger(p_user uuid, p_before bigint, p_limit integer)
+CREATE OR REPLACE FUNCTION parkshare.admin_ledger(p_user uuid, p_before bigint, p_limit integer)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -325,7 +297,7 @@ $$;
 
 -- Admin: the building's audit log, newest first, optionally one kind of action
 -- (`admin.`, `security.`, or a whole name); keyset-paged by id.
-CREATE FUNCTION parkshare.admin_audit(p_action text, p_before bigint, p_limit integer)
+CREATE OR REPLACE FUNCTION parkshare.admin_audit(p_action text, p_before bigint, p_limit integer)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -348,125 +320,85 @@ BEGIN
 END
 $$;
 
--- The resident's own name. Their spots carry it, so the garage hears of the change.
-CREATE FUNCTION parkshare.update_profile(p_display_name text)
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_user users := ps_actor();
-    v_spot spots;
-BEGIN
-    UPDATE users SET display_name = p_display_name WHERE id = v_user.id RETURNING * INTO v_user;
-    FOR v_spot IN SELECT * FROM spots WHERE owner_id = v_user.id ORDER BY id LOOP
-        PERFORM ps_emit(v_spot.building_id, 'spot.updated',
-                        jsonb_build_object('spot', ps_spot_json(v_spot)));
-    END LOOP;
-    PERFORM ps_audit('account.profile_changed', v_user.id,
-                     jsonb_build_object('display_name', p_display_name));
-    RETURN jsonb_build_object('id', v_user.id, 'display_name', v_user.display_name);
-END
-$$;
-
--- The stored hash, for the auth function to verify the current password against.
-CREATE FUNCTION parkshare.my_password_hash()
-RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_user users := ps_actor();
-BEGIN
-    IF v_user.password_hash IS NULL THEN
-        PERFORM ps_raise('no_password', 'this account signs in through single sign-on');
-    END IF;
-    RETURN v_user.password_hash;
-END
-$$;
-
--- Compare-and-set on the hash that was verified; every other session of the resident ends.
-CREATE FUNCTION parkshare.change_password(p_old_hash text, p_new_hash text)
-RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_user users := ps_actor();
-    v_ended integer;
-BEGIN
-    UPDATE users SET password_hash = p_new_hash
-    WHERE id = v_user.id AND password_hash = p_old_hash;
-    IF NOT FOUND THEN
-        PERFORM ps_raise('conflict', 'the password changed meanwhile; try again');
-    END IF;
-    UPDATE sessions SET revoked_at = now()
-    WHERE user_id = v_user.id AND revoked_at IS NULL AND id IS DISTINCT FROM ps_session();
-    GET DIAGNOSTICS v_ended = ROW_COUNT;
-    UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())
-    WHERE user_id = v_user.id AND family_id IS DISTINCT FROM ps_session();
-    PERFORM ps_audit('account.password_changed', v_user.id,
-                     jsonb_build_object('sessions_ended', v_ended));
-    RETURN v_ended;
-END
-$$;
-
--- The resident's page as before, plus their building (name, time zone, policy): what the
--- app needs to show local times and a booking's cost before confirming.
-CREATE OR REPLACE FUNCTION parkshare.me_view(p_past_limit integer DEFAULT 50,
-                                             p_ledger_limit integer DEFAULT 100)
+-- Admin: how the garage is used, per local calendar day of the building and per spot, over
+-- [p_start, p_end) (default: the last seven local days up to now). Hours are elapsed time, so
+-- a day on which the clocks change has 23 or 25 of them. Booked means booked or settled (a
+-- cancelled booking used nothing); available means offered by the spot's owner.
+CREATE OR REPLACE FUNCTION parkshare.admin_utilization(p_start timestamptz, p_end timestamptz)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 DECLARE
-    v_user users := ps_actor();
-    v_account accounts;
-    v_building buildings;
+    v_admin users := ps_admin();
+    v_zone  text;
+    v_start timestamptz;
+    v_end   timestamptz;
+    v_span  tstzrange;
 BEGIN
-    SELECT * INTO STRICT v_account FROM accounts WHERE user_id = v_user.id AND kind = 'user';
-    SELECT * INTO STRICT v_building FROM buildings WHERE id = v_user.building_id;
+    SELECT b.timezone INTO STRICT v_zone FROM buildings b WHERE b.id = v_admin.building_id;
+    v_end := coalesce(p_end, now());
+    v_start := coalesce(p_start,
+        ((((v_end AT TIME ZONE v_zone)::date - 6)::timestamp) AT TIME ZONE v_zone));
+    IF v_end <= v_start OR v_end - v_start > interval '93 days' THEN
+        PERFORM ps_raise('invalid_window', 'end must follow start, by at most 93 days');
+    END IF;
+    v_span := tstzrange(v_start, v_end, '[)');
+
     RETURN jsonb_build_object(
-        'user', jsonb_build_object(
-            'id', v_user.id,
-            'email', coalesce(v_user.email, (SELECT i.email FROM user_identities i
-                                             WHERE i.user_id = v_user.id
-                                             ORDER BY i.last_login_at DESC LIMIT 1)),
-            'display_name', v_user.display_name, 'role', v_user.role,
-            'building_id', v_user.building_id,
-            'sign_in', CASE WHEN v_user.password_hash IS NULL THEN 'sso' ELSE 'password' END),
-        'building', jsonb_build_object('id', v_building.id, 'name', v_building.name,
-                                       'timezone', v_building.timezone,
-                                       'policy', ps_policy_json(v_building)),
-        'credits', v_account.balance,
-        'spots', coalesce((SELECT jsonb_agg(ps_spot_json(s) ORDER BY upper(s.label))
-                           FROM spots s WHERE s.owner_id = v_user.id), '[]'::jsonb),
-        'reservations', jsonb_build_object(
-            'upcoming', coalesce((
-                SELECT jsonb_agg(ps_reservation_json(r) ORDER BY lower(r.period))
-                FROM reservations r
-                WHERE r.user_id = v_user.id AND r.status = 'booked'
-                  AND upper(r.period) > now()), '[]'::jsonb),
-            'past', coalesce((
-                SELECT jsonb_agg(j ORDER BY (j->>'start') DESC) FROM (
-                    SELECT ps_reservation_json(r) AS j
-                    FROM reservations r
-                    WHERE r.user_id = v_user.id
-                      AND NOT (r.status = 'booked' AND upper(r.period) > now())
-                    ORDER BY lower(r.period) DESC
-                    LIMIT p_past_limit) p), '[]'::jsonb)),
-        'ledger', coalesce((
-            SELECT jsonb_agg(e ORDER BY (e->>'id')::bigint DESC) FROM (
-                SELECT jsonb_build_object(
-                    'id', l.id, 'at', ps_iso(l.created_at), 'kind', l.kind,
-                    'amount', CASE WHEN l.to_account = v_account.id THEN l.amount
-                                   ELSE -l.amount END,
-                    'reason', l.reason, 'reservation_id', l.reservation_id) AS e
-                FROM ledger_entries l
-                WHERE v_account.id IN (l.from_account, l.to_account)
-                ORDER BY l.id DESC
-                LIMIT p_ledger_limit) x), '[]'::jsonb));
+        'start', ps_iso(v_start),
+        'end', ps_iso(v_end),
+        'timezone', v_zone,
+        'days', (
+            WITH days AS (
+                SELECT d::date AS day,
+                       tstzrange((d::date)::timestamp AT TIME ZONE v_zone,
+                                 (d::date + 1)::timestamp AT TIME ZONE v_zone, '[)')
+                           * v_span AS period
+                FROM generate_series((v_start AT TIME ZONE v_zone)::date,
+                                     ((v_end - interval '1 microsecond') AT TIME ZONE v_zone)::date,
+                                     interval '1 day') d
+            )
+            SELECT jsonb_agg(jsonb_build_object(
+                       'date', to_char(d.day, 'YYYY-MM-DD'),
+                       'available_hours', ps_hours_within(d.period, 'availability'),
+                       'booked_hours', ps_hours_within(d.period, 'reservations'))
+                   ORDER BY d.day)
+            FROM days d),
+        'spots', coalesce((
+            SELECT jsonb_agg(jsonb_build_object(
+                       'spot_id', s.id, 'label', s.label,
+                       'available_hours', ps_hours_within(v_span, 'availability', s.id),
+                       'booked_hours', ps_hours_within(v_span, 'reservations', s.id))
+                   ORDER BY s.label)
+            FROM spots s
+            WHERE s.building_id = v_admin.building_id), '[]'::jsonb));
 END
+$$;
+
+-- Hours of `p_kind` ('availability' or booked/settled 'reservations') of the current
+-- building (one spot, or all) that fall inside `p_period`, rounded to hundredths.
+CREATE OR REPLACE FUNCTION parkshare.ps_hours_within(p_period tstzrange, p_kind text, p_spot uuid DEFAULT NULL)
+RETURNS numeric
+LANGUAGE sql STABLE SET search_path = parkshare, pg_temp
+AS $$
+    SELECT round(coalesce(sum(extract(epoch FROM upper(x.p * p_period) - lower(x.p * p_period))),
+                          0) / 3600, 2)
+    FROM (
+        SELECT a.period AS p FROM availability a
+        WHERE p_kind = 'availability' AND a.building_id = ps_building()
+          AND (p_spot IS NULL OR a.spot_id = p_spot) AND a.period && p_period
+        UNION ALL
+        SELECT r.period FROM reservations r
+        WHERE p_kind = 'reservations' AND r.building_id = ps_building()
+          AND r.status IN ('booked', 'settled')
+          AND (p_spot IS NULL OR r.spot_id = p_spot) AND r.period && p_period
+    ) x
 $$;
 
 GRANT EXECUTE ON FUNCTION
-    parkshare.create_invite(text, text, timestamptz, text),
+    parkshare.create_user(text, text, text, text),
+    parkshare.grant_credits(uuid, integer, text),
+    parkshare.create_invite(text, text, timestamp with time zone, text),
     parkshare.settle_building(),
     parkshare.disable_user(uuid),
     parkshare.enable_user(uuid),
@@ -474,7 +406,5 @@ GRANT EXECUTE ON FUNCTION
     parkshare.admin_residents(),
     parkshare.admin_ledger(uuid, bigint, integer),
     parkshare.admin_audit(text, bigint, integer),
-    parkshare.update_profile(text),
-    parkshare.my_password_hash(),
-    parkshare.change_password(text, text)
+    parkshare.admin_utilization(timestamp with time zone, timestamp with time zone)
 TO parkshare_app;

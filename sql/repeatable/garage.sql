@@ -1,72 +1,9 @@
--- What the functions read and call beyond the write procedures of 0003: the idempotent
--- booking, the garage as residents see it, and a resident's own page.
-
-GRANT EXECUTE ON FUNCTION parkshare.ps_reservation_json(parkshare.reservations),
-    parkshare.ps_spot_json(parkshare.spots) TO parkshare_app;
-
--- A repeated reserve with the same key from the same user answers what the first answered.
--- Only successful bookings are kept: a refused one committed nothing and may be retried.
-CREATE TABLE parkshare.idempotency_keys (
-    building_id  uuid NOT NULL,
-    user_id      uuid NOT NULL,
-    key          text NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
-    request_hash text NOT NULL,
-    response     jsonb NOT NULL,
-    created_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (user_id, key),
-    FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users (building_id, id)
-);
-CREATE INDEX idempotency_keys_created_idx ON parkshare.idempotency_keys (created_at);
-ALTER TABLE parkshare.idempotency_keys ENABLE ROW LEVEL SECURITY;
-ALTER TABLE parkshare.idempotency_keys FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant ON parkshare.idempotency_keys
-    USING (building_id = (SELECT parkshare.ps_building()))
-    WITH CHECK (building_id = (SELECT parkshare.ps_building()));
-CREATE POLICY system ON parkshare.idempotency_keys TO parkshare_owner
-    USING ((SELECT parkshare.ps_building()) IS NULL)
-    WITH CHECK ((SELECT parkshare.ps_building()) IS NULL);
-
--- The booking as the reserve function answers it. With a key, the key is claimed first: a
--- concurrent request with the same key waits on that claim and then answers the stored
--- response instead of booking again.
-CREATE FUNCTION parkshare.reserve_request(p_spot_id uuid, p_start timestamptz,
-                                          p_end timestamptz, p_key text DEFAULT NULL,
-                                          p_request_hash text DEFAULT NULL)
-RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
-AS $$
-DECLARE
-    v_actor users := ps_actor();
-    v_stored idempotency_keys;
-    v_answer jsonb;
-BEGIN
-    IF p_key IS NOT NULL THEN
-        INSERT INTO idempotency_keys (building_id, user_id, key, request_hash, response)
-        VALUES (v_actor.building_id, v_actor.id, p_key, p_request_hash, 'null')
-        ON CONFLICT (user_id, key) DO NOTHING;
-        IF NOT FOUND THEN
-            SELECT * INTO STRICT v_stored FROM idempotency_keys
-            WHERE user_id = v_actor.id AND key = p_key;
-            IF v_stored.request_hash IS DISTINCT FROM p_request_hash THEN
-                PERFORM ps_raise('idempotency_mismatch',
-                                 'this Idempotency-Key was used for another request');
-            END IF;
-            RETURN v_stored.response;
-        END IF;
-    END IF;
-    SELECT ps_reservation_json(r) INTO v_answer FROM reserve(p_spot_id, p_start, p_end) r;
-    IF p_key IS NOT NULL THEN
-        UPDATE idempotency_keys SET response = v_answer
-        WHERE user_id = v_actor.id AND key = p_key;
-    END IF;
-    RETURN v_answer;
-END
-$$;
+-- The reads of the screens: the garage as residents see it, and a resident's own page.
 
 -- The garage over a window, one JSON object per spot (SpotView of the contract), free spots
 -- first. Runs as the caller, so row-level security decides what it sees.
-CREATE FUNCTION parkshare.spot_views(p_start timestamptz, p_end timestamptz,
-                                     p_available_only boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION parkshare.spot_views(p_start timestamptz, p_end timestamptz,
+                                                p_available_only boolean DEFAULT false)
 RETURNS SETOF jsonb
 LANGUAGE sql STABLE
 AS $$
@@ -124,21 +61,33 @@ AS $$
     ORDER BY v.free_for_window DESC, v.status_now = 'free' DESC, upper(v.label)
 $$;
 
--- The signed-in resident's page: who, credits, their spots, their reservations, their ledger.
-CREATE FUNCTION parkshare.me_view(p_past_limit integer DEFAULT 50,
-                                  p_ledger_limit integer DEFAULT 100)
+-- The signed-in resident's page: who, their building (name, time zone, policy: what the app
+-- needs to show local times and a booking's cost before confirming), credits, their spots,
+-- their reservations, their ledger.
+CREATE OR REPLACE FUNCTION parkshare.me_view(p_past_limit integer DEFAULT 50,
+                                             p_ledger_limit integer DEFAULT 100)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 DECLARE
     v_user users := ps_actor();
     v_account accounts;
+    v_building buildings;
 BEGIN
     SELECT * INTO STRICT v_account FROM accounts WHERE user_id = v_user.id AND kind = 'user';
+    SELECT * INTO STRICT v_building FROM buildings WHERE id = v_user.building_id;
     RETURN jsonb_build_object(
-        'user', jsonb_build_object('id', v_user.id, 'email', v_user.email,
-                                   'display_name', v_user.display_name, 'role', v_user.role,
-                                   'building_id', v_user.building_id),
+        'user', jsonb_build_object(
+            'id', v_user.id,
+            'email', coalesce(v_user.email, (SELECT i.email FROM user_identities i
+                                             WHERE i.user_id = v_user.id
+                                             ORDER BY i.last_login_at DESC LIMIT 1)),
+            'display_name', v_user.display_name, 'role', v_user.role,
+            'building_id', v_user.building_id,
+            'sign_in', CASE WHEN v_user.password_hash IS NULL THEN 'sso' ELSE 'password' END),
+        'building', jsonb_build_object('id', v_building.id, 'name', v_building.name,
+                                       'timezone', v_building.timezone,
+                                       'policy', ps_policy_json(v_building)),
         'credits', v_account.balance,
         'spots', coalesce((SELECT jsonb_agg(ps_spot_json(s) ORDER BY upper(s.label))
                            FROM spots s WHERE s.owner_id = v_user.id), '[]'::jsonb),
@@ -171,7 +120,6 @@ END
 $$;
 
 GRANT EXECUTE ON FUNCTION
-    parkshare.reserve_request(uuid, timestamptz, timestamptz, text, text),
-    parkshare.spot_views(timestamptz, timestamptz, boolean),
+    parkshare.spot_views(timestamp with time zone, timestamp with time zone, boolean),
     parkshare.me_view(integer, integer)
 TO parkshare_app;

@@ -1,37 +1,10 @@
--- Triggers that enforce the rules a single-row CHECK cannot: the policy (rules 3, 5, 6), the
--- lifecycle of a reservation (rules 8, 9), the money that must match it (rules 6, 8, 9),
--- availability that may not vanish under a booking (rule 10), the immutable ledger (rule 11)
--- and the starting grant of every new user (rule 7).
-
-CREATE FUNCTION parkshare.ps_emit(p_building uuid, p_type text, p_data jsonb,
-                                  p_user uuid DEFAULT NULL)
-RETURNS void
-LANGUAGE sql
-AS $$
-    INSERT INTO parkshare.outbox (building_id, user_id, type, data)
-    VALUES (p_building, p_user, p_type, p_data)
-$$;
-
-CREATE FUNCTION parkshare.ps_account(p_building uuid, p_kind text, p_user uuid DEFAULT NULL)
-RETURNS uuid
-LANGUAGE sql STABLE
-AS $$
-    SELECT id FROM parkshare.accounts
-    WHERE building_id = p_building AND kind = p_kind
-      AND (p_kind <> 'user' OR user_id = p_user)
-$$;
-
-CREATE FUNCTION parkshare.ps_reservation_json(r parkshare.reservations) RETURNS jsonb
-LANGUAGE sql IMMUTABLE
-AS $$
-    SELECT jsonb_build_object(
-        'id', r.id, 'spot_id', r.spot_id, 'user_id', r.user_id,
-        'start', parkshare.ps_iso(lower(r.period)), 'end', parkshare.ps_iso(upper(r.period)),
-        'status', r.status, 'cost', r.cost)
-$$;
+-- The rules a single-row CHECK cannot enforce, as triggers: the policy at booking time
+-- (rules 3, 5, 6), the lifecycle of a reservation (rules 8, 9), the money that must match it
+-- (rules 6, 8, 9), availability that may not vanish under a booking (rule 10), the immutable
+-- ledger and audit log (rule 11) and the starting grant of every new user (rule 7).
 
 -- Rule 7: every user gets an account and the building's starting credits, however created.
-CREATE FUNCTION parkshare.tg_users_open_account() RETURNS trigger
+CREATE OR REPLACE FUNCTION parkshare.tg_users_open_account() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 DECLARE
@@ -50,11 +23,9 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER users_open_account AFTER INSERT ON parkshare.users
-    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_users_open_account();
 
 -- Rule 11: entries are never changed or removed.
-CREATE FUNCTION parkshare.tg_immutable() RETURNS trigger
+CREATE OR REPLACE FUNCTION parkshare.tg_immutable() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
@@ -63,14 +34,10 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER ledger_entries_immutable BEFORE UPDATE OR DELETE ON parkshare.ledger_entries
-    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable();
-CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON parkshare.ledger_entries
-    FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable();
 
 -- Balances follow their entries in the same transaction; accounts_balance_nonnegative turns
 -- an overdraft into an error (rule 6).
-CREATE FUNCTION parkshare.tg_ledger_apply() RETURNS trigger
+CREATE OR REPLACE FUNCTION parkshare.tg_ledger_apply() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 DECLARE
@@ -95,11 +62,9 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER ledger_entries_apply AFTER INSERT ON parkshare.ledger_entries
-    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_ledger_apply();
 
 -- Rules 3, 5, 6 at booking time: the building's policy decides the cost and the limits.
-CREATE FUNCTION parkshare.tg_reservations_admit() RETURNS trigger
+CREATE OR REPLACE FUNCTION parkshare.tg_reservations_admit() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 DECLARE
@@ -133,12 +98,10 @@ BEGIN
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER reservations_admit BEFORE INSERT ON parkshare.reservations
-    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_admit();
 
 -- Rules 8-9: a reservation only moves booked -> cancelled (before it starts) or
 -- booked -> settled (after it ends); nothing else about it ever changes.
-CREATE FUNCTION parkshare.tg_reservations_transition() RETURNS trigger
+CREATE OR REPLACE FUNCTION parkshare.tg_reservations_transition() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
@@ -160,14 +123,10 @@ BEGIN
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER reservations_transition BEFORE UPDATE ON parkshare.reservations
-    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_transition();
-CREATE TRIGGER reservations_no_delete BEFORE DELETE ON parkshare.reservations
-    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable();
 
 -- Rules 6, 8, 9 at commit: the money always matches the status. Booked: the cost was moved
 -- from the parker to escrow. Cancelled: it went back to the parker. Settled: to the owner.
-CREATE FUNCTION parkshare.tg_reservations_money() RETURNS trigger
+CREATE OR REPLACE FUNCTION parkshare.tg_reservations_money() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 DECLARE
@@ -206,12 +165,9 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE CONSTRAINT TRIGGER reservations_money AFTER INSERT OR UPDATE ON parkshare.reservations
-    DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_money();
 
 -- Rule 10 at commit: withdrawn availability may not leave a booked reservation uncovered.
-CREATE FUNCTION parkshare.tg_availability_covers_bookings() RETURNS trigger
+CREATE OR REPLACE FUNCTION parkshare.tg_availability_covers_bookings() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 BEGIN
@@ -227,7 +183,41 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- The triggers, beside the functions they run: dropped and made again on every apply.
+DROP TRIGGER IF EXISTS users_open_account ON parkshare.users;
+CREATE TRIGGER users_open_account AFTER INSERT ON parkshare.users
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_users_open_account();
+DROP TRIGGER IF EXISTS ledger_entries_immutable ON parkshare.ledger_entries;
+CREATE TRIGGER ledger_entries_immutable BEFORE UPDATE OR DELETE ON parkshare.ledger_entries
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable();
+DROP TRIGGER IF EXISTS ledger_entries_no_truncate ON parkshare.ledger_entries;
+CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON parkshare.ledger_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable();
+DROP TRIGGER IF EXISTS ledger_entries_apply ON parkshare.ledger_entries;
+CREATE TRIGGER ledger_entries_apply AFTER INSERT ON parkshare.ledger_entries
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_ledger_apply();
+DROP TRIGGER IF EXISTS reservations_admit ON parkshare.reservations;
+CREATE TRIGGER reservations_admit BEFORE INSERT ON parkshare.reservations
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_admit();
+DROP TRIGGER IF EXISTS reservations_transition ON parkshare.reservations;
+CREATE TRIGGER reservations_transition BEFORE UPDATE ON parkshare.reservations
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_transition();
+DROP TRIGGER IF EXISTS reservations_no_delete ON parkshare.reservations;
+CREATE TRIGGER reservations_no_delete BEFORE DELETE ON parkshare.reservations
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable();
+DROP TRIGGER IF EXISTS reservations_money ON parkshare.reservations;
+CREATE CONSTRAINT TRIGGER reservations_money AFTER INSERT OR UPDATE ON parkshare.reservations
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_money();
+DROP TRIGGER IF EXISTS availability_covers_bookings ON parkshare.availability;
 CREATE CONSTRAINT TRIGGER availability_covers_bookings
     AFTER UPDATE OR DELETE ON parkshare.availability
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION parkshare.tg_availability_covers_bookings();
+DROP TRIGGER IF EXISTS audit_log_immutable ON parkshare.audit_log;
+CREATE TRIGGER audit_log_immutable BEFORE UPDATE OR DELETE ON parkshare.audit_log
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable();
+DROP TRIGGER IF EXISTS audit_log_no_truncate ON parkshare.audit_log;
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON parkshare.audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable();

@@ -1,0 +1,84 @@
+-- The tenant context and the pure helpers the schema itself is built with (policies, checks,
+-- index expressions): applied before the numbered migrations, so they depend on no table.
+-- Everything else in this folder is applied after the migrations.
+
+-- Functions are granted one by one to the application role. (Only the role-wide form
+-- revokes PUBLIC's default EXECUTE; a per-schema default can add privileges, not remove them.)
+ALTER DEFAULT PRIVILEGES FOR ROLE parkshare_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+
+-- The tenant context of the current transaction, set with set_config(..., true) by
+-- shared/parkshare/db.py. An unset or reset setting reads as '' and so as NULL.
+CREATE OR REPLACE FUNCTION parkshare.ps_building() RETURNS uuid
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT nullif(current_setting('parkshare.building_id', true), '')::uuid $$;
+
+CREATE OR REPLACE FUNCTION parkshare.ps_user() RETURNS uuid
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT nullif(current_setting('parkshare.user_id', true), '')::uuid $$;
+
+CREATE OR REPLACE FUNCTION parkshare.ps_is_time_zone(p_name text) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = p_name) $$;
+
+-- Local-calendar arithmetic in the building's zone: adding "one day" across a daylight saving
+-- change must land on the same wall-clock time, whatever the session's TimeZone is.
+CREATE OR REPLACE FUNCTION parkshare.ps_local_add_days(p_at timestamptz, p_days integer, p_zone text)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ((p_at AT TIME ZONE p_zone) + make_interval(days => p_days)) AT TIME ZONE p_zone $$;
+
+-- [day from_time, day to_time) in local time; a to_time at or before from_time means the next day.
+CREATE OR REPLACE FUNCTION parkshare.ps_local_window(p_zone text, p_day date, p_from time, p_to time)
+RETURNS tstzrange
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT tstzrange(
+        (p_day + p_from) AT TIME ZONE p_zone,
+        (p_day + (CASE WHEN p_to <= p_from THEN 1 ELSE 0 END) + p_to) AT TIME ZONE p_zone,
+        '[)')
+$$;
+
+-- RFC 3339 in UTC, the form every answer and event uses.
+CREATE OR REPLACE FUNCTION parkshare.ps_iso(p_at timestamptz) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+        || CASE WHEN date_part('microseconds', p_at)::bigint % 1000000 = 0 THEN ''
+                ELSE to_char(p_at AT TIME ZONE 'UTC', '.US') END
+        || 'Z'
+$$;
+
+-- Tenancy for a building-owned table, the one way every table gets it: row-level security
+-- enabled and forced, the tenant policy (the building of the transaction's context), and the
+-- owner's system policy (no context: what SECURITY DEFINER system procedures see). The
+-- buildings table is the tenant itself. (Owner-only: migrations call it.)
+CREATE OR REPLACE FUNCTION parkshare.ps_tenant_table(p_table text) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_column text := CASE WHEN p_table = 'buildings' THEN 'id' ELSE 'building_id' END;
+BEGIN
+    EXECUTE format('ALTER TABLE parkshare.%I ENABLE ROW LEVEL SECURITY', p_table);
+    EXECUTE format('ALTER TABLE parkshare.%I FORCE ROW LEVEL SECURITY', p_table);
+    EXECUTE format(
+        'CREATE POLICY tenant ON parkshare.%1$I USING (%2$I = (SELECT parkshare.ps_building()))'
+        ' WITH CHECK (%2$I = (SELECT parkshare.ps_building()))', p_table, v_column);
+    EXECUTE format(
+        'CREATE POLICY system ON parkshare.%I TO parkshare_owner'
+        ' USING ((SELECT parkshare.ps_building()) IS NULL)'
+        ' WITH CHECK ((SELECT parkshare.ps_building()) IS NULL)', p_table);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.ps_session() RETURNS uuid
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT nullif(current_setting('parkshare.session_id', true), '')::uuid $$;
+
+GRANT EXECUTE ON FUNCTION
+    parkshare.ps_building(),
+    parkshare.ps_user(),
+    parkshare.ps_local_add_days(timestamp with time zone, integer, text),
+    parkshare.ps_local_window(text, date, time without time zone, time without time zone),
+    parkshare.ps_iso(timestamp with time zone),
+    parkshare.ps_session()
+TO parkshare_app;

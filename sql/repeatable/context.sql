@@ -1,0 +1,129 @@
+-- What every procedure is built from: raising the contract's errors, the acting user and
+-- admin, the outbox, the audit log, accounts, and the JSON shapes answers and events share.
+
+CREATE OR REPLACE FUNCTION parkshare.ps_raise(p_code text, p_detail text) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_state text;
+BEGIN
+    SELECT sqlstate INTO v_state FROM parkshare.error_codes WHERE code = p_code;
+    IF v_state IS NULL THEN
+        RAISE EXCEPTION 'unknown error code %', p_code;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = p_detail, HINT = p_code;
+END
+$$;
+
+-- Triggers that enforce the rules a single-row CHECK cannot: the policy (rules 3, 5, 6), the
+-- lifecycle of a reservation (rules 8, 9), the money that must match it (rules 6, 8, 9),
+-- availability that may not vanish under a booking (rule 10), the immutable ledger (rule 11)
+-- and the starting grant of every new user (rule 7).
+
+CREATE OR REPLACE FUNCTION parkshare.ps_emit(p_building uuid, p_type text, p_data jsonb,
+                                             p_user uuid DEFAULT NULL)
+RETURNS void
+LANGUAGE sql
+AS $$
+    INSERT INTO parkshare.outbox (building_id, user_id, type, data)
+    VALUES (p_building, p_user, p_type, p_data)
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.ps_account(p_building uuid, p_kind text, p_user uuid DEFAULT NULL)
+RETURNS uuid
+LANGUAGE sql STABLE
+AS $$
+    SELECT id FROM parkshare.accounts
+    WHERE building_id = p_building AND kind = p_kind
+      AND (p_kind <> 'user' OR user_id = p_user)
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.ps_reservation_json(r parkshare.reservations) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT jsonb_build_object(
+        'id', r.id, 'spot_id', r.spot_id, 'user_id', r.user_id,
+        'start', parkshare.ps_iso(lower(r.period)), 'end', parkshare.ps_iso(upper(r.period)),
+        'status', r.status, 'cost', r.cost)
+$$;
+
+-- The user this transaction acts for; refuses to run without a tenant context, for a
+-- disabled user, and when the session of the access token has ended (logout, revoked by the
+-- resident, disabled by an admin).
+CREATE OR REPLACE FUNCTION parkshare.ps_actor() RETURNS parkshare.users
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_user users;
+BEGIN
+    SELECT * INTO v_user FROM users WHERE id = ps_user() AND building_id = ps_building();
+    IF NOT FOUND OR v_user.disabled_at IS NOT NULL THEN
+        PERFORM ps_raise('unauthenticated', 'no active user for this request');
+    END IF;
+    IF ps_session() IS NOT NULL AND EXISTS (
+        SELECT 1 FROM sessions WHERE id = ps_session() AND revoked_at IS NOT NULL)
+    THEN
+        PERFORM ps_raise('invalid_token', 'this session has ended; sign in again');
+    END IF;
+    RETURN v_user;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.ps_admin() RETURNS parkshare.users
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_user users := ps_actor();
+BEGIN
+    IF v_user.role <> 'admin' THEN
+        PERFORM ps_raise('forbidden', 'only an admin of the building may do this');
+    END IF;
+    RETURN v_user;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.ps_spot_json(s parkshare.spots) RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+        'id', s.id, 'label', s.label, 'location', s.location, 'notes', s.notes,
+        'owner', jsonb_build_object('id', u.id, 'display_name', u.display_name))
+    FROM users u WHERE u.id = s.owner_id
+$$;
+
+-- System work (the worker's jobs) runs without a tenant context and refuses one.
+CREATE OR REPLACE FUNCTION parkshare.ps_system() RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF ps_building() IS NOT NULL THEN
+        PERFORM ps_raise('forbidden', 'a system job runs without a tenant context');
+    END IF;
+END
+$$;
+
+-- An entry in the acting building's log, by the acting user.
+CREATE OR REPLACE FUNCTION parkshare.ps_audit(p_action text, p_subject uuid, p_detail jsonb)
+RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+    INSERT INTO audit_log (building_id, actor_id, action, subject_id, detail)
+    VALUES (ps_building(), ps_user(), p_action, p_subject, coalesce(p_detail, '{}'))
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.ps_policy_json(b parkshare.buildings) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT jsonb_build_object('cost', b.cost, 'starting_credits', b.starting_credits,
+                              'max_hours', b.max_hours, 'horizon_days', b.horizon_days)
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.ps_user_brief(p_user uuid) RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$ SELECT jsonb_build_object('id', u.id, 'display_name', u.display_name)
+      FROM users u WHERE u.id = p_user $$;
+
+GRANT EXECUTE ON FUNCTION
+    parkshare.ps_reservation_json(parkshare.reservations),
+    parkshare.ps_spot_json(parkshare.spots)
+TO parkshare_app;
