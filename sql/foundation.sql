@@ -82,3 +82,45 @@ GRANT EXECUTE ON FUNCTION
     parkshare.ps_iso(timestamp with time zone),
     parkshare.ps_session()
 TO parkshare_app;
+
+-- Characters nobody sees or that reorder what is shown around them: controls (C0, DEL, C1;
+-- with p_lines, tab and line breaks are allowed), format characters (bidi overrides and
+-- isolates, zero-width spaces and joiners, the word joiner, the byte-order mark, the soft
+-- hyphen, Unicode's other Cf), and the line and paragraph separators. Text a person reads
+-- as a name or label carries none: `PRB-1` and `PRB<U+200B>-1` must not coexist.
+CREATE OR REPLACE FUNCTION parkshare.ps_invisible(p_lines boolean DEFAULT false) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT '['
+        || CASE WHEN p_lines THEN '\u0001-\u0008\u000B\u000C\u000E-\u001F' ELSE '\u0001-\u001F' END
+        || '\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890-\u0891\u08E2\u180E'
+        || '\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB'
+        || '\U000110BD\U000110CD\U00013430-\U0001343F\U0001BCA0-\U0001BCA3'
+        || '\U0001D173-\U0001D17A\U000E0001\U000E0020-\U000E007F]'
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.ps_is_plain(p_text text, p_lines boolean DEFAULT false)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT p_text !~ parkshare.ps_invisible(p_lines) $$;
+
+-- What two labels of one building must differ in: compatibility forms folded (full-width
+-- `Ｂ２` is `B2`), case ignored.
+CREATE OR REPLACE FUNCTION parkshare.ps_label_key(p_label text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT upper(normalize(p_label, NFKC)) $$;
+
+-- One email address however it is written (composed or decomposed accents, any case), the
+-- one normalisation wherever an address is compared: sign-up's uniqueness, login, an
+-- invite's address and the per-account login limit (which asks for ps_email_digest).
+CREATE OR REPLACE FUNCTION parkshare.ps_email_key(p_email text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT lower(normalize(p_email, NFC)) $$;
+
+-- The instants every answer can express: RFC 3339 has four-digit years, and no stored
+-- window reaches the year 10000 in UTC, or predates the service.
+CREATE OR REPLACE FUNCTION parkshare.ps_is_expressible(p_at timestamptz) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT p_at >= '2000-01-01 00:00:00+00' AND p_at < '9999-01-01 00:00:00+00' $$;
+
+GRANT EXECUTE ON FUNCTION parkshare.ps_email_key(text) TO parkshare_app;

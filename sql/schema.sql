@@ -179,6 +179,7 @@ audit_log | audit_log_pkey | PRIMARY KEY (id)
 availability | availability_building_id_spot_id_fkey | FOREIGN KEY (building_id, spot_id) REFERENCES parkshare.spots(building_id, id)
 availability | availability_covers_bookings | TRIGGER DEFERRABLE INITIALLY DEFERRED
 availability | availability_merged | EXCLUDE USING gist (spot_id WITH =, tstzrange(lower(period), upper(period), '[]'::text) WITH &&)
+availability | availability_period_in_range | CHECK ((parkshare.ps_is_expressible(lower(period)) AND parkshare.ps_is_expressible(upper(period))))
 availability | availability_period_valid | CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)) AND (NOT lower_inf(period)) AND (NOT upper_inf(period))))
 availability | availability_pkey | PRIMARY KEY (id)
 building_sso | building_sso_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
@@ -191,7 +192,7 @@ building_sso | building_sso_required_group_valid | CHECK (((length(required_grou
 buildings | buildings_cost_valid | CHECK (((cost >= 0) AND (cost <= 1000000)))
 buildings | buildings_horizon_days_valid | CHECK (((horizon_days >= 1) AND (horizon_days <= 400)))
 buildings | buildings_max_hours_valid | CHECK (((max_hours >= 1) AND (max_hours <= 744)))
-buildings | buildings_name_valid | CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200)))
+buildings | buildings_name_valid | CHECK ((((length(btrim(NORMALIZE(name, NFKC))) >= 1) AND (length(btrim(NORMALIZE(name, NFKC))) <= 200)) AND parkshare.ps_is_plain(name) AND (name IS NFC NORMALIZED)))
 buildings | buildings_pkey | PRIMARY KEY (id)
 buildings | buildings_starting_credits_valid | CHECK (((starting_credits >= 0) AND (starting_credits <= 1000000)))
 buildings | buildings_timezone_valid | CHECK (parkshare.ps_is_time_zone(timezone))
@@ -236,6 +237,7 @@ reservations | reservations_building_id_user_id_fkey | FOREIGN KEY (building_id,
 reservations | reservations_cost_check | CHECK ((cost >= 0))
 reservations | reservations_money | TRIGGER DEFERRABLE INITIALLY DEFERRED
 reservations | reservations_not_own_spot | CHECK ((user_id <> owner_id))
+reservations | reservations_period_in_range | CHECK ((parkshare.ps_is_expressible(lower(period)) AND parkshare.ps_is_expressible(upper(period))))
 reservations | reservations_period_valid | CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)) AND (NOT lower_inf(period)) AND (NOT upper_inf(period))))
 reservations | reservations_pkey | PRIMARY KEY (id)
 reservations | reservations_spot_free | EXCLUDE USING gist (spot_id WITH =, period WITH &&) WHERE ((status = ANY (ARRAY['booked'::text, 'settled'::text])))
@@ -250,9 +252,9 @@ spots | spots_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.
 spots | spots_building_id_id_key | UNIQUE (building_id, id)
 spots | spots_building_id_id_owner_id_key | UNIQUE (building_id, id, owner_id)
 spots | spots_building_id_owner_id_fkey | FOREIGN KEY (building_id, owner_id) REFERENCES parkshare.users(building_id, id)
-spots | spots_label_valid | CHECK ((label ~ '^[^[:space:]]([^[:cntrl:]]{0,30}[^[:space:]])?$'::text))
-spots | spots_location_valid | CHECK ((length(location) <= 200))
-spots | spots_notes_valid | CHECK ((length(notes) <= 2000))
+spots | spots_label_valid | CHECK (((label ~ '^[^[:space:]]([^[:cntrl:]]{0,30}[^[:space:]])?$'::text) AND parkshare.ps_is_plain(label) AND (label IS NFC NORMALIZED) AND (NORMALIZE(label, NFKC) = btrim(NORMALIZE(label, NFKC)))))
+spots | spots_location_valid | CHECK (((length(location) <= 200) AND parkshare.ps_is_plain(location) AND (location IS NFC NORMALIZED)))
+spots | spots_notes_valid | CHECK (((length(notes) <= 2000) AND parkshare.ps_is_plain(notes, true) AND (notes IS NFC NORMALIZED)))
 spots | spots_pkey | PRIMARY KEY (id)
 sso_handoffs | sso_handoffs_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 sso_handoffs | sso_handoffs_pkey | PRIMARY KEY (code_hash)
@@ -262,7 +264,7 @@ user_identities | user_identities_pkey | PRIMARY KEY (building_id, issuer, subje
 user_identities | user_identities_subject_check | CHECK (((length(subject) >= 1) AND (length(subject) <= 255)))
 users | users_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
 users | users_building_id_id_key | UNIQUE (building_id, id)
-users | users_display_name_valid | CHECK (((length(btrim(display_name)) >= 1) AND (length(btrim(display_name)) <= 100)))
+users | users_display_name_valid | CHECK ((((length(btrim(NORMALIZE(display_name, NFKC))) >= 1) AND (length(btrim(NORMALIZE(display_name, NFKC))) <= 100)) AND parkshare.ps_is_plain(display_name) AND (display_name IS NFC NORMALIZED)))
 users | users_email_valid | CHECK (((length(email) <= 254) AND (email ~ '^[^@[:space:]]+@[^@[:space:]]+$'::text)))
 users | users_pkey | PRIMARY KEY (id)
 users | users_role_check | CHECK ((role = ANY (ARRAY['resident'::text, 'admin'::text])))
@@ -308,14 +310,14 @@ sessions | sessions_pkey | CREATE UNIQUE INDEX sessions_pkey ON parkshare.sessio
 sessions | sessions_user_idx | CREATE INDEX sessions_user_idx ON parkshare.sessions USING btree (user_id, last_used_at DESC)
 spots | spots_building_id_id_key | CREATE UNIQUE INDEX spots_building_id_id_key ON parkshare.spots USING btree (building_id, id)
 spots | spots_building_id_id_owner_id_key | CREATE UNIQUE INDEX spots_building_id_id_owner_id_key ON parkshare.spots USING btree (building_id, id, owner_id)
-spots | spots_label_key | CREATE UNIQUE INDEX spots_label_key ON parkshare.spots USING btree (building_id, upper(label))
+spots | spots_label_key | CREATE UNIQUE INDEX spots_label_key ON parkshare.spots USING btree (building_id, parkshare.ps_label_key(label))
 spots | spots_owner_idx | CREATE INDEX spots_owner_idx ON parkshare.spots USING btree (owner_id)
 spots | spots_pkey | CREATE UNIQUE INDEX spots_pkey ON parkshare.spots USING btree (id)
 sso_handoffs | sso_handoffs_pkey | CREATE UNIQUE INDEX sso_handoffs_pkey ON parkshare.sso_handoffs USING btree (code_hash)
 user_identities | user_identities_pkey | CREATE UNIQUE INDEX user_identities_pkey ON parkshare.user_identities USING btree (building_id, issuer, subject)
 user_identities | user_identities_user_idx | CREATE INDEX user_identities_user_idx ON parkshare.user_identities USING btree (user_id)
 users | users_building_id_id_key | CREATE UNIQUE INDEX users_building_id_id_key ON parkshare.users USING btree (building_id, id)
-users | users_email_key | CREATE UNIQUE INDEX users_email_key ON parkshare.users USING btree (lower(email))
+users | users_email_key | CREATE UNIQUE INDEX users_email_key ON parkshare.users USING btree (parkshare.ps_email_key(email))
 users | users_pkey | CREATE UNIQUE INDEX users_pkey ON parkshare.users USING btree (id)
 
 -- policies
@@ -358,6 +360,7 @@ users | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare
 audit_log | audit_log_immutable | CREATE TRIGGER audit_log_immutable BEFORE DELETE OR UPDATE ON parkshare.audit_log FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
 audit_log | audit_log_no_truncate | CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON parkshare.audit_log FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable()
 availability | availability_covers_bookings | CREATE CONSTRAINT TRIGGER availability_covers_bookings AFTER DELETE OR UPDATE ON parkshare.availability DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parkshare.tg_availability_covers_bookings()
+buildings | buildings_compose_text | CREATE TRIGGER buildings_compose_text BEFORE INSERT OR UPDATE ON parkshare.buildings FOR EACH ROW EXECUTE FUNCTION parkshare.tg_compose_text('name')
 ledger_entries | ledger_entries_apply | CREATE TRIGGER ledger_entries_apply AFTER INSERT ON parkshare.ledger_entries FOR EACH ROW EXECUTE FUNCTION parkshare.tg_ledger_apply()
 ledger_entries | ledger_entries_immutable | CREATE TRIGGER ledger_entries_immutable BEFORE DELETE OR UPDATE ON parkshare.ledger_entries FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
 ledger_entries | ledger_entries_no_truncate | CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON parkshare.ledger_entries FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable()
@@ -365,6 +368,8 @@ reservations | reservations_admit | CREATE TRIGGER reservations_admit BEFORE INS
 reservations | reservations_money | CREATE CONSTRAINT TRIGGER reservations_money AFTER INSERT OR UPDATE ON parkshare.reservations DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_money()
 reservations | reservations_no_delete | CREATE TRIGGER reservations_no_delete BEFORE DELETE ON parkshare.reservations FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
 reservations | reservations_transition | CREATE TRIGGER reservations_transition BEFORE UPDATE ON parkshare.reservations FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_transition()
+spots | spots_compose_text | CREATE TRIGGER spots_compose_text BEFORE INSERT OR UPDATE ON parkshare.spots FOR EACH ROW EXECUTE FUNCTION parkshare.tg_compose_text('label', 'location', 'notes')
+users | users_compose_text | CREATE TRIGGER users_compose_text BEFORE INSERT OR UPDATE ON parkshare.users FOR EACH ROW EXECUTE FUNCTION parkshare.tg_compose_text('display_name')
 users | users_open_account | CREATE TRIGGER users_open_account AFTER INSERT ON parkshare.users FOR EACH ROW EXECUTE FUNCTION parkshare.tg_users_open_account()
 
 -- functions
@@ -372,7 +377,7 @@ add_spot(p_label text, p_location text, p_notes text) | parkshare.spots | parksh
 admin_audit(p_action text, p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:738b92feb9fd81fba8f9fe53974808c1
 admin_ledger(p_user uuid, p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0fdc21bfd713a672bbb071ae32922fa6
 admin_residents() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:55f86e1e70adcdeb2fa8958a0f8a3bf7
-admin_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:b15558e659fd2fb7e1b103ca430c7cb6
+admin_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:87b3efe7a507351e75f05548dbaa668c
 audit_security(p_action text, p_building uuid, p_user uuid, p_address text, p_detail jsonb) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8a05b79d86c58f1ddd16dfd708493b54
 cancel(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a46fbce0987be43fc49cc43767035a5
 change_password(p_old_hash text, p_new_hash text) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f36ff54277574f2745f08194f0d44343
@@ -382,7 +387,8 @@ create_user(p_email text, p_password_hash text, p_display_name text, p_role text
 disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3164fc6cb6ab11e7d3f262ff051916b9
 enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d378bf56577fbee4ae4366e14888ac2c
 grant_credits(p_user_id uuid, p_amount integer, p_reason text) | parkshare.ledger_entries | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:236072bd4b035f82fabd42cac9f0010e
-login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a5e3108fcdff84b9a8538cb48df6b79
+idempotency_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1164c28fbe38623b2a4c3370cd84d768
+login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3d48a2606236e0da584b246d1e439388
 me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:db90b5cdb9132701cf0f3fb1cfb1f122
 my_password_hash() | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:16cb7ede96dd153783b09403b71a3fd9
 my_sessions() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:06dd04480b3169dd0c007f4678625777
@@ -393,16 +399,23 @@ outbox_published(p_ids bigint[], p_stream_ids text[]) | integer | parkshare_owne
 outbox_waiting() | SETOF uuid | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:07ad7a8a9b961271556e943fea700862
 outbox_waiting_in(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f0cb6d95c6759b2e35b0dcf71bc0b3c7
 ps_account(p_building uuid, p_kind text, p_user uuid) | uuid | parkshare_owner |  |  | md5:4c342852dbd58081bba518c6298d4d2b
-ps_actor() | parkshare.users | parkshare_owner | security definer |  | md5:7b3f29c0b0afbc261b311d092577d9ed
+ps_actor() | parkshare.users | parkshare_owner | security definer |  | md5:497f712ecbcda131a1ff2b6c3227f9f2
 ps_admin() | parkshare.users | parkshare_owner | security definer |  | md5:53550312f3eb45921003017b77e6212d
 ps_announce(p_res parkshare.reservations, p_kind text) | boolean | parkshare_owner | security definer |  | md5:5157cd1cc0965accc79f09d3efb089ca
 ps_audit(p_action text, p_subject uuid, p_detail jsonb) | void | parkshare_owner | security definer |  | md5:e3e7b76cc710524dd3818a0b9ec8df10
 ps_building() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:2202c19f622d9e71130ba05d9e7f131d
 ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:60823155b54aa5a7c33445f2469b6e5e
+ps_email_digest(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:28c167de583dba7374434590dbbe3060
+ps_email_key(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:805c94460fb5e7f252e787498887e05f
 ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:11fe8985395b450b16fb535813ae5c41
+ps_enter(p_building uuid, p_user uuid, p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:99ee717d3f2da45ef31599ce0c6b4b75
 ps_hours_within(p_period tstzrange, p_kind text, p_spot uuid) | numeric | parkshare_owner |  |  | md5:707f351c40fd3d2963501faafd3aeb4c
+ps_invisible(p_lines boolean) | text | parkshare_owner |  |  | md5:6447157562c02b75545338ddb0b935c3
+ps_is_expressible(p_at timestamp with time zone) | boolean | parkshare_owner |  |  | md5:b093bdedea1e6aebd236604a7735a9b0
+ps_is_plain(p_text text, p_lines boolean) | boolean | parkshare_owner |  |  | md5:b7363c0f3eb7022966123dadaeb1209c
 ps_is_time_zone(p_name text) | boolean | parkshare_owner |  |  | md5:12debbf2c2ace9e4aa604b6daa762c5f
 ps_iso(p_at timestamp with time zone) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:1df1fb44db31bd362dd570a2ebbbfe6a
+ps_label_key(p_label text) | text | parkshare_owner |  |  | md5:af2e9e49bf4bb9dfffa93212ef6fd0b3
 ps_local_add_days(p_at timestamp with time zone, p_days integer, p_zone text) | timestamp with time zone | parkshare_owner |  | parkshare_app:EXECUTE | md5:c1092ba31466062ff12b2a61c6e7558c
 ps_local_window(p_zone text, p_day date, p_from time without time zone, p_to time without time zone) | tstzrange | parkshare_owner |  | parkshare_app:EXECUTE | md5:bdb1e5655ca862c7603d170b8d8ae6b9
 ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:f2e803dc9c3021244e3f01932301c147
@@ -425,20 +438,21 @@ reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with t
 reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:73b758ec2b719485073fe4b257e811fe
 revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e3effabd11d3a5717fc67be8bc03b635
 revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:23b3136be303370f451ec353086e9d47
-set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2b7f8088e21345e61e86881baf92708b
+set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:5b94aa4917d5780328fe65f5b9a6c586
 set_policy(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2fb62000d4cdf72b33a7f170279e7c68
 set_sso(p_issuer text, p_client_id text, p_client_secret bytea, p_clear_secret boolean, p_email_domain text, p_required_group text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6c554efe092c903085a533010f95f56d
 settle_building() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:84cb4f2eb117f957925b6decb9697013
 settle_due() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f7e2d6c01ae9c80d275f1ee880b78162
-sign_up(p_code_hash text, p_email text, p_password_hash text, p_display_name text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:9bb1a3bd59992ab522a78dac60d2ca8f
+sign_up(p_code_hash text, p_email text, p_password_hash text, p_display_name text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d4978d0ed9c2cf32ab3749e8daa34085
 spot_views(p_start timestamp with time zone, p_end timestamp with time zone, p_available_only boolean) | SETOF jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:0fa380e1381d3a533d1a370a7a96a557
 sso_config(p_building uuid) | TABLE(building_id uuid, issuer text, client_id text, client_secret bytea) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:de0bc0605a2c769e8e673e2b089bbec3
 sso_redeem(p_code_hash text) | TABLE(user_id uuid, building_id uuid, role text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6cc2a7dc0810f939d948ef10af797aba
 sso_settings() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1628660aa4393e750ac3e3d07d564ae9
-sso_sign_in(p_building uuid, p_issuer text, p_subject text, p_email text, p_email_verified boolean, p_groups text[], p_name text, p_handoff_hash text, p_handoff_expires_at timestamp with time zone) | TABLE(user_id uuid, created boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3573e46ba3d970229d78d5e62b1e0c39
+sso_sign_in(p_building uuid, p_issuer text, p_subject text, p_email text, p_email_verified boolean, p_groups text[], p_name text, p_handoff_hash text, p_handoff_expires_at timestamp with time zone) | TABLE(user_id uuid, created boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c4a80e31ad6c8a16b1acf9c228a137fe
 start_session(p_user uuid, p_hash text, p_session uuid, p_expires_at timestamp with time zone, p_method text, p_user_agent text, p_address text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:9130aff93c56580d7649936f7b6008a0
 sweep_due() | TABLE(started integer, settled integer) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:958bfc404cd9a5ed3cc58829ac994080
 tg_availability_covers_bookings() | trigger | parkshare_owner | security definer |  | md5:388d26deafffc9ca85f1ff1bebae5357
+tg_compose_text() | trigger | parkshare_owner |  |  | md5:0f4521a40c3a042fdcee89d2f8340629
 tg_immutable() | trigger | parkshare_owner |  |  | md5:c3530e0f4448309b23d3a0e8a5449c0c
 tg_ledger_apply() | trigger | parkshare_owner | security definer |  | md5:ed275457519381e4222fb675be7bf6a8
 tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:085512bf27b27ef269e4dc6e5cd79482

@@ -282,5 +282,8 @@ def api_garage(api_database: TestDb) -> Iterator[Garage]:
 
 
 def bearer(garage: Garage, user: UUID, role: str = "resident") -> dict[str, str]:
-    token = issue_access_token(Principal(user, garage.building_id, role))
+    """The header of an access token of `user`, in a session of theirs (as after a login)."""
+    token = issue_access_token(
+        Principal(user, garage.building_id, role, session_id=garage.session(user))
+    )
     return {"Authorization": f"Bearer {token}"}

@@ -31,6 +31,19 @@ def next_hour(hours_ahead: int = 1) -> datetime:
     return now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours_ahead)
 
 
+def start_session(conn: psycopg.Connection[DictRow], user: UUID) -> UUID:
+    """A session of `user`, begun by the procedure a login calls (on the app role's `conn`)."""
+    session = uuid.uuid4()
+    with db_errors(), conn.transaction():
+        set_context(conn, None, None)
+        conn.execute(
+            "SELECT parkshare.start_session(%s, %s, %s, now() + interval '1 day', 'password',"
+            " 'tests', NULL)",
+            (user, uuid.uuid4().hex, session),
+        )
+    return session
+
+
 @dataclass
 class Garage:
     db: TestDb
@@ -38,6 +51,7 @@ class Garage:
     admin_id: UUID
     conn: psycopg.Connection[DictRow]
     names: dict[UUID, str] = field(default_factory=dict)
+    sessions: dict[UUID, UUID] = field(default_factory=dict)
 
     @classmethod
     def create(cls, db: TestDb, *, timezone: str = "Europe/Paris", **policy: int) -> Garage:
@@ -60,10 +74,22 @@ class Garage:
     def close(self) -> None:
         self.conn.close()
 
+    def session(self, user: UUID) -> UUID:
+        """The user's session, started (as a login does) the first time it is needed: every
+        transaction that acts for a user must carry one that has not ended."""
+        if user not in self.sessions:
+            try:
+                self.sessions[user] = start_session(self.conn, user)
+            except Problem:
+                # No such user: a session nobody started, which is refused wherever used.
+                self.sessions[user] = uuid.uuid4()
+        return self.sessions[user]
+
     def call(self, user: UUID | None, query: str, params: tuple[Any, ...] = ()) -> list[DictRow]:
-        """One transaction as `user` of this building."""
+        """One transaction as `user` of this building, in a session of theirs."""
+        session = self.session(user) if user is not None else None
         with db_errors(), self.conn.transaction():
-            set_context(self.conn, self.building_id, user)
+            set_context(self.conn, self.building_id, user, session)
             return self.conn.execute(query, params).fetchall()
 
     def system(self, query: str, params: tuple[Any, ...] = ()) -> DictRow:
@@ -153,7 +179,10 @@ class Garage:
         )
 
     def balance(self, user: UUID) -> int:
-        row = self.one(user, "SELECT balance FROM parkshare.accounts WHERE user_id = %s", (user,))
+        # Read as the building's admin: the user may be one whose sessions have ended.
+        row = self.one(
+            self.admin_id, "SELECT balance FROM parkshare.accounts WHERE user_id = %s", (user,)
+        )
         return int(row["balance"])
 
     def reservation(self, reservation: UUID) -> DictRow:

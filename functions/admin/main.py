@@ -13,12 +13,12 @@ from typing import Any, Literal
 from uuid import UUID
 
 import functions_framework.aio
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import db
-from parkshare.http import Body, Call, Query, Router
+from parkshare.http import Body, Call, Instant, Query, Router
 from parkshare.queries import load
 from parkshare.secretbox import seal
 
@@ -67,7 +67,8 @@ class SsoBody(Body):
 
 
 class PageQuery(Query):
-    before: int | None = Field(default=None, ge=1)
+    # An entry's id is a bigint: a larger `before` names no page.
+    before: int | None = Field(default=None, ge=1, le=2**63 - 1)
     limit: int = Field(default=100, ge=1, le=500)
 
 
@@ -82,8 +83,8 @@ class AuditQuery(PageQuery):
 
 class UtilizationQuery(Query):
     # Both optional: the procedure defaults to the last seven local days up to now.
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: Instant | None = None
+    end: Instant | None = None
 
 
 async def _one(call: Call[Any, Any], query: str, params: dict[str, Any] | None = None) -> Any:

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from parkshare import audit, db, events, oidc, ratelimit
 from parkshare.config import get_settings
 from parkshare.http import Body, Call, Query, Router
-from parkshare.passwords import hash_password, needs_rehash, verify_password
+from parkshare.passwords import hash_password, needs_rehash, verify_password, weakness
 from parkshare.problems import Problem, problem_from_db_error
 from parkshare.queries import load
 from parkshare.secretbox import Unsealable, open_sealed
@@ -54,7 +54,8 @@ class RefreshBody(Body):
 
 class PasswordBody(Body):
     current_password: str = Field(max_length=1024)
-    new_password: str = Field(min_length=10, max_length=1024)
+    # Length and the rest of what makes a password weak: weak_password (passwords.weakness).
+    new_password: str = Field(max_length=4096)
 
 
 class SessionBody(Body):
@@ -82,8 +83,14 @@ class SsoExchangeBody(Body):
 class SignupBody(Body):
     invite_code: str = Field(min_length=1, max_length=200)
     email: str = Field(max_length=254, pattern=EMAIL)
-    password: str = Field(min_length=10, max_length=1024)
+    password: str = Field(max_length=4096)
     display_name: str = Field(min_length=1, max_length=100)
+
+
+def refuse_weak(password: str, email: str | None) -> None:
+    reason = weakness(password, email)
+    if reason is not None:
+        raise Problem("weak_password", f"choose another password: {reason}")
 
 
 def _digest(secret: str) -> str:
@@ -133,17 +140,26 @@ def _answer(principal: Principal, refresh: str) -> dict[str, Any]:
 )
 async def login(call: Call[LoginBody, None]) -> Any:
     settings = get_settings()
-    window = settings.login_window_seconds
+
+    async def lookup(conn: db.AsyncConn) -> Any:
+        return await (
+            await conn.execute(SQL["login_lookup"], {"email": call.body.email})
+        ).fetchone()
+
+    # The account (if there is one) and the key its failures count under, decided by the
+    # database's one normalisation of addresses.
+    user = await db.run(None, None, lookup)
     # The peer as the server saw it. Behind a proxy the server must be told to trust the
     # proxy's forwarding header (README); reading X-Forwarded-For here would let every client
     # name its own address and step around the limit.
     client = call.request.client.host if call.request.client else "unknown"
-    account_key = ratelimit.login_account_key(call.body.email)
+    address_key = ratelimit.login_address_key(client)
+    account_key = ratelimit.login_account_key(user["account_key"])
     for name, limit in (
-        (ratelimit.login_address_key(client), settings.login_attempts_per_address),
-        (account_key, settings.login_attempts_per_account),
+        (address_key, settings.login_failures_per_address),
+        (account_key, settings.login_failures_per_account),
     ):
-        verdict = await ratelimit.hit(name, limit, window)
+        verdict = await ratelimit.hit(name, limit, settings.login_window_seconds)
         if not verdict.allowed:
             await audit.security(
                 "rate_limited",
@@ -153,29 +169,23 @@ async def login(call: Call[LoginBody, None]) -> Any:
             )
             raise Problem(
                 "rate_limited",
-                "too many login attempts; try again later",
+                "too many failed logins; try again later",
                 headers={"Retry-After": str(verdict.retry_after_seconds)},
             )
 
-    async def lookup(conn: db.AsyncConn) -> Any:
-        return await (
-            await conn.execute(SQL["login_lookup"], {"email": call.body.email})
-        ).fetchone()
-
-    user = await db.run(None, None, lookup)
-    stored = user["password_hash"] if user and user["password_hash"] else _DUMMY_HASH
+    stored = user["password_hash"] if user["user_id"] and user["password_hash"] else _DUMMY_HASH
     # argon2 is deliberately slow: keep it off the event loop.
     matches = await asyncio.to_thread(verify_password, stored, call.body.password)
-    if not (user and user["active"] and user["password_hash"] and matches):
+    if not (user["user_id"] and user["active"] and user["password_hash"] and matches):
         await audit.security(
             "login_failed",
             connection=call.request,
-            building_id=user["building_id"] if user else None,
-            user_id=user["user_id"] if user else None,
+            building_id=user["building_id"],
+            user_id=user["user_id"],
             email=call.body.email,
             reason=(
                 "unknown_email"
-                if not user
+                if not user["user_id"]
                 else "disabled"
                 if not user["active"]
                 else "no_password"
@@ -184,6 +194,8 @@ async def login(call: Call[LoginBody, None]) -> Any:
             ),
         )
         raise Problem("invalid_credentials", "wrong email or password")
+    # A success is no failure: the address gets its attempt back, the account starts afresh.
+    await ratelimit.take_back(address_key)
     await ratelimit.clear(account_key)
     principal = Principal(user["user_id"], user["building_id"], user["role"])
     # The password is known only now: the moment to move an old hash to current parameters.
@@ -258,10 +270,11 @@ async def logout(call: Call[RefreshBody, None]) -> None:
     body=SignupBody,
     auth=False,
     status=201,
-    errors=("invalid_invite", "email_taken", "invalid_request"),
+    errors=("invalid_invite", "email_taken", "invalid_request", "weak_password"),
     summary="Join a building with an invite code",
 )
 async def signup(call: Call[SignupBody, None]) -> Any:
+    refuse_weak(call.body.password, call.body.email)
     password_hash = await asyncio.to_thread(hash_password, call.body.password)
 
     async def join(conn: db.AsyncConn) -> Any:
@@ -287,12 +300,15 @@ async def signup(call: Call[SignupBody, None]) -> Any:
     "/password",
     body=PasswordBody,
     status=204,
-    errors=("invalid_credentials", "no_password", "conflict"),
+    errors=("invalid_credentials", "no_password", "conflict", "weak_password"),
     summary="Change the password; every other session ends",
 )
 async def password(call: Call[PasswordBody, None]) -> None:
     user = call.user
-    stored = await db.value(user.building_id, user.user_id, SQL["my_password_hash"])
+    mine = await db.run(
+        user.building_id, user.user_id, lambda conn: _fetch_one(conn, SQL["my_password_hash"], {})
+    )
+    stored = mine["password_hash"]
     matches = await asyncio.to_thread(verify_password, stored, call.body.current_password)
     if not matches:
         await audit.security(
@@ -302,6 +318,7 @@ async def password(call: Call[PasswordBody, None]) -> None:
             user_id=user.user_id,
         )
         raise Problem("invalid_credentials", "the current password is wrong")
+    refuse_weak(call.body.new_password, mine["email"])
     new_hash = await asyncio.to_thread(hash_password, call.body.new_password)
     await db.value(
         user.building_id,

@@ -3,12 +3,11 @@
 from typing import Any
 
 import functions_framework.aio
-from pydantic import AwareDatetime
 from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import db
-from parkshare.http import Call, Query, Router
+from parkshare.http import Call, Instant, Query, Router
 from parkshare.queries import load
 from parkshare.windows import view_window
 
@@ -17,8 +16,8 @@ router = Router("list-spots")
 
 
 class ListSpotsQuery(Query):
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: Instant | None = None
+    end: Instant | None = None
     available_only: bool = False
 
 

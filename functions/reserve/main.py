@@ -5,12 +5,11 @@ from typing import Any
 from uuid import UUID
 
 import functions_framework.aio
-from pydantic import AwareDatetime
 from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import db
-from parkshare.http import Body, Call, Router
+from parkshare.http import Body, Call, Instant, Router
 from parkshare.problems import Problem
 from parkshare.queries import load
 
@@ -20,8 +19,8 @@ router = Router("reserve")
 
 class ReserveBody(Body):
     spot_id: UUID
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
 
 @router.route(

@@ -4,12 +4,11 @@ from typing import Any
 from uuid import UUID
 
 import functions_framework.aio
-from pydantic import AwareDatetime
 from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import db
-from parkshare.http import Body, Call, Router
+from parkshare.http import Body, Call, Instant, Router
 from parkshare.queries import load
 
 SQL = load("functions")
@@ -18,8 +17,8 @@ router = Router("set-availability")
 
 class SetAvailabilityBody(Body):
     spot_id: UUID
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
     available: bool
     cancel_reservations: bool = False
 

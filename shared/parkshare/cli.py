@@ -27,7 +27,7 @@ from parkshare.config import Settings, get_settings
 from parkshare.db import admin_connect, set_context
 from parkshare.embedded import Urls, resolve_urls
 from parkshare.migrate import MigrationError, migrate
-from parkshare.passwords import hash_password
+from parkshare.passwords import hash_password, weakness
 from parkshare.serve import Unconfigured, require
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "web" / "schema.graphql"
@@ -101,6 +101,9 @@ def create_building_command(
 ) -> None:
     """Create a building and its first admin; print their ids as one JSON line."""
     settings = get_settings()
+    reason = weakness(admin_password, admin_email)
+    if reason is not None:
+        _fail(f"choose another admin password: {reason}")
     with _expected_errors(), admin_connect(_urls(settings).admin_database_url) as conn:
         building_id, admin_id = _create_building(
             conn, name, timezone, admin_email, admin_password, admin_name
@@ -268,13 +271,20 @@ def dev_command(
     typer.echo(
         f"\nparkshare is up at {_browsable(host, settings.port)}  (API: /docs, Ctrl-C stops)"
     )
+    # Our log setup (secrets redacted from every line, JSON when not on a terminal), and no
+    # access log of uvicorn's: the functions log each request they answer, with its id.
+    from parkshare import logs
+
+    logs.configure(settings.log_format, settings.log_level)
     server = uvicorn.Server(
         uvicorn.Config(
             "parkshare.gateway:create_app",
             factory=True,
             host=host,
             port=settings.port,
-            log_level="info",
+            log_config=None,
+            log_level=settings.log_level.lower(),
+            access_log=False,
             lifespan="on",
             # Events are small JSON: compressing each one for each socket costs the relay
             # more CPU than it saves bandwidth (bench-live: p50 4x lower without it).

@@ -33,9 +33,22 @@ class Settings(BaseSettings):
     jwt_public_keys: str | None = None
     jwt_issuer: str = "parkshare"
     jwt_audience: str = "parkshare"
-    # Login attempts allowed per window, per account and per client address (Redis).
-    login_attempts_per_account: int = Field(default=5, ge=1)
-    login_attempts_per_address: int = Field(default=30, ge=1)
+    # Failed logins allowed per window, per account and per client address (Redis).
+    # Successful ones never count: a building's residents often share one public address.
+    login_failures_per_account: int = Field(
+        default=5,
+        ge=1,
+        validation_alias=AliasChoices(
+            "PARKSHARE_LOGIN_FAILURES_PER_ACCOUNT", "PARKSHARE_LOGIN_ATTEMPTS_PER_ACCOUNT"
+        ),
+    )
+    login_failures_per_address: int = Field(
+        default=100,
+        ge=1,
+        validation_alias=AliasChoices(
+            "PARKSHARE_LOGIN_FAILURES_PER_ADDRESS", "PARKSHARE_LOGIN_ATTEMPTS_PER_ADDRESS"
+        ),
+    )
     login_window_seconds: int = Field(default=300, ge=1)
     # Seals SSO client secrets in the database and the sign-on cookie (32 bytes, base64url);
     # none set means a generated key under data_dir.
@@ -64,6 +77,8 @@ class Settings(BaseSettings):
     # and how long published outbox rows are kept.
     sweep_seconds: int = Field(default=60, ge=1)
     outbox_keep_hours: int = Field(default=24, ge=1)
+    # How long a reserve's Idempotency-Key answers repeats; the sweep deletes older keys.
+    idempotency_keep_hours: int = Field(default=24, ge=1)
     # Operations (parkshare.serve, parkshare.metrics, parkshare.logs). False in containers:
     # a server or key left unconfigured stops the process at start, rather than an embedded
     # server or a generated key quietly standing in for the real one.

@@ -1,13 +1,14 @@
 """Database access: the app role's async pool, and sync connections for the CLI.
 
-Every request runs in one transaction that first sets the tenant context which the
-row-level security policies read (`parkshare.building_id`, `parkshare.user_id`), with
-`is_local = true` so the context ends with the transaction and a pooled connection never
-carries one request's identity into the next.
+Every request runs in one transaction that first enters the tenant context which the
+row-level security policies read (`parkshare.ps_enter(building, user, session)`: set with
+`is_local = true`, so the context ends with the transaction and a pooled connection never
+carries one request's identity into the next). For a user, ps_enter also refuses a session
+that has ended or never began: the one check of sessions, for reads and writes alike.
 
-The session of the caller's access token (`parkshare.session_id`, which ps_actor checks
-has not ended) comes from `acting_session`, set once per request where the token is
-verified: every transaction of that request then carries it without each call passing it.
+The session of the caller's access token comes from `acting_session`, set once per request
+where the token is verified: every transaction of that request then carries it without
+each call passing it.
 """
 
 from __future__ import annotations
@@ -27,11 +28,9 @@ from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
 
 _SEARCH_PATH = "SET search_path = parkshare, public"
-_SET_CONTEXT = (
-    "SELECT set_config('parkshare.building_id', %s, true),"
-    " set_config('parkshare.user_id', %s, true),"
-    " set_config('parkshare.session_id', %s, true)"
-)
+# The tenant context of the transaction, and the check that the token's session still holds
+# (parkshare.ps_enter, in sql/repeatable/context.sql).
+_SET_CONTEXT = "SELECT parkshare.ps_enter(%s, %s, %s)"
 # Counts transactions when set (a list of one int): how the tests prove that a GraphQL
 # query's reads are batched, not one per spot.
 transactions_counted: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
@@ -49,17 +48,6 @@ Pool = AsyncConnectionPool[AsyncConn]
 # The serverless runtime has no startup hook: the pool opens on first use, once.
 _pool: Pool | None = None
 _pool_lock = asyncio.Lock()
-
-
-def _context_params(
-    building_id: UUID | None, user_id: UUID | None, session_id: UUID | None
-) -> tuple[str, str, str]:
-    # set_config takes text; the policies treat '' as "no context" (NULLIF(..., '')).
-    return (
-        "" if building_id is None else str(building_id),
-        "" if user_id is None else str(user_id),
-        "" if session_id is None or user_id is None else str(session_id),
-    )
 
 
 async def _configure(conn: AsyncConn) -> None:
@@ -101,7 +89,7 @@ async def close_pool() -> None:
 
 
 async def aset_context(conn: AsyncConn, building_id: UUID | None, user_id: UUID | None) -> None:
-    await conn.execute(_SET_CONTEXT, _context_params(building_id, user_id, acting_session.get()))
+    await conn.execute(_SET_CONTEXT, (building_id, user_id, acting_session.get()))
 
 
 def set_context(
@@ -110,7 +98,7 @@ def set_context(
     user_id: UUID | None,
     session_id: UUID | None = None,
 ) -> None:
-    conn.execute(_SET_CONTEXT, _context_params(building_id, user_id, session_id))
+    conn.execute(_SET_CONTEXT, (building_id, user_id, session_id))
 
 
 async def run(

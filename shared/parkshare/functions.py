@@ -9,9 +9,12 @@ from pathlib import Path
 from types import ModuleType
 
 from functions_framework.aio import create_asgi_app_from_module
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
-from parkshare.http import Router
+from parkshare.headers import SecurityHeaders
+from parkshare.http import Router, http_problem
 
 # Every deployable operation, named as its folder and its URL (`/fn/<name>`).
 NAMES = (
@@ -67,9 +70,15 @@ def router(name: str) -> Router:
 
 
 def load(name: str) -> ASGIApp:
-    """The ASGI app functions-framework builds for this function, from the same module."""
+    """The ASGI app functions-framework builds for this function, from the same module.
+
+    The framework answers what reaches none of its routes (a method it does not route, such
+    as TRACE; its /robots.txt and /favicon.ico) in plain text: those answers are
+    problem+json like every other. Every answer carries the security headers, however the
+    function is served (the gateway, `parkshare serve`, a test)."""
     loaded = module(name)
-    app: ASGIApp = create_asgi_app_from_module(  # type: ignore[no-untyped-call]
+    app: Starlette = create_asgi_app_from_module(  # type: ignore[no-untyped-call]
         target_of(name), str(source_of(name)), None, loaded, loaded.__spec__
     )
-    return app
+    app.add_exception_handler(HTTPException, http_problem)
+    return SecurityHeaders(app)

@@ -14,18 +14,38 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parkshare import db, functions, metrics, openapi, relay
+from parkshare.headers import SecurityHeaders, content_security_policy, script_hash
+from parkshare.http import http_problem
 from parkshare.redis_client import close_redis
+from parkshare.spa import SpaFiles
 
 log = logging.getLogger("parkshare.gateway")
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+
+_DOCS_SCRIPT = """
+fetch('/openapi.json').then(r => r.json()).then(doc => {
+  const out = document.getElementById('ops'); out.textContent = '';
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const div = document.createElement('div'); div.className = 'op';
+      const codes = Object.entries(op.responses).map(([s, r]) => s + ' ' + r.description);
+      div.innerHTML = '<span class="m"></span><code></code><p></p><small></small>';
+      div.children[0].textContent = method; div.children[1].textContent = path;
+      div.children[2].textContent = op.summary || '';
+      div.children[3].textContent = codes.join(' · ');
+      out.appendChild(div);
+    }
+  }
+});
+"""
 
 _DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>parkshare API</title>
@@ -42,22 +62,7 @@ _DOCS_PAGE = """<!doctype html>
 <a href="/openapi.json">/openapi.json</a>. Send <code>Authorization: Bearer &lt;token&gt;</code>
 from <code>POST /fn/auth/login</code>.</p>
 <div id="ops">Loading…</div>
-<script>
-fetch('/openapi.json').then(r => r.json()).then(doc => {
-  const out = document.getElementById('ops'); out.textContent = '';
-  for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(ops)) {
-      const div = document.createElement('div'); div.className = 'op';
-      const codes = Object.entries(op.responses).map(([s, r]) => s + ' ' + r.description);
-      div.innerHTML = '<span class="m"></span><code></code><p></p><small></small>';
-      div.children[0].textContent = method; div.children[1].textContent = path;
-      div.children[2].textContent = op.summary || '';
-      div.children[3].textContent = codes.join(' · ');
-      out.appendChild(div);
-    }
-  }
-});
-</script></body></html>"""
+<script>{script}</script></body></html>""".replace("{script}", _DOCS_SCRIPT)
 
 _NOT_BUILT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>parkshare</title></head><body style="font-family:system-ui;margin:2rem">
@@ -80,7 +85,17 @@ async def openapi_json(request: Request) -> Response:
 
 
 async def docs(request: Request) -> Response:
-    return HTMLResponse(_DOCS_PAGE)
+    # The page's one inline script, and the app's policy otherwise.
+    policy = content_security_policy(scripts=(script_hash(_DOCS_SCRIPT),))
+    return HTMLResponse(_DOCS_PAGE, headers={"Content-Security-Policy": policy})
+
+
+_EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
+
+
+async def no_function(request: Request) -> Response:
+    """/fn/<name> of no function, or any path under it."""
+    raise HTTPException(404)
 
 
 async def not_built(request: Request) -> Response:
@@ -125,10 +140,14 @@ def create_app() -> Starlette:
         # Subscriptions: the GraphQL function's websocket app, at the function's own path.
         routes.append(WebSocketRoute("/fn/graphql", functions.module("graphql").websocket))
     routes += [Mount(f"/fn/{name}", app=functions.load(name)) for name in names]
+    routes += [Route(path, no_function, methods=_EVERY_METHOD) for path in ("/fn", "/fn/{_:path}")]
     if WEB_DIST.is_dir():
-        routes.append(Mount("/", app=StaticFiles(directory=WEB_DIST, html=True)))
+        routes.append(Mount("/", app=SpaFiles(directory=WEB_DIST, html=True)))
     else:
         routes.append(Route("/", not_built, methods=["GET"]))
     return Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(_FunctionRoots, names=names)]
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders), Middleware(_FunctionRoots, names=names)],
+        exception_handlers={HTTPException: http_problem},
     )

@@ -13,11 +13,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 import psycopg
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -25,6 +32,7 @@ from parkshare import audit, db, events, metrics
 from parkshare.config import get_settings
 from parkshare.problems import Problem, problem_from_db_error
 from parkshare.tokens import InvalidToken, Principal, verify_access_token
+from parkshare.windows import expressible
 
 log = logging.getLogger("parkshare.http")
 
@@ -34,6 +42,8 @@ Handler = Callable[["Call[Any, Any]"], Awaitable[Any]]
 
 # Names of fields that carry a time window: their validation errors are `invalid_window`.
 _WINDOW_FIELDS = {"start", "end"}
+# Every time a request carries: an offset required, and an instant every answer can express.
+Instant = Annotated[AwareDatetime, AfterValidator(expressible)]
 
 
 class _Text(BaseModel):
@@ -314,6 +324,27 @@ def render(result: Any, status: int) -> Response:
     if result is None:
         return Response(status_code=204)
     return Response(dumps(result), status_code=status, media_type="application/json")
+
+
+_HTTP_STATUS_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def http_problem(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no route, a method no route takes) as problem+json: every
+    answer of a function, the gateway and `parkshare web` is JSON."""
+    status = getattr(exc, "status_code", 500)
+    code = _HTTP_STATUS_CODES.get(status)
+    if code is None:
+        problem = Problem("invalid_request", str(getattr(exc, "detail", "")), status=status)
+    elif code == "not_found":
+        problem = Problem(code, f"nothing at {request.url.path}")
+    else:
+        problem = Problem(code, f"{request.method} is not answered at {request.url.path}")
+    response = problem_response(problem)
+    allow = (getattr(exc, "headers", None) or {}).get("Allow")
+    if allow:
+        response.headers["Allow"] = allow
+    return response
 
 
 def problem_response(problem: Problem) -> Response:

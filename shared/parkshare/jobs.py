@@ -145,8 +145,11 @@ async def _sweep() -> dict[str, int]:
 
     swept: dict[str, int] = dict(await db.value(None, None, SQL["sweep"]))
     swept["published"] = await events.publish_waiting()
-    keep = timedelta(hours=get_settings().outbox_keep_hours)
+    settings = get_settings()
+    keep = timedelta(hours=settings.outbox_keep_hours)
     swept["pruned"] = await db.value(None, None, SQL["prune"], {"keep": keep})
+    keys = timedelta(hours=settings.idempotency_keep_hours)
+    swept["keys_pruned"] = await db.value(None, None, SQL["idempotency_prune"], {"keep": keys})
     return swept
 
 

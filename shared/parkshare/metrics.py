@@ -4,8 +4,9 @@ Each process (a function, a relay, the worker) keeps its own figures in promethe
 default registry, which also carries the process and Python collectors (memory, CPU, open
 files, GC); Prometheus adds them up across pods. Every HTTP process answers:
 
-- `GET /metrics` — the Prometheus text format; with `PARKSHARE_METRICS_TOKEN` set, only to
-  `Authorization: Bearer <token>` (a function's URL is public, its figures are not);
+- `GET /metrics` — the Prometheus text format, to `Authorization: Bearer <token>` when
+  `PARKSHARE_METRICS_TOKEN` is set, else only to callers on this machine (loopback): a
+  function's URL is public, its figures are not;
 - `GET /healthz` — liveness: the process answers (no dependency, so an outage of PostgreSQL
   or Redis never gets healthy pods restarted);
 - `GET /readyz` — readiness: the dependencies it cannot work without answer.
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
+import json
 import logging
 import os
 import time
@@ -39,6 +42,7 @@ from starlette.responses import JSONResponse, Response
 
 from parkshare import logs
 from parkshare.config import get_settings
+from parkshare.problems import Problem
 
 log = logging.getLogger("parkshare.metrics")
 access = logging.getLogger("parkshare.access")
@@ -98,24 +102,39 @@ def published(types: Iterable[str]) -> None:
 # --- the routes ---------------------------------------------------------------------------
 
 
-def _authorized(request: Request) -> bool:
+def is_loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def scrape_allowed(authorization: str, client: str | None) -> bool:
+    """The bearer token when one is configured, else a caller on loopback."""
     token = get_settings().metrics_token
     if token is None:
-        return True
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        return is_loopback(client)
+    scheme, _, given = authorization.partition(" ")
     expected = token.get_secret_value().encode()
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected)
 
 
 def exposition(request: Request) -> Response:
     """`/metrics`: everything this process counted, in the Prometheus text format."""
-    if not _authorized(request):
-        return Response(
-            "metrics need Authorization: Bearer <PARKSHARE_METRICS_TOKEN>\n",
+    client = request.client.host if request.client else None
+    if not scrape_allowed(request.headers.get("authorization", ""), client):
+        problem = Problem(
+            "unauthenticated",
+            "metrics need Authorization: Bearer <PARKSHARE_METRICS_TOKEN>, or a caller on "
+            "this machine when no token is set",
+        )
+        response = Response(
+            json.dumps(problem.as_dict()),
             status_code=401,
-            media_type="text/plain",
+            media_type="application/problem+json",
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
+        return response
     # The format the scraper asks for (OpenMetrics, text 1.0.0), else the text format 0.0.4
     # every Prometheus reads.
     encode, content_type = choose_encoder(request.headers.get("accept", ""))
@@ -296,20 +315,22 @@ def serve_worker_metrics(port: int, host: str = "0.0.0.0") -> None:
 
     REGISTRY.register(QueueCollector())
     metrics_app = make_wsgi_app(REGISTRY)
-    token = get_settings().metrics_token
 
     def app(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b'{"status":"ok"}']
-        if token is not None:
-            scheme, _, given = str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")
-            expected = token.get_secret_value().encode()
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                given.strip().encode(), expected
-            ):
-                start_response("401 Unauthorized", [("Content-Type", "text/plain")])
-                return [b"metrics need the bearer token\n"]
+        authorization = str(environ.get("HTTP_AUTHORIZATION", ""))
+        if not scrape_allowed(authorization, environ.get("REMOTE_ADDR")):
+            problem = Problem("unauthenticated", "metrics need the bearer token")
+            start_response(
+                "401 Unauthorized",
+                [
+                    ("Content-Type", "application/problem+json"),
+                    ("X-Content-Type-Options", "nosniff"),
+                ],
+            )
+            return [json.dumps(problem.as_dict()).encode()]
         return metrics_app(environ, start_response)
 
     class Quiet(WSGIRequestHandler):

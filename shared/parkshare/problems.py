@@ -37,6 +37,7 @@ _PYTHON_CODES = {
     "invalid_json": ErrorCode("invalid_json", 400, "Body is not valid JSON"),
     "invalid_state": ErrorCode("invalid_state", 400, "Sign-in state does not match"),
     "rate_limited": ErrorCode("rate_limited", 429, "Too many attempts"),
+    "weak_password": ErrorCode("weak_password", 422, "Password too easy to guess"),
     "not_found": ErrorCode("not_found", 404, "Not found"),
     "method_not_allowed": ErrorCode("method_not_allowed", 405, "Method not allowed"),
     "payload_too_large": ErrorCode("payload_too_large", 413, "Request body too large"),

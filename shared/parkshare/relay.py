@@ -31,6 +31,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
+import psycopg
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
@@ -42,7 +43,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from parkshare import audit, events, logs, metrics
 from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
-from parkshare.tokens import InvalidToken, Principal, verify_access_token
+from parkshare.sessions import verify_live
+from parkshare.tokens import InvalidToken, Principal
 
 log = logging.getLogger("parkshare.relay")
 
@@ -351,7 +353,12 @@ async def endpoint(ws: WebSocket) -> None:
     logs.request_id.set(rid)  # this socket's task: every line it logs carries the id
     await ws.accept(subprotocol=subprotocol, headers=[(b"x-request-id", rid.encode())])
     try:
-        principal = verify_access_token(token or "")
+        principal = await verify_live(token or "")
+    except psycopg.Error as exc:
+        # The session cannot be checked now; the client tries again with the same last_id.
+        log.warning("socket refused for now: the database did not answer (%r)", exc)
+        await ws.close(CLOSE_TRY_AGAIN_LATER, "try again shortly")
+        return
     except InvalidToken as exc:
         await ws.close(CLOSE_BAD_TOKEN, "invalid or expired token")
         if token:

@@ -14,7 +14,7 @@ Heavy imports stay inside the functions: the CLI imports this module for every c
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from parkshare.config import Settings, get_settings
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
-# Hashed file names (Vite's assets/): a new build has new names, so these never go stale.
-IMMUTABLE_PREFIX = "assets/"
 CORS_HEADERS = ["authorization", "content-type", "idempotency-key", "x-request-id"]
 
 
@@ -109,7 +107,7 @@ def function_app(target: str, source: str | None = None, signature_type: str = "
 
 
 def _has_websocket(app: ASGIApp) -> bool:
-    while not isinstance(app, Served):
+    while not isinstance(app, Served):  # under the middlewares around it
         app = app.app  # type: ignore[attr-defined]  # a middleware around it
     return app.websocket is not None
 
@@ -210,28 +208,14 @@ def web_app(dist: Path, config: Path | None) -> Starlette:
     links answered with index.html, and `/healthz` `/readyz` for the probes."""
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
     from starlette.requests import Request
     from starlette.responses import FileResponse, JSONResponse, Response
     from starlette.routing import Mount, Route
-    from starlette.staticfiles import StaticFiles
 
-    class SpaFiles(StaticFiles):
-        async def get_response(self, path: str, scope: Scope) -> Response:
-            try:
-                response = await super().get_response(path, scope)
-            except HTTPException as exc:
-                # A path with no file extension is one of the app's own screens.
-                if exc.status_code != 404 or "." in PurePosixPath(path).name:
-                    raise
-                response = await super().get_response("index.html", scope)
-            immutable = path.startswith(IMMUTABLE_PREFIX) and response.status_code == 200
-            response.headers["Cache-Control"] = (
-                "public, max-age=31536000, immutable" if immutable else "no-cache"
-            )
-            response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["Referrer-Policy"] = "same-origin"
-            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-            return response
+    from parkshare.headers import SecurityHeaders
+    from parkshare.http import http_problem
+    from parkshare.spa import ConfiguredOrigins, SpaFiles
 
     async def config_json(request: Request) -> Response:
         assert config is not None
@@ -260,7 +244,16 @@ def web_app(dist: Path, config: Path | None) -> Starlette:
     if config is not None:
         routes.append(Route("/config.json", config_json, methods=["GET"]))
     routes.append(Mount("/", app=SpaFiles(directory=dist, html=True, check_dir=False)))
-    return Starlette(routes=routes)
+    # The functions and the relay live at other origins: the page may connect to those.
+    headers = Middleware(
+        SecurityHeaders,
+        connect=ConfiguredOrigins(config or dist / "config.json"),
+    )
+    return Starlette(
+        routes=routes,
+        middleware=[headers],
+        exception_handlers={HTTPException: http_problem},
+    )
 
 
 def serve_web(host: str, port: int) -> None:

@@ -2,13 +2,13 @@
 -- exists: each procedure finds the building itself and sets the context from there.
 
 -- name: login_lookup
-SELECT user_id, building_id, password_hash, role, active FROM parkshare.login_lookup(%(email)s)
+-- The account (if any) and the key its failures are counted under, in one round trip.
+SELECT k.digest AS account_key, l.user_id, l.building_id, l.password_hash, l.role, l.active
+FROM parkshare.ps_email_digest(%(email)s) k(digest)
+LEFT JOIN parkshare.login_lookup(%(email)s) l ON true
 
 -- name: rehash_password
 SELECT parkshare.rehash_password(%(user_id)s, %(old_hash)s, %(new_hash)s)
-
--- name: issue_refresh_token
-SELECT parkshare.issue_refresh_token(%(user_id)s, %(hash)s, %(family)s, %(expires_at)s)
 
 -- name: refresh_session
 SELECT outcome, user_id, building_id, role, session_id
@@ -36,7 +36,8 @@ SELECT parkshare.my_sessions() AS sessions
 SELECT parkshare.revoke_session(%(session_id)s)
 
 -- name: my_password_hash
-SELECT parkshare.my_password_hash() AS password_hash
+SELECT parkshare.my_password_hash() AS password_hash, u.email
+FROM parkshare.users u WHERE u.id = parkshare.ps_user()
 
 -- name: change_password
 SELECT parkshare.change_password(%(old_hash)s, %(new_hash)s) AS sessions_ended

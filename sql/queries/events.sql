@@ -16,6 +16,9 @@ SELECT b AS building_id FROM parkshare.outbox_waiting() b
 -- name: prune
 SELECT parkshare.outbox_prune(%(keep)s) AS pruned
 
+-- name: idempotency_prune
+SELECT parkshare.idempotency_prune(%(keep)s) AS pruned
+
 -- name: reservation_started
 SELECT parkshare.reservation_started(%(reservation_id)s) AS outcome
 

@@ -339,6 +339,9 @@ BEGIN
     v_end := coalesce(p_end, now());
     v_start := coalesce(p_start,
         ((((v_end AT TIME ZONE v_zone)::date - 6)::timestamp) AT TIME ZONE v_zone));
+    IF NOT (ps_is_expressible(v_start) AND ps_is_expressible(v_end)) THEN
+        PERFORM ps_raise('invalid_window', 'times lie between the years 2000 and 9998');
+    END IF;
     IF v_end <= v_start OR v_end - v_start > interval '93 days' THEN
         PERFORM ps_raise('invalid_window', 'end must follow start, by at most 93 days');
     END IF;

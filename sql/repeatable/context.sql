@@ -47,9 +47,37 @@ AS $$
         'status', r.status, 'cost', r.cost)
 $$;
 
--- The user this transaction acts for; refuses to run without a tenant context, for a
--- disabled user, and when the session of the access token has ended (logout, revoked by the
--- resident, disabled by an admin).
+-- Every transaction of the application starts here (shared/parkshare/db.py): the tenant
+-- context the policies read, set for this transaction only. A context with a user comes from
+-- an access token, whose session must be one of that user's that has not ended (logout,
+-- revoked by the resident, a password change, disabled by an admin): a token without a
+-- session, or with one nobody started, is refused. This is the one place sessions are
+-- checked, for reads and writes alike. Only the operator's roles (the migrator, acting
+-- through the command line) act for a user without a session.
+CREATE OR REPLACE FUNCTION parkshare.ps_enter(p_building uuid, p_user uuid, p_session uuid)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+BEGIN
+    -- Checked under no context (the owner's system policy sees every building's sessions).
+    PERFORM set_config('parkshare.building_id', '', true);
+    IF p_user IS NOT NULL AND NOT pg_has_role(session_user, 'parkshare_owner', 'MEMBER')
+       AND NOT EXISTS (SELECT 1 FROM sessions s
+                       WHERE s.id = p_session AND s.user_id = p_user
+                         AND s.building_id = p_building AND s.revoked_at IS NULL)
+    THEN
+        PERFORM ps_raise('invalid_token', 'this session has ended or is unknown; sign in again');
+    END IF;
+    PERFORM set_config('parkshare.building_id', coalesce(p_building::text, ''), true),
+            set_config('parkshare.user_id', coalesce(p_user::text, ''), true),
+            set_config('parkshare.session_id',
+                       CASE WHEN p_user IS NULL THEN '' ELSE coalesce(p_session::text, '') END,
+                       true);
+END
+$$;
+
+-- The user this transaction acts for; refuses to run without a tenant context or for a
+-- disabled user. (Whether the token's session still holds, ps_enter decided.)
 CREATE OR REPLACE FUNCTION parkshare.ps_actor() RETURNS parkshare.users
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -59,11 +87,6 @@ BEGIN
     SELECT * INTO v_user FROM users WHERE id = ps_user() AND building_id = ps_building();
     IF NOT FOUND OR v_user.disabled_at IS NOT NULL THEN
         PERFORM ps_raise('unauthenticated', 'no active user for this request');
-    END IF;
-    IF ps_session() IS NOT NULL AND EXISTS (
-        SELECT 1 FROM sessions WHERE id = ps_session() AND revoked_at IS NOT NULL)
-    THEN
-        PERFORM ps_raise('invalid_token', 'this session has ended; sign in again');
     END IF;
     RETURN v_user;
 END
@@ -124,6 +147,7 @@ AS $$ SELECT jsonb_build_object('id', u.id, 'display_name', u.display_name)
       FROM users u WHERE u.id = p_user $$;
 
 GRANT EXECUTE ON FUNCTION
+    parkshare.ps_enter(uuid, uuid, uuid),
     parkshare.ps_reservation_json(parkshare.reservations),
     parkshare.ps_spot_json(parkshare.spots)
 TO parkshare_app;

@@ -43,6 +43,8 @@ INSERT INTO parkshare.constraint_errors (constraint_name, code) VALUES
     ('reservations_not_own_spot',     'own_spot'),
     ('reservations_period_valid',     'invalid_window'),
     ('availability_period_valid',     'invalid_window'),
+    ('availability_period_in_range',  'invalid_window'),
+    ('reservations_period_in_range',  'invalid_window'),
     ('availability_merged',           'conflict'),
     ('accounts_balance_nonnegative',  'insufficient_credits'),
     ('spots_label_key',               'label_taken'),

@@ -14,7 +14,7 @@ DECLARE
 BEGIN
     SELECT * INTO v_invite FROM invites WHERE code_hash = p_code_hash FOR UPDATE;
     IF NOT FOUND OR v_invite.used_at IS NOT NULL OR v_invite.expires_at <= now()
-       OR lower(v_invite.email) <> lower(p_email) THEN
+       OR ps_email_key(v_invite.email) <> ps_email_key(p_email) THEN
         PERFORM ps_raise('invalid_invite', 'the invite code is unknown, used, expired or '
                                            'meant for another address');
     END IF;
@@ -30,18 +30,21 @@ BEGIN
 END
 $$;
 
--- Built-in accounts: login lookup and refresh tokens. Refresh tokens are opaque to clients
--- and stored as hashes; every use rotates them, and presenting a rotated one again (a
--- stolen copy, or a replay) revokes the whole family of that login.
-
 -- System: login names no building, so the lookup runs without a tenant context.
 CREATE OR REPLACE FUNCTION parkshare.login_lookup(p_email text)
 RETURNS TABLE (user_id uuid, building_id uuid, password_hash text, role text, active boolean)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
     SELECT id, building_id, password_hash, role, disabled_at IS NULL
-    FROM users WHERE lower(email) = lower(p_email)
+    FROM users WHERE ps_email_key(email) = ps_email_key(p_email)
 $$;
+
+-- What the login limiter counts an account's failures under: the address's key, hashed so
+-- that no address sits in the cache in clear. Every spelling that logs into one account
+-- counts against that account.
+CREATE OR REPLACE FUNCTION parkshare.ps_email_digest(p_email text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT encode(sha256(convert_to(parkshare.ps_email_key(p_email), 'UTF8')), 'hex') $$;
 
 CREATE OR REPLACE FUNCTION parkshare.revoke_refresh_token(p_hash text)
 RETURNS void
@@ -277,6 +280,7 @@ END
 $$;
 
 GRANT EXECUTE ON FUNCTION
+    parkshare.ps_email_digest(text),
     parkshare.sign_up(text, text, text, text),
     parkshare.login_lookup(text),
     parkshare.revoke_refresh_token(text),

@@ -57,9 +57,19 @@ DECLARE
     v_merged tstzrange;
     v_res reservations;
     v_gone tstzrange;
+    v_latest timestamptz;
 BEGIN
     IF p_start IS NULL OR p_end IS NULL OR p_end <= p_start THEN
         PERFORM ps_raise('invalid_window', 'the window must end after it starts');
+    END IF;
+    -- Offering or withdrawing a spot is about the coming months: a window from a year ago to
+    -- a year past the booking horizon is the widest that means anything (and every answer
+    -- can express it).
+    SELECT ps_local_add_days(now(), horizon_days + 366, timezone) INTO v_latest
+    FROM buildings WHERE id = v_actor.building_id;
+    IF p_start < now() - interval '366 days' OR p_end > v_latest THEN
+        PERFORM ps_raise('invalid_window', format(
+            'a window lies between a year ago and %s', ps_iso(v_latest)));
     END IF;
     -- Locks the spot: concurrent changes of one spot's windows run one after the other.
     SELECT * INTO v_spot FROM spots WHERE id = p_spot_id FOR UPDATE;
@@ -272,7 +282,24 @@ BEGIN
 END
 $$;
 
+-- System (the worker's sweep): idempotency keys answer repeats for a day, then go. A retry
+-- of a booking comes within seconds or minutes; a key reused after a day books again.
+CREATE OR REPLACE FUNCTION parkshare.idempotency_prune(p_keep interval)
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_gone integer;
+BEGIN
+    PERFORM ps_system();
+    DELETE FROM idempotency_keys WHERE created_at < now() - p_keep;
+    GET DIAGNOSTICS v_gone = ROW_COUNT;
+    RETURN v_gone;
+END
+$$;
+
 GRANT EXECUTE ON FUNCTION
+    parkshare.idempotency_prune(interval),
     parkshare.add_spot(text, text, text),
     parkshare.set_availability(uuid, timestamp with time zone, timestamp with time zone, boolean, boolean),
     parkshare.reserve(uuid, timestamp with time zone, timestamp with time zone),

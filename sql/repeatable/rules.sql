@@ -184,6 +184,27 @@ BEGIN
 END
 $$;
 
+-- Names and labels are stored composed (NFC), however they were typed: an accent typed as a
+-- combining mark and its precomposed form make one label. The columns are the trigger's
+-- arguments; the CHECK constraints then refuse what no normalising makes plain.
+CREATE OR REPLACE FUNCTION parkshare.tg_compose_text() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_row jsonb := to_jsonb(NEW);
+    v_composed jsonb := '{}';
+    v_column text;
+BEGIN
+    FOREACH v_column IN ARRAY TG_ARGV LOOP
+        IF v_row->>v_column IS NOT NULL THEN
+            v_composed := v_composed
+                || jsonb_build_object(v_column, normalize(v_row->>v_column, NFC));
+        END IF;
+    END LOOP;
+    RETURN jsonb_populate_record(NEW, v_composed);
+END
+$$;
+
 -- The triggers, beside the functions they run: dropped and made again on every apply.
 DROP TRIGGER IF EXISTS users_open_account ON parkshare.users;
 CREATE TRIGGER users_open_account AFTER INSERT ON parkshare.users
@@ -221,3 +242,12 @@ CREATE TRIGGER audit_log_immutable BEFORE UPDATE OR DELETE ON parkshare.audit_lo
 DROP TRIGGER IF EXISTS audit_log_no_truncate ON parkshare.audit_log;
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON parkshare.audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable();
+DROP TRIGGER IF EXISTS spots_compose_text ON parkshare.spots;
+CREATE TRIGGER spots_compose_text BEFORE INSERT OR UPDATE ON parkshare.spots
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_compose_text('label', 'location', 'notes');
+DROP TRIGGER IF EXISTS users_compose_text ON parkshare.users;
+CREATE TRIGGER users_compose_text BEFORE INSERT OR UPDATE ON parkshare.users
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_compose_text('display_name');
+DROP TRIGGER IF EXISTS buildings_compose_text ON parkshare.buildings;
+CREATE TRIGGER buildings_compose_text BEFORE INSERT OR UPDATE ON parkshare.buildings
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_compose_text('name');

@@ -129,9 +129,16 @@ BEGIN
         UPDATE user_identities SET email = left(p_email, 254), last_login_at = now()
         WHERE building_id = p_building AND issuer = p_issuer AND subject = p_subject;
     ELSE
-        v_name := btrim(left(btrim(coalesce(nullif(btrim(p_name), ''),
-                                            nullif(split_part(p_email, '@', 1), ''),
-                                            'Resident')), 100));
+        -- The provider's name, else the address's local part, else "Resident"; without the
+        -- invisible characters a display name may not hold (the provider is not ours).
+        v_name := left(btrim(regexp_replace(coalesce(p_name, ''), ps_invisible(), '', 'g')), 100);
+        IF btrim(normalize(v_name, NFKC)) = '' THEN
+            v_name := left(btrim(regexp_replace(split_part(coalesce(p_email, ''), '@', 1),
+                                                ps_invisible(), '', 'g')), 100);
+        END IF;
+        IF btrim(normalize(v_name, NFKC)) = '' THEN
+            v_name := 'Resident';
+        END IF;
         INSERT INTO users (building_id, email, password_hash, display_name, role)
         VALUES (p_building, NULL, NULL, v_name, 'resident')
         RETURNING * INTO v_user;

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -19,9 +18,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from parkshare.config import get_settings
-from parkshare.db import app_connect
 from parkshare.embedded import resolve_urls
-from parkshare.tokens import Principal, issue_access_token
 from tests.bench.bench_sql import (
     CONCURRENCY,
     SLOT,
@@ -72,18 +69,6 @@ async def http_distinct(
     return run
 
 
-def _session(app_url: str, user: uuid.UUID) -> uuid.UUID:
-    session = uuid.uuid4()
-    with app_connect(app_url) as conn:
-        conn.execute(
-            "SELECT parkshare.start_session(%s, %s, %s, now() + interval '1 day', 'password',"
-            " 'bench', NULL)",
-            (user, secrets.token_hex(16), session),
-        )
-        conn.commit()
-    return session
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each run")
@@ -99,12 +84,7 @@ def main() -> None:
 
         # Other parkers than the SQL run's, so the HTTP run starts from an empty calendar;
         # each signed in as a login would be (a session the procedures check on every call).
-        tokens = [
-            issue_access_token(
-                Principal(p, fx.building_id, "resident", session_id=_session(app_url, p))
-            )
-            for p in fx.parkers[CONCURRENCY:]
-        ]
+        tokens = [fx.token(p) for p in fx.parkers[CONCURRENCY:]]
         port = free_port()
         env = dict(
             os.environ,

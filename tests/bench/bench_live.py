@@ -35,7 +35,6 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
-from parkshare.tokens import Principal, issue_access_token
 from tests.bench.bench_sql import SLOT, Fixture, build_fixture, fresh_database, percentile
 from tests.gateway.conftest import free_port, gateway_command, serving, uvicorn_command
 
@@ -122,6 +121,7 @@ async def _write_and_publish(fx: Fixture, tag: str, rate: float) -> dict[str, fl
     from parkshare import db, events
 
     owner = fx.parkers[0]
+    db.acting_session.set(fx.session(owner))
     committed: dict[str, float] = {}
     for n in range(EVENTS):
         label = f"{tag}-{n:03d}"
@@ -143,7 +143,7 @@ async def _write_and_publish(fx: Fixture, tag: str, rate: float) -> dict[str, fl
 
 def fan_out(env: dict[str, str], fx: Fixture, clients: int, rate: float) -> Figures:
     port = free_port()
-    token = issue_access_token(Principal(fx.parkers[1], fx.building_id, "resident"))
+    token = fx.token(fx.parkers[1])
     command = [*uvicorn_command("parkshare.relay:app", port), "--no-access-log"]
     command += ["--ws-per-message-deflate", "false"]
     ctx = mp.get_context("spawn")
@@ -188,8 +188,8 @@ def _listener_process(port: int) -> psutil.Process:
 
 
 async def click_to_screen(base: str, fx: Fixture, bookings: int = 20) -> list[float]:
-    watcher = issue_access_token(Principal(fx.parkers[1], fx.building_id, "resident"))
-    parker = issue_access_token(Principal(fx.parkers[2], fx.building_id, "resident"))
+    watcher = fx.token(fx.parkers[1])
+    parker = fx.token(fx.parkers[2])
     first = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=12)
     latencies: list[float] = []
     ws = await connect(base.replace("http://", "ws://") + "/ws", subprotocols=["bearer", watcher])  # type: ignore[list-item]

@@ -39,6 +39,34 @@ class Fixture:
     building_id: uuid.UUID
     parkers: list[uuid.UUID]
     spots: list[uuid.UUID]
+    app_url: str
+    # Each parker signed in once, as a login does: every transaction acting for a user
+    # carries a session that has not ended (parkshare.ps_enter checks it).
+    sessions: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+
+    def session(self, user: uuid.UUID) -> uuid.UUID:
+        if user not in self.sessions:
+            self.sessions[user] = start_session(self.app_url, user)
+        return self.sessions[user]
+
+    def token(self, user: uuid.UUID) -> str:
+        """An access token of `user`, in their session."""
+        from parkshare.tokens import Principal, issue_access_token
+
+        principal = Principal(user, self.building_id, "resident", session_id=self.session(user))
+        return issue_access_token(principal)
+
+
+def start_session(app_url: str, user: uuid.UUID) -> uuid.UUID:
+    """A session of `user`, begun by the procedure a login calls."""
+    session = uuid.uuid4()
+    with psycopg.connect(app_url) as conn:
+        conn.execute(
+            "SELECT parkshare.start_session(%s, %s, %s, now() + interval '1 day', 'password',"
+            " 'bench', NULL)",
+            (user, uuid.uuid4().hex, session),
+        )
+    return session
 
 
 @dataclass
@@ -58,7 +86,7 @@ def build_fixture(admin_url: str, app_url: str, parkers: int, spots: int) -> Fix
     building_id, admin_id = row["building_id"], row["admin_id"]
     now = datetime.now(UTC)
     with psycopg.connect(app_url, row_factory=dict_row) as conn:
-        set_context(conn, building_id, admin_id)
+        set_context(conn, building_id, admin_id, start_session(app_url, admin_id))
         owner = conn.execute(
             "SELECT id FROM parkshare.create_user(%s, NULL, 'Owner', 'resident')",
             (f"owner-{uuid.uuid4().hex[:8]}@bench.test",),
@@ -73,7 +101,7 @@ def build_fixture(admin_url: str, app_url: str, parkers: int, spots: int) -> Fix
             assert user is not None
             parker_ids.append(user["id"])
             conn.execute("SELECT parkshare.grant_credits(%s, 1000000, 'benchmark')", (user["id"],))
-        set_context(conn, building_id, owner["id"])
+        set_context(conn, building_id, owner["id"], start_session(app_url, owner["id"]))
         spot_ids = []
         for i in range(spots):
             spot = conn.execute(
@@ -86,24 +114,23 @@ def build_fixture(admin_url: str, app_url: str, parkers: int, spots: int) -> Fix
                 (spot["id"], now - timedelta(hours=1), now + timedelta(days=29)),
             )
         conn.commit()
-    return Fixture(building_id, parker_ids, spot_ids)
+    return Fixture(building_id, parker_ids, spot_ids, app_url)
 
 
 async def reserve_once(
     conn: psycopg.AsyncConnection[dict[str, object]],
-    building_id: uuid.UUID,
+    fx: Fixture,
     user_id: uuid.UUID,
     spot_id: uuid.UUID,
     start: datetime,
     run: Run,
 ) -> None:
+    session = fx.session(user_id)
     began = time.perf_counter()
     try:
         async with conn.transaction():
             await conn.execute(
-                "SELECT set_config('parkshare.building_id', %s, true),"
-                " set_config('parkshare.user_id', %s, true)",
-                (str(building_id), str(user_id)),
+                "SELECT parkshare.ps_enter(%s, %s, %s)", (fx.building_id, user_id, session)
             )
             await conn.execute(
                 "SELECT id FROM parkshare.reserve(%s, %s, %s)", (spot_id, start, start + SLOT)
@@ -124,9 +151,7 @@ async def distinct_spots(app_url: str, fx: Fixture, seconds: float) -> Run:
         async with await psycopg.AsyncConnection.connect(app_url, row_factory=dict_row) as conn:
             k = 0
             while time.perf_counter() < deadline:
-                await reserve_once(
-                    conn, fx.building_id, fx.parkers[i], fx.spots[i], base + k * SLOT, run
-                )
+                await reserve_once(conn, fx, fx.parkers[i], fx.spots[i], base + k * SLOT, run)
                 k += 1
 
     began = time.perf_counter()
@@ -146,7 +171,7 @@ async def race_one_spot(app_url: str, fx: Fixture, rounds: int) -> Run:
             for r in range(rounds):
                 await barrier.wait()
                 parker = fx.parkers[CONCURRENCY + i]
-                await reserve_once(conn, fx.building_id, parker, spot, base + r * SLOT, run)
+                await reserve_once(conn, fx, parker, spot, base + r * SLOT, run)
 
     began = time.perf_counter()
     await asyncio.gather(*(worker(i) for i in range(CONCURRENCY)))

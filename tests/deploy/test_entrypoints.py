@@ -37,7 +37,9 @@ def function_env(env: dict[str, str], name: str) -> dict[str, str]:
 
 def token_of(garage: Garage, user: object) -> str:
     assert isinstance(user, type(garage.admin_id))
-    return issue_access_token(Principal(user, garage.building_id, "resident"))
+    return issue_access_token(
+        Principal(user, garage.building_id, "resident", session_id=garage.session(user))
+    )
 
 
 @pytest.mark.parametrize("name", functions.available())

@@ -54,7 +54,9 @@ async def test_a_booking_shows_in_the_metrics_of_its_function_and_the_relay(
     spot = api_garage.spot(owner)
     start = next_hour(2)
     api_garage.offer(owner, spot, start, start + 4 * HOUR)
-    listener = issue_access_token(Principal(owner, api_garage.building_id, "resident"))
+    listener = issue_access_token(
+        Principal(owner, api_garage.building_id, "resident", session_id=api_garage.session(owner))
+    )
     worker_port = free_port()
     worker_env = dict(env, PARKSHARE_WORKER_METRICS_PORT=str(worker_port))
 

@@ -134,7 +134,8 @@ async def test_a_new_password_must_be_long_enough(api_garage: Garage) -> None:
         auth(tokens),
         json={"current_password": PASSWORD, "new_password": "short"},
     )
-    assert answer.status_code == 422 and code_of(answer) == "invalid_request"
+    assert answer.status_code == 422 and code_of(answer) == "weak_password"
+    assert "at least 10 characters" in answer.json()["detail"]
 
 
 async def test_a_new_display_name_reaches_the_garage(api_garage: Garage) -> None:

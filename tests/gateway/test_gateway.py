@@ -172,3 +172,59 @@ def test_each_function_starts_alone_under_functions_framework(
         assert answer.status_code == 401, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert answer.json()["code"] == "unauthenticated"
+
+
+# --- every answer: security headers, and JSON for what nothing serves ------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/docs", "/garage", "/fn/graphql"])
+async def test_html_pages_carry_the_security_headers(pool: object, path: str) -> None:
+    async with gateway() as http:
+        answer = await http.get(path, headers={"accept": "text/html"})
+    if answer.status_code == 404 and path != "/docs":
+        pytest.skip("web/dist is not built")
+    assert answer.headers["content-type"].startswith("text/html"), path
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    policy = answer.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert answer.headers["referrer-policy"] == "same-origin"
+    assert "'unsafe-eval'" not in policy
+
+
+async def test_every_answer_carries_nosniff(pool: object, api_garage: Garage) -> None:
+    user = api_garage.user("Nils")
+    async with gateway() as http:
+        answers = [
+            await http.get("/healthz"),
+            await http.get("/openapi.json"),
+            await http.get("/fn/me", headers=bearer(api_garage, user)),
+            await http.get("/fn/me"),
+            await http.get("/fn/nowhere"),
+        ]
+    assert all(a.headers.get("x-content-type-options") == "nosniff" for a in answers)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/fn/nowhere", 404, "not_found"),
+        ("GET", "/fn/nowhere/deeper", 404, "not_found"),
+        ("POST", "/fn/", 404, "not_found"),
+        ("TRACE", "/fn/me", 405, "method_not_allowed"),
+        ("TRACE", "/fn/me/", 405, "method_not_allowed"),
+        ("POST", "/healthz", 405, "method_not_allowed"),
+        ("DELETE", "/openapi.json", 405, "method_not_allowed"),
+        ("GET", "/assets/missing.js", 404, "not_found"),
+    ],
+)
+async def test_what_nothing_serves_is_problem_json(
+    pool: object, method: str, path: str, status: int, code: str
+) -> None:
+    async with gateway() as http:
+        answer = await http.request(method, path)
+    if path.startswith("/assets") and not os.path.isdir("web/dist"):
+        pytest.skip("web/dist is not built")
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["code"] == code

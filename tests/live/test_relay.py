@@ -225,7 +225,7 @@ async def test_a_socket_closes_with_4401_when_its_token_expires(
     gateway: str, garage: Garage
 ) -> None:
     user = garage.user("someone")
-    principal = Principal(user, garage.building_id, "resident")
+    principal = Principal(user, garage.building_id, "resident", session_id=garage.session(user))
     soon = issue_access_token(principal, now=time.time() - ACCESS_TOKEN_SECONDS + 2)
     listener = await listen(gateway, soon)
     with pytest.raises(ConnectionClosed) as closed:

@@ -68,8 +68,9 @@ def test_a_building_sees_only_its_own_rows(two: Two, database: TestDb) -> None:
 
 
 def counts_as(garage: Garage) -> dict[str, int]:
+    session = garage.session(garage.admin_id)
     with garage.conn.transaction():
-        set_context(garage.conn, garage.building_id, garage.admin_id)
+        set_context(garage.conn, garage.building_id, garage.admin_id, session)
         return counts(garage.conn)
 
 
@@ -95,8 +96,9 @@ def test_without_a_context_the_app_role_sees_nothing(two: Two) -> None:
 )
 def test_the_app_role_cannot_touch_tables_directly(two: Two, statement: str) -> None:
     conn = two.a.conn
+    session = two.a.session(two.a.admin_id)
     with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
-        set_context(conn, two.a.building_id, two.a.admin_id)
+        set_context(conn, two.a.building_id, two.a.admin_id, session)
         conn.execute(statement)
 
 
@@ -117,8 +119,9 @@ def test_another_buildings_ids_do_not_exist_for_you(two: Two) -> None:
 
 
 def test_a_user_of_another_building_cannot_act_in_yours(two: Two) -> None:
+    """Their session belongs to their building: the context of yours is refused at once."""
     a = two.a
-    with pytest.raises(Problem, check=lambda e: e.code == "unauthenticated"):
+    with pytest.raises(Problem, check=lambda e: e.code == "invalid_token"):
         a.one(two.b_owner, "SELECT * FROM parkshare.add_spot('SNEAK', NULL, NULL)")
 
 

@@ -8,7 +8,11 @@ import psycopg
 from tests.conftest import TestDb
 
 CALLABLE_BY_APP = {
-    # context and formatting helpers the policies and views use
+    # context and formatting helpers the policies and views use; entering a context (and
+    # checking the token's session) is every transaction's first statement
+    "ps_enter",
+    "ps_email_key",
+    "ps_email_digest",
     "ps_building",
     "ps_user",
     "ps_iso",
@@ -43,6 +47,7 @@ CALLABLE_BY_APP = {
     "outbox_published",
     "outbox_waiting",
     "outbox_prune",
+    "idempotency_prune",
     # sessions and the audit log
     "ps_session",
     "start_session",

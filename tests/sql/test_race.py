@@ -21,7 +21,7 @@ from psycopg.rows import DictRow
 from parkshare.db import admin_connect, app_connect, set_context
 from parkshare.problems import Problem, db_errors
 from tests.conftest import TestDb
-from tests.support import HOUR, Garage, now
+from tests.support import HOUR, Garage, now, start_session
 
 # PostgreSQL's default max_connections is 100: the largest race plus the garage's own
 # connection and the servers' bookkeeping stay well below it.
@@ -47,13 +47,23 @@ def race(database: TestDb, building: UUID, racers: list[Racer]) -> list[Outcome]
     try:
         for _ in racers:
             connections.append(app_connect(database.app_url))
+        # Each user signed in once, as a login does; the sessions are not what races.
+        sessions = {
+            r.user: start_session(connections[0], r.user)
+            for r in racers
+            if r.user is not None and r.in_building
+        }
         barrier = threading.Barrier(len(racers), timeout=BARRIER_TIMEOUT_SECONDS)
 
         def run(index: int) -> Outcome:
             conn, racer = connections[index], racers[index]
             try:
                 with db_errors(), conn.transaction():
-                    set_context(conn, building if racer.in_building else None, racer.user)
+                    if racer.in_building:
+                        session = sessions.get(racer.user) if racer.user else None
+                        set_context(conn, building, racer.user, session)
+                    else:
+                        set_context(conn, None, racer.user)
                     barrier.wait()
                     return conn.execute(racer.query, racer.params).fetchall()
             except Problem as problem:

@@ -21,7 +21,7 @@ from psycopg import sql
 from psycopg.rows import DictRow
 
 from parkshare.db import admin_connect, set_context
-from parkshare.problems import Problem
+from parkshare.problems import Problem, db_errors
 from tests.conftest import TestDb
 from tests.support import Garage, next_hour, now
 
@@ -206,7 +206,7 @@ def test_a_building_context_sees_exactly_its_own_rows(pair: Pair, who: str, tabl
     me = pair.building(who)
     conn = me.garage.conn
     with conn.transaction():
-        set_context(conn, me.id, me.admin)
+        set_context(conn, me.id, me.admin, me.garage.session(me.admin))
         count, ids = seen_count(conn, table), seen_ids(conn, table)
     expected = own_ids(pair.db, me.id, table)
     assert count == len(expected)
@@ -220,7 +220,7 @@ def test_a_residents_context_sees_the_same_building_rows_as_its_admin(pair: Pair
     seen: dict[UUID, dict[str, set[Any]]] = {}
     for user in (me.admin, me.parker):
         with conn.transaction():
-            set_context(conn, me.id, user)
+            set_context(conn, me.id, user, me.garage.session(user))
             seen[user] = {t: seen_ids(conn, t) for t in READABLE}
     assert seen[me.parker] == seen[me.admin]
     assert seen[me.parker] == {t: own_ids(pair.db, me.id, t) for t in READABLE}
@@ -263,7 +263,7 @@ def test_without_a_building_context_the_app_role_sees_no_row(pair: Pair, context
 def test_the_context_ends_with_its_transaction(pair: Pair) -> None:
     conn = pair.a.garage.conn
     with conn.transaction():
-        set_context(conn, pair.a.id, pair.a.admin)
+        set_context(conn, pair.a.id, pair.a.admin, pair.a.garage.session(pair.a.admin))
         assert seen_count(conn, "spots") == len(pair.a.spots)
     with conn.transaction():
         assert {t: seen_count(conn, t) for t in READABLE} == dict.fromkeys(READABLE, 0)
@@ -290,8 +290,9 @@ def test_the_context_ends_with_its_transaction(pair: Pair) -> None:
 )
 def test_the_app_role_cannot_read_secrets_or_internal_tables(pair: Pair, statement: str) -> None:
     conn = pair.a.garage.conn
+    session = pair.a.garage.session(pair.a.admin)
     with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused, conn.transaction():
-        set_context(conn, pair.a.id, pair.a.admin)
+        set_context(conn, pair.a.id, pair.a.admin, session)
         conn.execute(statement)
     assert refused.value.sqlstate == INSUFFICIENT_PRIVILEGE
 
@@ -341,7 +342,7 @@ def test_the_app_role_cannot_write_any_table_directly(pair: Pair, operation: str
     for table, column in tables:
         try:
             with conn.transaction():
-                set_context(conn, pair.a.id, pair.a.admin)
+                set_context(conn, pair.a.id, pair.a.admin, pair.a.garage.session(pair.a.admin))
                 conn.execute(WRITES[operation](table, column))
         except psycopg.Error as exc:
             if exc.sqlstate != INSUFFICIENT_PRIVILEGE:
@@ -372,8 +373,9 @@ def test_the_catalog_grants_the_app_role_no_write_on_any_table_or_column(pair: P
 def test_a_write_refused_directly_goes_through_its_procedure(pair: Pair) -> None:
     a = pair.a
     conn = a.garage.conn
+    session = a.garage.session(a.owner)
     with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
-        set_context(conn, a.id, a.owner)
+        set_context(conn, a.id, a.owner, session)
         conn.execute(
             "INSERT INTO parkshare.spots (building_id, owner_id, label) VALUES (%s, %s, 'D-1')",
             (a.id, a.owner),
@@ -542,10 +544,23 @@ IMPOSTORS = {
 
 @pytest.mark.parametrize("name", list(IMPOSTORS))
 def test_a_user_of_another_building_is_unauthenticated_in_yours(pair: Pair, name: str) -> None:
+    """With their token's session, entering A's context is refused (the session is B's);
+    by the operator's connection, which needs no session, the procedure refuses them."""
     impostor = IMPOSTORS[name]
+    pair.a.garage.session(impostor.actor(pair))  # their login, before anything is compared
     before = {b: snapshot(pair.db, b) for b in (pair.a.id, pair.b.id)}
     with pytest.raises(Problem) as refused:
         pair.a.garage.call(impostor.actor(pair), impostor.query, impostor.params(pair))
+    assert (refused.value.code, refused.value.status) == ("invalid_token", 401)
+    with (
+        admin_connect(pair.db.admin_url) as operator,
+        pytest.raises(Problem) as refused,
+        db_errors(),
+        operator.transaction(),
+    ):
+        operator.execute("SET LOCAL ROLE parkshare_app")
+        set_context(operator, pair.a.id, impostor.actor(pair))
+        operator.execute(impostor.query, impostor.params(pair))
     assert (refused.value.code, refused.value.status) == ("unauthenticated", 401)
     assert {b: snapshot(pair.db, b) for b in (pair.a.id, pair.b.id)} == before
 

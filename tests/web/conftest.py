@@ -13,23 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from tests.conftest import TestDb
-from tests.gateway.conftest import free_port
+from tests.servers import DevServer, parkshare_dev
 
 REPO = Path(__file__).resolve().parents[2]
 DIST = REPO / "web" / "dist"
@@ -70,13 +63,6 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@dataclass
-class DevServer:
-    base: str
-    port: int
-    log: Path
-
-
 @pytest.fixture(scope="module")
 def dev_server(
     built_app: Path,
@@ -85,58 +71,13 @@ def dev_server(
     redis_url: str,
 ) -> Iterator[DevServer]:
     """`parkshare dev` on a free port: it finds its database empty, seeds the demo and serves
-    the app, the functions, the relay and the worker, as on a newcomer's machine."""
+    the app, the functions, the relay and the worker, as on a newcomer's machine. Every
+    browser context signs in afresh, all from 127.0.0.1, as the residents behind one
+    building's address do."""
     database = database_factory(template_database)
-    port = free_port()
-    data_dir = Path(tempfile.mkdtemp(prefix="parkshare-e2e-"))
-    log = data_dir / "dev.log"
-    env = dict(os.environ)
-    for name in ("PARKSHARE_APP_DATABASE_URL",):
-        env.pop(name, None)
-    env.update(
-        DATABASE_URL=database.admin_url,
-        REDIS_URL=redis_url,
-        PORT=str(port),
-        PARKSHARE_DATA_DIR=str(data_dir),
-        # A sweep every few seconds: a start or an end missed by the schedule shows soon.
-        PARKSHARE_SWEEP_SECONDS="5",
-        # Every browser context signs in afresh (the admin's a dozen times, all from
-        # 127.0.0.1): the login limits are tested in tests/functions, not here.
-        PARKSHARE_LOGIN_ATTEMPTS_PER_ACCOUNT="1000",
-        PARKSHARE_LOGIN_ATTEMPTS_PER_ADDRESS="1000",
-    )
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "parkshare.cli", "dev"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            cwd=REPO,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"parkshare dev exited early:\n{log.read_text()}")
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"parkshare dev did not answer:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield DevServer(base, port, log)
-    finally:
-        # Ctrl-C, as a developer stops it: the gateway, then the worker, then the servers.
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    # A sweep every few seconds: a start or an end missed by the schedule shows soon.
+    with parkshare_dev(database, redis_url, PARKSHARE_SWEEP_SECONDS="5") as server:
+        yield server
 
 
 @dataclass
@@ -229,6 +170,15 @@ class Browsers:
         self.opened.append(context)
         page = await context.new_page()
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # The page's Content-Security-Policy refusing anything the app does is an error too.
+        page.on(
+            "console",
+            lambda message: (
+                self.errors.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         return page
 
 

@@ -20,6 +20,7 @@ from parkshare.gql.context import Context, ctx, problem_error, window
 from parkshare.http import iso
 from parkshare.problems import Problem as ProblemError
 from parkshare.queries import load
+from parkshare.windows import expressible
 
 SQL = load("graphql")
 REST = load("functions")
@@ -27,10 +28,7 @@ MAX_RESERVATIONS = 500
 
 
 def _parse_time(value: Any) -> datetime:
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError("a time needs an offset (RFC 3339)")
-    return moment
+    return expressible(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
 
 
 # Every datetime field is this scalar (StrawberryConfig.scalar_map in view.build_schema).

@@ -4,16 +4,18 @@ in the `connection_init` payload (`{"authorization": "Bearer <token>"}`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import Any
 
+import psycopg
 import strawberry
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -36,8 +38,10 @@ from parkshare.config import get_settings
 from parkshare.gql import limits
 from parkshare.gql.context import Context
 from parkshare.gql.schema import DATETIME, Mutation, Query, Subscription
+from parkshare.headers import GRAPHIQL_POLICY
 from parkshare.problems import Problem
-from parkshare.tokens import InvalidToken, Principal, verify_access_token
+from parkshare.sessions import verify_live
+from parkshare.tokens import InvalidToken, Principal
 
 
 def _expected(error: GraphQLError) -> bool:
@@ -97,7 +101,9 @@ class View(GraphQL[Context, None]):
         try:
             if scheme.lower() != "bearer":
                 raise InvalidToken("no bearer token in connection_init")
-            context.principal = verify_access_token(token.strip())
+            context.principal = await verify_live(token.strip())
+        except psycopg.Error as exc:
+            raise ConnectionRejectionError({"code": "unavailable"}) from exc
         except InvalidToken as exc:
             if token:
                 await audit.security(
@@ -130,16 +136,69 @@ def view() -> View:
     )
 
 
+_REQUEST_FIELDS = {"query": str, "variables": dict, "operationName": str, "extensions": dict}
+
+
+async def _refuse_malformed(request: Request) -> dict[str, Any] | None:
+    """A POST body the GraphQL view would choke on is refused here, with a code: it must be
+    UTF-8 JSON of one object whose fields have their types (GraphQL over HTTP). Answers the
+    request's document."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method != "POST" or media != "application/json":
+        return None  # the view answers 415 for what it does not take
+    try:
+        document = json.loads(await request.body())
+    except ValueError as exc:  # JSONDecodeError, and UnicodeDecodeError for bytes not UTF-8
+        raise Problem("invalid_json", "the body is not JSON in UTF-8") from exc
+    if not isinstance(document, dict):
+        raise Problem(
+            "invalid_request", "a GraphQL request is one object: {query, variables, operationName}"
+        )
+    for name, kind in _REQUEST_FIELDS.items():
+        if document.get(name) is not None and not isinstance(document[name], kind):
+            raise Problem("invalid_request", f"{name} must be a {kind.__name__}")
+    if not isinstance(document.get("query"), str):
+        raise Problem("invalid_request", "a GraphQL request has a query (a string)")
+    return document
+
+
+def _subscription_over_http(document: dict[str, Any]) -> Response | None:
+    """A subscription is a stream: over HTTP it is refused in GraphQL's own error format,
+    pointing to the WebSocket at the same URL."""
+    query = document["query"]
+    if "subscription" not in query:
+        return None
+    try:
+        operation = get_operation_ast(parse(query), document.get("operationName"))
+    except GraphQLError:
+        return None  # the view reports the syntax error itself
+    if operation is None or operation.operation != OperationType.SUBSCRIPTION:
+        return None
+    error = {
+        "message": "subscriptions are served over graphql-transport-ws at this URL, not HTTP",
+        "extensions": {"code": "subscription_over_http"},
+    }
+    return JSONResponse({"data": None, "errors": [error]}, status_code=400)
+
+
 async def answer(request: Request, principal: Principal | None) -> Response:
     """The HTTP answer, for a caller the Router has authenticated (or the IDE page)."""
+    document = await _refuse_malformed(request)
+    refused = _subscription_over_http(document) if document is not None else None
+    if refused is not None:
+        return refused
     request.scope["parkshare.principal"] = principal
     db.acting_session.set(principal.session_id if principal else None)
     try:
-        return await view().run(request)
+        response = await view().run(request)
     except HTTPException as exc:
         # What the GraphQL view refuses before executing (no body, not JSON, no query).
         code = _HTTP_CODES.get(exc.status_code, "invalid_request")
         raise Problem(code, exc.reason, status=exc.status_code) from exc
+    if response.headers.get("content-type", "").startswith("text/html"):
+        # The IDE page: its scripts come from unpkg.
+        response.headers["Content-Security-Policy"] = GRAPHIQL_POLICY
+    return response
 
 
 class WebSocketApp:
