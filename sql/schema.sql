@@ -407,7 +407,7 @@ ps_building() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:2202c19f
 ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:60823155b54aa5a7c33445f2469b6e5e
 ps_email_digest(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:28c167de583dba7374434590dbbe3060
 ps_email_key(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:805c94460fb5e7f252e787498887e05f
-ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:11fe8985395b450b16fb535813ae5c41
+ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:97aa3d376e24ccb76af5013aace45ec3
 ps_enter(p_building uuid, p_user uuid, p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:99ee717d3f2da45ef31599ce0c6b4b75
 ps_hours_within(p_period tstzrange, p_kind text, p_spot uuid) | numeric | parkshare_owner |  |  | md5:707f351c40fd3d2963501faafd3aeb4c
 ps_invisible(p_lines boolean) | text | parkshare_owner |  |  | md5:6447157562c02b75545338ddb0b935c3

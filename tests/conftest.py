@@ -8,11 +8,13 @@ may commit, run concurrent transactions, and never see each other's rows.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ import redis
 from psycopg import sql
 from psycopg.rows import DictRow
 
-from parkshare import db, functions
+from parkshare import db, events, functions
 from parkshare.config import get_settings
 from parkshare.db import admin_connect, app_connect
 from parkshare.embedded import app_url_from_admin, start_postgres, start_redis, with_database
@@ -255,6 +257,27 @@ async def pool(_api_environment: None) -> AsyncIterator[db.Pool]:
     yield await db.get_pool()
     await db.close_pool()
     await close_redis()
+
+
+@pytest.fixture
+async def publisher(pool: db.Pool) -> AsyncIterator[events.Publisher]:
+    """The outbox publisher, in this process, as the relay and the worker run it: what the
+    functions called in-process commit reaches the streams through it."""
+    running = events.Publisher()
+    task = asyncio.create_task(running.run())
+    await asyncio.wait_for(running.listening.wait(), 10)
+    yield running
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def published(garage: Garage, deadline_seconds: float = 10.0) -> None:
+    """Until nothing of `garage`'s building waits in the outbox (the publisher is running)."""
+    deadline = time.monotonic() + deadline_seconds
+    while [e for e in garage.outbox() if e["published_at"] is None]:
+        assert time.monotonic() < deadline, "events still waiting in the outbox"
+        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ class AddSpotBody(Body):
 
 @router.route(
     "POST",
-    publishes=True,
     body=AddSpotBody,
     status=201,
     errors=("label_taken", "invalid_request"),

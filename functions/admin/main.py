@@ -157,7 +157,6 @@ async def residents(call: Call[None, None]) -> Any:
     "POST",
     "/residents/disable",
     body=UserBody,
-    publishes=True,
     errors=("forbidden", "user_not_found", "conflict"),
     summary="Disable a resident: bookings not yet started are cancelled and refunded, their"
     " spots withdrawn from then on, their sessions ended",
@@ -182,7 +181,6 @@ async def enable(call: Call[UserBody, None]) -> None:
     "POST",
     "/credits",
     body=CreditsBody,
-    publishes=True,
     status=201,
     errors=("forbidden", "user_not_found", "insufficient_credits", "invalid_request"),
     summary="Grant (positive) or deduct (negative) credits with a reason",

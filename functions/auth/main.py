@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from parkshare import audit, db, events, oidc, ratelimit
+from parkshare import audit, db, oidc, ratelimit
 from parkshare.config import get_settings
 from parkshare.http import Body, Call, Query, Router
 from parkshare.passwords import hash_password, needs_rehash, verify_password, weakness
@@ -289,10 +289,7 @@ async def signup(call: Call[SignupBody, None]) -> Any:
         )
         return await cur.fetchone()
 
-    user = await db.run(None, None, join)
-    # The starting grant's credits.changed (rule 7), in the new resident's building.
-    await events.publish(user["building_id"])
-    return {"user": user}
+    return {"user": await db.run(None, None, join)}
 
 
 @router.route(

@@ -21,7 +21,6 @@ class CancelBody(Body):
 
 @router.route(
     "POST",
-    publishes=True,
     body=CancelBody,
     errors=("reservation_not_found", "not_yours", "already_started"),
     summary="Cancel a reservation; the parker is refunded in full",

@@ -30,7 +30,6 @@ async def handle(call: Call[None, None]) -> Any:
 @router.route(
     "PATCH",
     body=ProfileBody,
-    publishes=True,
     errors=("invalid_request",),
     summary="Change the caller's display name (their spots show it)",
 )

@@ -25,7 +25,6 @@ class ReserveBody(Body):
 
 @router.route(
     "POST",
-    publishes=True,
     body=ReserveBody,
     status=201,
     errors=(

@@ -25,7 +25,6 @@ class SetAvailabilityBody(Body):
 
 @router.route(
     "POST",
-    publishes=True,
     body=SetAvailabilityBody,
     errors=("not_owner", "spot_not_found", "has_reservations", "invalid_window"),
     summary="Offer or withdraw a spot for [start, end); windows merge",

@@ -16,7 +16,7 @@ from cloudevents.http import from_http
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, events
+from parkshare import db
 from parkshare.config import get_settings
 from parkshare.http import Call, Router, answer, render
 from parkshare.problems import Problem
@@ -34,7 +34,6 @@ async def _settle(building: UUID | None, user: UUID | None) -> dict[str, Any]:
 
 @router.route(
     "POST",
-    publishes=True,
     errors=("forbidden",),
     summary="Settle the caller's building (admins)",
 )
@@ -59,9 +58,7 @@ async def _from_cron(request: Request) -> Response:
         given = str(event.get("settletoken") or "")
         if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
             raise Problem("forbidden", "the event does not carry the settlement token")
-    settled = await _settle(None, None)
-    await events.publish_waiting()
-    return render(settled, 200)
+    return render(await _settle(None, None), 200)
 
 
 @functions_framework.aio.http

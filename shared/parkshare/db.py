@@ -151,6 +151,14 @@ async def transaction(building_id: UUID | None, user_id: UUID | None) -> AsyncIt
         yield conn
 
 
+async def connect_app(app_url: str) -> AsyncConn:
+    """One async connection as the app role, configured like the pool's, for a process part
+    that must not share the pool (the outbox publisher)."""
+    conn = await psycopg.AsyncConnection.connect(app_url, autocommit=False, row_factory=dict_row)
+    await _configure(conn)
+    return conn
+
+
 def admin_connect(admin_url: str) -> psycopg.Connection[DictRow]:
     """A sync autocommit connection as the migrator, for the CLI's out-of-band work."""
     return psycopg.connect(admin_url, autocommit=True, row_factory=dict_row)

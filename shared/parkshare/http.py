@@ -28,7 +28,7 @@ from pydantic import (
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import audit, db, events, metrics
+from parkshare import audit, db, metrics
 from parkshare.config import get_settings
 from parkshare.problems import Problem, problem_from_db_error
 from parkshare.tokens import InvalidToken, Principal, verify_access_token
@@ -99,7 +99,6 @@ class Route:
     summary: str
     errors: tuple[str, ...]
     response: type[BaseModel] | None
-    publishes: bool
 
 
 @dataclass
@@ -121,10 +120,7 @@ class Router:
         summary: str = "",
         errors: tuple[str, ...] = (),
         response: type[BaseModel] | None = None,
-        publishes: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """`publishes`: the handler writes events to the outbox; after it succeeds (its
-        transaction committed) the caller's building's waiting events are published."""
 
         def register(handler: Handler) -> Handler:
             self.routes.append(
@@ -139,7 +135,6 @@ class Router:
                     summary or (handler.__doc__ or "").strip().split("\n")[0],
                     errors,
                     response,
-                    publishes,
                 )
             )
             return handler
@@ -166,10 +161,9 @@ class Router:
                 db.acting_session.set(principal.session_id)
             body = await read_body(request, route.body) if route.body is not None else None
             query = read_query(request, route.query) if route.query is not None else None
-            result = await route.handler(Call(request, body, query, principal))
-            if route.publishes and principal is not None:
-                await events.publish(principal.building_id)
-            return render(result, route.status)
+            # The handler's events went to the outbox in its transaction; the publisher takes
+            # them from there once it commits. The request does its own work only.
+            return render(await route.handler(Call(request, body, query, principal)), route.status)
 
         async def audit_refusal(problem: Problem) -> None:
             # A refused credential (not merely a missing one) is a security event.

@@ -133,11 +133,8 @@ def _moment(query: str, reservation_id: str) -> str:
 
 
 async def _call(query: str, params: dict[str, Any]) -> Any:
-    from parkshare import events
-
-    outcome = await db.value(None, None, SQL[query], params)
-    await events.publish_waiting()
-    return outcome
+    # Its events reach the stream through the publisher, notified at commit.
+    return await db.value(None, None, SQL[query], params)
 
 
 async def _sweep() -> dict[str, int]:
@@ -186,16 +183,21 @@ def _sweep_periodically(stop: threading.Event) -> None:
 
 
 def run_worker(*, burst: bool = False) -> None:
-    """An RQ worker with its scheduler, and the periodic sweep, until SIGINT/SIGTERM.
+    """An RQ worker with its scheduler, the periodic sweep and the outbox publisher (on a
+    thread of its own), until SIGINT/SIGTERM.
 
     RQ's worker quits on some Redis errors; a worker that should keep running starts again
     once Redis answers, so an outage never needs an operator.
     """
+    from parkshare import events
+
     stop = threading.Event()
+    stop_publishing = None
     if burst:
         enqueue_sweep()
     else:
         threading.Thread(target=_sweep_periodically, args=(stop,), daemon=True).start()
+        _, stop_publishing = events.run_in_thread()
     try:
         while True:
             # In-process jobs, not RQ's forked work horse: the horse runs in a process group
@@ -208,8 +210,14 @@ def run_worker(*, burst: bool = False) -> None:
                 log.warning("worker lost Redis (%r); starting again", exc)
             # A warm shutdown (SIGINT/SIGTERM) records when it was asked for; anything else
             # that ended the worker was Redis.
-            if burst or worker._shutdown_requested_date is not None:
+            if burst:
+                # What the jobs just wrote, since no publisher listens in a burst.
+                asyncio.run(_in_process(events.publish_waiting()))
+                return
+            if worker._shutdown_requested_date is not None:
                 return
             time.sleep(1.0)
     finally:
         stop.set()
+        if stop_publishing is not None:
+            stop_publishing()

@@ -396,19 +396,29 @@ async def endpoint(ws: WebSocket) -> None:
             metrics.RELAY_DROPPED.labels(str(client.close_code)).inc()
 
 
+_publisher: asyncio.Task[None] | None = None
+
+
 async def startup() -> None:
-    """What a crash left in the outbox goes out now rather than at the next sweep."""
-    task = asyncio.create_task(events.publish_waiting())
-    task.add_done_callback(_log_failure)
+    """The relay's process publishes the outbox too (events.Publisher): it catches up on what
+    a crash left behind as it starts, then publishes what each commit notifies."""
+    global _publisher
+    _publisher = asyncio.create_task(events.Publisher().run(), name="publisher")
+    _publisher.add_done_callback(_log_failure)
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.warning("publishing at start failed: %r", task.exception())
+        log.error("the outbox publisher stopped: %r", task.exception())
 
 
 async def shutdown() -> None:
-    global _hub
+    global _hub, _publisher
+    if _publisher is not None:
+        _publisher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await _publisher
+        _publisher = None
     if _hub is not None:
         await _hub.close()
         _hub = None

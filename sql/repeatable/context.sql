@@ -1,6 +1,7 @@
 -- What every procedure is built from: raising the contract's errors, the acting user and
 -- admin, the outbox, the audit log, accounts, and the JSON shapes answers and events share.
 
+-- The contract's error `p_code` (sql/repeatable/errors.sql), raised with its own SQLSTATE.
 CREATE OR REPLACE FUNCTION parkshare.ps_raise(p_code text, p_detail text) RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -15,18 +16,17 @@ BEGIN
 END
 $$;
 
--- Triggers that enforce the rules a single-row CHECK cannot: the policy (rules 3, 5, 6), the
--- lifecycle of a reservation (rules 8, 9), the money that must match it (rules 6, 8, 9),
--- availability that may not vanish under a booking (rule 10), the immutable ledger (rule 11)
--- and the starting grant of every new user (rule 7).
-
+-- An event for the building's stream, written in the transaction of its cause (the outbox).
 CREATE OR REPLACE FUNCTION parkshare.ps_emit(p_building uuid, p_type text, p_data jsonb,
                                              p_user uuid DEFAULT NULL)
 RETURNS void
 LANGUAGE sql
 AS $$
     INSERT INTO parkshare.outbox (building_id, user_id, type, data)
-    VALUES (p_building, p_user, p_type, p_data)
+    VALUES (p_building, p_user, p_type, p_data);
+    -- Delivered when the transaction commits (and not at all if it rolls back), once per
+    -- building however many events it wrote: the publisher listening picks them up then.
+    SELECT pg_notify('parkshare_outbox', p_building::text);
 $$;
 
 CREATE OR REPLACE FUNCTION parkshare.ps_account(p_building uuid, p_kind text, p_user uuid DEFAULT NULL)

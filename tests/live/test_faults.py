@@ -23,8 +23,8 @@ import pytest
 from rq import Queue
 from rq.job import Job
 
-from parkshare import jobs
-from tests.conftest import TestDb, bearer
+from parkshare import events, jobs
+from tests.conftest import TestDb, bearer, published
 from tests.gateway.conftest import free_port, gateway_command, server_env, serving
 from tests.live.conftest import RedisServer, listen
 from tests.support import Garage, next_hour
@@ -251,8 +251,10 @@ def test_a_booking_starts_and_ends_on_time_through_its_jobs(
 
 
 async def test_cancelling_removes_the_scheduled_jobs(
-    api_garage: Garage, client: Callable[[str], httpx.AsyncClient]
+    api_garage: Garage, client: Callable[[str], httpx.AsyncClient], publisher: events.Publisher
 ) -> None:
+    """The publisher schedules a booking's start and end as it publishes the booking, and
+    removes them as it publishes the cancellation."""
     owner, parker = api_garage.user("owner"), api_garage.user("parker")
     spot = api_garage.spot(owner)
     start = next_hour()
@@ -264,6 +266,7 @@ async def test_cancelling_removes_the_scheduled_jobs(
                 "/", json={"spot_id": str(spot)} | window, headers=bearer(api_garage, parker)
             )
         ).json()
+    await published(api_garage)
     connection = jobs.connection()
     start_job, end_job = jobs.job_ids(booked["id"])
     scheduled = Queue(jobs.QUEUE_NAME, connection=connection).scheduled_job_registry
@@ -274,5 +277,6 @@ async def test_cancelling_removes_the_scheduled_jobs(
             "/", json={"reservation_id": booked["id"]}, headers=bearer(api_garage, parker)
         )
     assert answer.status_code == 200
+    await published(api_garage)
     assert not Job.exists(start_job, connection) and not Job.exists(end_job, connection)
     assert start_job not in scheduled.get_job_ids()

@@ -12,15 +12,19 @@ from datetime import timedelta
 import httpx
 import redis
 
+from parkshare import events
 from parkshare.events import stream_key
-from tests.conftest import bearer
+from tests.conftest import bearer, published
 from tests.support import Garage, next_hour
 
 WRITERS = 16
 
 
 async def test_concurrent_writers_leave_nothing_unpublished_and_keep_the_order(
-    api_garage: Garage, client: Callable[[str], httpx.AsyncClient], redis_url: str
+    api_garage: Garage,
+    client: Callable[[str], httpx.AsyncClient],
+    redis_url: str,
+    publisher: events.Publisher,
 ) -> None:
     owner = api_garage.user("owner")
     parkers = [api_garage.user(f"p{i}") for i in range(WRITERS)]
@@ -40,6 +44,7 @@ async def test_concurrent_writers_leave_nothing_unpublished_and_keep_the_order(
         return answer.status_code
 
     assert await asyncio.gather(*(book(i) for i in range(WRITERS))) == [201] * WRITERS
+    await published(api_garage)
     outbox = api_garage.outbox()
     assert [e for e in outbox if e["published_at"] is None] == []
     stream = redis.Redis.from_url(redis_url)
@@ -47,7 +52,7 @@ async def test_concurrent_writers_leave_nothing_unpublished_and_keep_the_order(
         stream_key(api_garage.building_id)
     )
     stream.close()
-    published = [int(fields[b"outbox"]) for _, fields in entries]
-    assert sorted(published) == [e["id"] for e in outbox], "each event exactly once"
+    on_stream = [int(fields[b"outbox"]) for _, fields in entries]
+    assert sorted(on_stream) == [e["id"] for e in outbox], "each event exactly once"
     by_outbox = {int(fields[b"outbox"]): i.decode() for i, fields in entries}
     assert {e["id"]: e["stream_id"] for e in outbox} == by_outbox

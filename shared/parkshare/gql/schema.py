@@ -14,7 +14,6 @@ from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from parkshare import events
 from parkshare.gql import live
 from parkshare.gql.context import Context, ctx, problem_error, window
 from parkshare.http import iso
@@ -381,7 +380,7 @@ def _reservation_json(row: dict[str, Any]) -> Reservation:
 
 
 async def _write(info: Info[Context, Any], query: str, params: dict[str, Any]) -> Any:
-    """One REST write, as the caller; its events published after it commits, as REST does."""
+    """One REST write, as the caller (its events leave through the outbox, as REST's do)."""
     context = ctx(info)
     try:
         answer = await context.value(query, params)
@@ -390,7 +389,6 @@ async def _write(info: Info[Context, Any], query: str, params: dict[str, Any]) -
         if problem is None:
             raise
         return problem
-    await events.publish(context.user.building_id)
     return answer
 
 
