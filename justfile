@@ -92,6 +92,10 @@ bench *args:
 bench-live *args:
     python -m tests.bench.bench_live {{args}}
 
+# a real building's year: the garage view, GraphQL's screen query and `me` at 500 spots x 200,000 bookings (x10 buildings)
+bench-scale *args:
+    python -m tests.bench.bench_scale {{args}}
+
 # Offline: manifests and overlays against the Kubernetes and Knative schemas and our rules,
 # the workflows with actionlint and their schema, the Dockerfile with hadolint.
 # validate knative/, the workflows and the Dockerfile, offline (tests/deploy runs the same)

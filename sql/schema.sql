@@ -45,6 +45,8 @@ availability.id | bigint | not null |  | a |  |
 availability.building_id | uuid | not null |  |  |  | 
 availability.spot_id | uuid | not null |  |  |  | 
 availability.period | tstzrange | not null |  |  |  | 
+availability.start_at | timestamp with time zone |  | lower(period) |  | s | 
+availability.end_at | timestamp with time zone |  | upper(period) |  | s | 
 building_sso.building_id | uuid | not null |  |  |  | 
 building_sso.issuer | text | not null |  |  |  | 
 building_sso.client_id | text | not null |  |  |  | 
@@ -126,6 +128,8 @@ reservations.created_at | timestamp with time zone | not null | now() |  |  |
 reservations.cancelled_at | timestamp with time zone |  |  |  |  | 
 reservations.cancelled_by | uuid |  |  |  |  | 
 reservations.settled_at | timestamp with time zone |  |  |  |  | 
+reservations.start_at | timestamp with time zone |  | lower(period) |  | s | 
+reservations.end_at | timestamp with time zone |  | upper(period) |  | s | 
 sessions.id | uuid | not null |  |  |  | 
 sessions.building_id | uuid | not null |  |  |  | 
 sessions.user_id | uuid | not null |  |  |  | 
@@ -277,8 +281,10 @@ accounts | accounts_pkey | CREATE UNIQUE INDEX accounts_pkey ON parkshare.accoun
 accounts | accounts_user_key | CREATE UNIQUE INDEX accounts_user_key ON parkshare.accounts USING btree (user_id) WHERE (kind = 'user'::text)
 audit_log | audit_log_building_idx | CREATE INDEX audit_log_building_idx ON parkshare.audit_log USING btree (building_id, id DESC)
 audit_log | audit_log_pkey | CREATE UNIQUE INDEX audit_log_pkey ON parkshare.audit_log USING btree (id)
+availability | availability_building_end_idx | CREATE INDEX availability_building_end_idx ON parkshare.availability USING btree (building_id, end_at) INCLUDE (spot_id, start_at)
 availability | availability_merged | CREATE INDEX availability_merged ON parkshare.availability USING gist (spot_id, tstzrange(lower(period), upper(period), '[]'::text))
 availability | availability_pkey | CREATE UNIQUE INDEX availability_pkey ON parkshare.availability USING btree (id)
+availability | availability_spot_end_idx | CREATE INDEX availability_spot_end_idx ON parkshare.availability USING btree (spot_id, end_at) INCLUDE (start_at)
 building_sso | building_sso_pkey | CREATE UNIQUE INDEX building_sso_pkey ON parkshare.building_sso USING btree (building_id)
 buildings | buildings_pkey | CREATE UNIQUE INDEX buildings_pkey ON parkshare.buildings USING btree (id)
 constraint_errors | constraint_errors_pkey | CREATE UNIQUE INDEX constraint_errors_pkey ON parkshare.constraint_errors USING btree (constraint_name)
@@ -299,13 +305,15 @@ refresh_tokens | refresh_tokens_family_idx | CREATE INDEX refresh_tokens_family_
 refresh_tokens | refresh_tokens_pkey | CREATE UNIQUE INDEX refresh_tokens_pkey ON parkshare.refresh_tokens USING btree (id)
 refresh_tokens | refresh_tokens_token_hash_key | CREATE UNIQUE INDEX refresh_tokens_token_hash_key ON parkshare.refresh_tokens USING btree (token_hash)
 reservation_moments | reservation_moments_pkey | CREATE UNIQUE INDEX reservation_moments_pkey ON parkshare.reservation_moments USING btree (reservation_id, kind)
+reservations | reservations_building_end_idx | CREATE INDEX reservations_building_end_idx ON parkshare.reservations USING btree (building_id, end_at) INCLUDE (spot_id, start_at, user_id, status) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
 reservations | reservations_building_id_id_key | CREATE UNIQUE INDEX reservations_building_id_id_key ON parkshare.reservations USING btree (building_id, id)
-reservations | reservations_due_idx | CREATE INDEX reservations_due_idx ON parkshare.reservations USING btree (upper(period)) WHERE (status = 'booked'::text)
+reservations | reservations_due_idx | CREATE INDEX reservations_due_idx ON parkshare.reservations USING btree (end_at) WHERE (status = 'booked'::text)
 reservations | reservations_pkey | CREATE UNIQUE INDEX reservations_pkey ON parkshare.reservations USING btree (id)
 reservations | reservations_spot_free | CREATE INDEX reservations_spot_free ON parkshare.reservations USING gist (spot_id, period) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
+reservations | reservations_spot_upcoming_idx | CREATE INDEX reservations_spot_upcoming_idx ON parkshare.reservations USING btree (spot_id, start_at) WHERE (status = 'booked'::text)
 reservations | reservations_user_free | CREATE INDEX reservations_user_free ON parkshare.reservations USING gist (user_id, period) WHERE (status = 'booked'::text)
-reservations | reservations_user_idx | CREATE INDEX reservations_user_idx ON parkshare.reservations USING btree (user_id, lower(period) DESC)
-reservations | reservations_user_upcoming_idx | CREATE INDEX reservations_user_upcoming_idx ON parkshare.reservations USING btree (user_id, upper(period)) WHERE (status = 'booked'::text)
+reservations | reservations_user_idx | CREATE INDEX reservations_user_idx ON parkshare.reservations USING btree (user_id, start_at DESC)
+reservations | reservations_user_upcoming_idx | CREATE INDEX reservations_user_upcoming_idx ON parkshare.reservations USING btree (user_id, end_at) WHERE (status = 'booked'::text)
 sessions | sessions_pkey | CREATE UNIQUE INDEX sessions_pkey ON parkshare.sessions USING btree (id)
 sessions | sessions_user_idx | CREATE INDEX sessions_user_idx ON parkshare.sessions USING btree (user_id, last_used_at DESC)
 spots | spots_building_id_id_key | CREATE UNIQUE INDEX spots_building_id_id_key ON parkshare.spots USING btree (building_id, id)
@@ -389,7 +397,7 @@ enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare
 grant_credits(p_user_id uuid, p_amount integer, p_reason text) | parkshare.ledger_entries | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:236072bd4b035f82fabd42cac9f0010e
 idempotency_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1164c28fbe38623b2a4c3370cd84d768
 login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3d48a2606236e0da584b246d1e439388
-me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:db90b5cdb9132701cf0f3fb1cfb1f122
+me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:27d0f09614f5e6dd646e17b4b6a0ee1e
 my_password_hash() | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:16cb7ede96dd153783b09403b71a3fd9
 my_sessions() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:06dd04480b3169dd0c007f4678625777
 outbox_claim(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4f5c5c2803cd546b5f89170cd4986736
@@ -424,7 +432,7 @@ ps_reservation_json(r parkshare.reservations) | jsonb | parkshare_owner |  | par
 ps_session() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e8b01947c0f460c132ead3723f5d6888
 ps_settle(p_res parkshare.reservations) | parkshare.reservations | parkshare_owner | security definer |  | md5:c080e6ab07d746996655a72383b6207d
 ps_spot_json(s parkshare.spots) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:074a0efb86bfce936e1064d73678b265
-ps_spot_status(p_spot uuid) | text | parkshare_owner | security definer |  | md5:ba43859b2de6f0e6a7d2c476cd43e457
+ps_spot_status(p_spot uuid) | text | parkshare_owner | security definer |  | md5:6a06d7cf9f74f57113c07753a94d6fe7
 ps_system() | void | parkshare_owner |  |  | md5:c2aabd3cdc9be30829d42ee38abe9c3c
 ps_tenant_table(p_table text) | void | parkshare_owner |  |  | md5:4cd57359c64cee704bbf2a0eac1d4eb0
 ps_user() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e92d490fb2c67c3eb5269681e4ac9889
@@ -438,24 +446,24 @@ reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with t
 reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:73b758ec2b719485073fe4b257e811fe
 revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e3effabd11d3a5717fc67be8bc03b635
 revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:23b3136be303370f451ec353086e9d47
-set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:5b94aa4917d5780328fe65f5b9a6c586
+set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c1bdfaf10425bc68e444bae8453e97bd
 set_policy(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2fb62000d4cdf72b33a7f170279e7c68
 set_sso(p_issuer text, p_client_id text, p_client_secret bytea, p_clear_secret boolean, p_email_domain text, p_required_group text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6c554efe092c903085a533010f95f56d
 settle_building() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:84cb4f2eb117f957925b6decb9697013
-settle_due() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f7e2d6c01ae9c80d275f1ee880b78162
+settle_due() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ed8b798bb7af455622c67f651982b41d
 sign_up(p_code_hash text, p_email text, p_password_hash text, p_display_name text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d4978d0ed9c2cf32ab3749e8daa34085
-spot_views(p_start timestamp with time zone, p_end timestamp with time zone, p_available_only boolean) | SETOF jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:0fa380e1381d3a533d1a370a7a96a557
+spot_views(p_start timestamp with time zone, p_end timestamp with time zone, p_available_only boolean) | SETOF jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:b29523db1dff3f295bd8ff6609d9f377
 sso_config(p_building uuid) | TABLE(building_id uuid, issuer text, client_id text, client_secret bytea) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:de0bc0605a2c769e8e673e2b089bbec3
 sso_redeem(p_code_hash text) | TABLE(user_id uuid, building_id uuid, role text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6cc2a7dc0810f939d948ef10af797aba
 sso_settings() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1628660aa4393e750ac3e3d07d564ae9
 sso_sign_in(p_building uuid, p_issuer text, p_subject text, p_email text, p_email_verified boolean, p_groups text[], p_name text, p_handoff_hash text, p_handoff_expires_at timestamp with time zone) | TABLE(user_id uuid, created boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c4a80e31ad6c8a16b1acf9c228a137fe
 start_session(p_user uuid, p_hash text, p_session uuid, p_expires_at timestamp with time zone, p_method text, p_user_agent text, p_address text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:9130aff93c56580d7649936f7b6008a0
-sweep_due() | TABLE(started integer, settled integer) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:958bfc404cd9a5ed3cc58829ac994080
-tg_availability_covers_bookings() | trigger | parkshare_owner | security definer |  | md5:388d26deafffc9ca85f1ff1bebae5357
+sweep_due() | TABLE(started integer, settled integer) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:036d7764cb425b23910a70b64e3a6849
+tg_availability_covers_bookings() | trigger | parkshare_owner | security definer |  | md5:c06f1b4ed69a0ada3ba8b5f4851cd14d
 tg_compose_text() | trigger | parkshare_owner |  |  | md5:0f4521a40c3a042fdcee89d2f8340629
 tg_immutable() | trigger | parkshare_owner |  |  | md5:c3530e0f4448309b23d3a0e8a5449c0c
 tg_ledger_apply() | trigger | parkshare_owner | security definer |  | md5:ed275457519381e4222fb675be7bf6a8
-tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:085512bf27b27ef269e4dc6e5cd79482
+tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:aa3179a372319896a41a06bfbc0cb202
 tg_reservations_money() | trigger | parkshare_owner | security definer |  | md5:549ffb58149b0e800da73a553ededc31
 tg_reservations_transition() | trigger | parkshare_owner |  |  | md5:23adfd5d92d3df94c937618ab927eacd
 tg_users_open_account() | trigger | parkshare_owner | security definer |  | md5:3c862143bb95f77159cfb32adfd99232

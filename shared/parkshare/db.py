@@ -45,6 +45,12 @@ T = TypeVar("T")
 AsyncConn = psycopg.AsyncConnection[DictRow]
 Pool = AsyncConnectionPool[AsyncConn]
 
+# Below PgBouncer's and cloud load balancers' usual idle timeouts, so the pool closes an idle
+# connection before anything between it and the server drops it.
+IDLE_SECONDS_MAX = 300.0
+APPLICATION_NAME = "parkshare"
+LIFETIME_SECONDS_MAX = 1800.0
+
 # The serverless runtime has no startup hook: the pool opens on first use, once.
 _pool: Pool | None = None
 _pool_lock = asyncio.Lock()
@@ -65,13 +71,22 @@ async def get_pool(app_url: str | None = None) -> Pool:
         if _pool is None:
             settings = get_settings()
             url = app_url if app_url is not None else resolve_urls(settings).app_database_url
+            # No check on checkout: it would cost every request a round trip. A connection
+            # the server dropped fails its first statement instead, and `run` retries on a
+            # fresh one; idle and old connections are closed before that happens much.
             pool: Pool = AsyncConnectionPool(
                 url,
                 open=False,
                 min_size=settings.db_pool_min,
                 max_size=settings.db_pool_max,
-                check=AsyncConnectionPool.check_connection,
-                kwargs={"autocommit": False, "row_factory": dict_row},
+                max_idle=IDLE_SECONDS_MAX,
+                max_lifetime=LIFETIME_SECONDS_MAX,
+                # Named, so that pg_stat_activity tells the application's connections apart.
+                kwargs={
+                    "autocommit": False,
+                    "row_factory": dict_row,
+                    "application_name": APPLICATION_NAME,
+                },
                 configure=_configure,
                 connection_class=psycopg.AsyncConnection[DictRow],
             )
@@ -106,11 +121,24 @@ async def run(
 ) -> T:
     """`work` in one transaction with the tenant context, retried once if PostgreSQL chose
     it as the victim of a serialization failure or deadlock (the retry usually answers the
-    real outcome, such as `spot_taken`)."""
+    real outcome, such as `spot_taken`), or if the connection broke before the commit was
+    sent (the server restarted, a proxy dropped an idle connection): the server rolls back
+    what it had of an unfinished transaction, so running it again on a fresh connection is
+    safe. A connection lost during the commit is not retried: that commit may have landed."""
     for attempt in (1, 2):
+        committing = False
         try:
             async with transaction(building_id, user_id) as conn:
-                return await work(conn)
+                result = await work(conn)
+                committing = True
+            return result
+        except psycopg.OperationalError as exc:
+            # No SQLSTATE: the server never answered (a broken connection, not a refusal).
+            if attempt == 2 or committing or exc.sqlstate is not None:
+                raise
+            # Whatever broke this one (a restart, a proxy) broke its idle siblings too: the
+            # pool checks them once now, so the retry gets a live one.
+            await (await get_pool()).check()
         except psycopg.Error as exc:
             if attempt == 2 or exc.sqlstate not in ("40001", "40P01"):
                 raise

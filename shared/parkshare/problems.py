@@ -114,7 +114,8 @@ def problem_from_db_error(exc: psycopg.Error) -> Problem:
         return Problem(code)
     if state in ("40001", "40P01"):
         return Problem("busy", "a concurrent change got in the way; retry")
-    if state[:2] in ("08", "53", "57"):
+    if state[:2] in ("08", "53", "57") or (not state and isinstance(exc, psycopg.OperationalError)):
+        # The server is unreachable, overloaded or going down (a lost connection has no code).
         return Problem("unavailable")
     if state.startswith("22") or (not state and isinstance(exc, psycopg.DataError)):
         return Problem("invalid_request", diag.message_primary)

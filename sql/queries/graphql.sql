@@ -16,20 +16,20 @@ WHERE (v.spot->>'id')::uuid = ANY(%(ids)s)
 SELECT id, display_name, role FROM parkshare.users WHERE id = ANY(%(ids)s)
 
 -- name: next_reservations
-SELECT DISTINCT ON (r.spot_id) r.spot_id, lower(r.period) AS start, upper(r.period) AS "end",
+SELECT DISTINCT ON (r.spot_id) r.spot_id, r.start_at AS start, r.end_at AS "end",
        r.user_id = parkshare.ps_user() AS mine
 FROM parkshare.reservations r
-WHERE r.spot_id = ANY(%(ids)s) AND r.status = 'booked' AND upper(r.period) > now()
-ORDER BY r.spot_id, lower(r.period)
+WHERE r.spot_id = ANY(%(ids)s) AND r.status = 'booked' AND r.end_at > now()
+ORDER BY r.spot_id, r.start_at
 
 -- name: my_reservations
-SELECT r.id, r.spot_id, r.user_id, lower(r.period) AS start, upper(r.period) AS "end",
+SELECT r.id, r.spot_id, r.user_id, r.start_at AS start, r.end_at AS "end",
        r.status, r.cost
 FROM parkshare.reservations r
 WHERE r.user_id = parkshare.ps_user()
   AND (%(status)s::text IS NULL OR r.status = %(status)s)
-  AND r.period && tstzrange(%(start)s, %(end)s, '[)')
-ORDER BY lower(r.period)
+  AND r.end_at > %(start)s AND r.start_at < %(end)s
+ORDER BY r.start_at
 LIMIT %(limit)s
 
 -- name: building

@@ -1,40 +1,57 @@
 -- The reads of the screens: the garage as residents see it, and a resident's own page.
 
 -- The garage over a window, one JSON object per spot (SpotView of the contract), free spots
--- first. Runs as the caller, so row-level security decides what it sees.
+-- first. Runs as the caller, so row-level security decides what it sees; every condition on
+-- a table is a leakproof comparison of plain columns, so the policy and the condition are
+-- one index range scan (sql/migrations/0004_window_bounds.sql). One pass over the
+-- building's windows and bookings that are not over yet (or overlap the asked window)
+-- answers everything: what each spot is now, its next change, and the window's lists.
 CREATE OR REPLACE FUNCTION parkshare.spot_views(p_start timestamptz, p_end timestamptz,
                                                 p_available_only boolean DEFAULT false)
 RETURNS SETOF jsonb
 LANGUAGE sql STABLE
 AS $$
-    WITH w AS (SELECT tstzrange(p_start, p_end, '[)') AS win, now() AS at),
+    WITH w AS (SELECT now() AS at, least(p_start, now()) AS since),
+    booked AS (
+        SELECT r.spot_id,
+            bool_or(r.start_at <= w.at AND r.end_at > w.at) AS reserved_now,
+            bool_or(r.start_at < p_end AND r.end_at > p_start) AS in_window,
+            min(CASE WHEN r.start_at > w.at THEN r.start_at ELSE r.end_at END)
+                FILTER (WHERE r.status = 'booked' AND r.end_at > w.at) AS next_change,
+            jsonb_agg(jsonb_build_object(
+                    'start', parkshare.ps_iso(r.start_at), 'end', parkshare.ps_iso(r.end_at),
+                    'mine', r.user_id = parkshare.ps_user()) ORDER BY r.start_at)
+                FILTER (WHERE r.start_at < p_end AND r.end_at > p_start) AS listed
+        FROM parkshare.reservations r, w
+        WHERE r.status IN ('booked', 'settled') AND r.end_at > w.since
+        GROUP BY r.spot_id),
+    offered AS (
+        SELECT a.spot_id,
+            bool_or(a.start_at <= w.at AND a.end_at > w.at) AS open_now,
+            bool_or(a.start_at <= p_start AND a.end_at >= p_end) AS covers_window,
+            min(CASE WHEN a.start_at > w.at THEN a.start_at ELSE a.end_at END)
+                FILTER (WHERE a.end_at > w.at) AS next_change,
+            jsonb_agg(jsonb_build_object(
+                    'start', parkshare.ps_iso(a.start_at), 'end', parkshare.ps_iso(a.end_at))
+                    ORDER BY a.start_at)
+                FILTER (WHERE a.start_at < p_end AND a.end_at > p_start) AS listed
+        FROM parkshare.availability a, w
+        WHERE a.end_at > w.since
+        GROUP BY a.spot_id),
     v AS (
-        SELECT s.*, u.display_name AS owner_name,
-            EXISTS (SELECT 1 FROM parkshare.availability a
-                    WHERE a.spot_id = s.id AND a.period @> w.win)
-            AND NOT EXISTS (SELECT 1 FROM parkshare.reservations r
-                            WHERE r.spot_id = s.id AND r.status IN ('booked', 'settled')
-                              AND r.period && w.win) AS free_for_window,
-            CASE
-                WHEN EXISTS (SELECT 1 FROM parkshare.reservations r
-                             WHERE r.spot_id = s.id AND r.status IN ('booked', 'settled')
-                               AND r.period @> w.at) THEN 'reserved'
-                WHEN EXISTS (SELECT 1 FROM parkshare.availability a
-                             WHERE a.spot_id = s.id AND a.period @> w.at) THEN 'free'
-                ELSE 'unavailable'
-            END AS status_now,
-            (SELECT min(t) FROM (
-                SELECT unnest(ARRAY[lower(a.period), upper(a.period)]) AS t
-                FROM parkshare.availability a
-                WHERE a.spot_id = s.id AND upper(a.period) > w.at
-                UNION ALL
-                SELECT unnest(ARRAY[lower(r.period), upper(r.period)])
-                FROM parkshare.reservations r
-                WHERE r.spot_id = s.id AND r.status = 'booked' AND upper(r.period) > w.at
-            ) b WHERE t > w.at) AS next_change_at
+        SELECT s.id, s.label, s.location, s.notes, s.owner_id, u.display_name AS owner_name,
+            coalesce(o.covers_window, false) AND NOT coalesce(b.in_window, false)
+                AS free_for_window,
+            CASE WHEN coalesce(b.reserved_now, false) THEN 'reserved'
+                 WHEN coalesce(o.open_now, false) THEN 'free'
+                 ELSE 'unavailable' END AS status_now,
+            least(o.next_change, b.next_change) AS next_change_at,
+            coalesce(o.listed, '[]'::jsonb) AS availability,
+            coalesce(b.listed, '[]'::jsonb) AS reservations
         FROM parkshare.spots s
         JOIN parkshare.users u ON u.id = s.owner_id
-        CROSS JOIN w
+        LEFT JOIN booked b ON b.spot_id = s.id
+        LEFT JOIN offered o ON o.spot_id = s.id
     )
     SELECT jsonb_build_object(
         'id', v.id, 'label', v.label, 'location', v.location, 'notes', v.notes,
@@ -42,20 +59,8 @@ AS $$
         'status_now', v.status_now,
         'free_for_window', v.free_for_window,
         'next_change_at', parkshare.ps_iso(v.next_change_at),
-        'availability', coalesce((
-            SELECT jsonb_agg(jsonb_build_object(
-                       'start', parkshare.ps_iso(lower(a.period)),
-                       'end', parkshare.ps_iso(upper(a.period))) ORDER BY lower(a.period))
-            FROM parkshare.availability a, w
-            WHERE a.spot_id = v.id AND a.period && w.win), '[]'::jsonb),
-        'reservations', coalesce((
-            SELECT jsonb_agg(jsonb_build_object(
-                       'start', parkshare.ps_iso(lower(r.period)),
-                       'end', parkshare.ps_iso(upper(r.period)),
-                       'mine', r.user_id = parkshare.ps_user()) ORDER BY lower(r.period))
-            FROM parkshare.reservations r, w
-            WHERE r.spot_id = v.id AND r.status IN ('booked', 'settled')
-              AND r.period && w.win), '[]'::jsonb))
+        'availability', v.availability,
+        'reservations', v.reservations)
     FROM v
     WHERE NOT p_available_only OR v.free_for_window
     ORDER BY v.free_for_window DESC, v.status_now = 'free' DESC, upper(v.label)
@@ -93,17 +98,17 @@ BEGIN
                            FROM spots s WHERE s.owner_id = v_user.id), '[]'::jsonb),
         'reservations', jsonb_build_object(
             'upcoming', coalesce((
-                SELECT jsonb_agg(ps_reservation_json(r) ORDER BY lower(r.period))
+                SELECT jsonb_agg(ps_reservation_json(r) ORDER BY r.start_at)
                 FROM reservations r
                 WHERE r.user_id = v_user.id AND r.status = 'booked'
-                  AND upper(r.period) > now()), '[]'::jsonb),
+                  AND r.end_at > now()), '[]'::jsonb),
             'past', coalesce((
                 SELECT jsonb_agg(j ORDER BY (j->>'start') DESC) FROM (
                     SELECT ps_reservation_json(r) AS j
                     FROM reservations r
                     WHERE r.user_id = v_user.id
-                      AND NOT (r.status = 'booked' AND upper(r.period) > now())
-                    ORDER BY lower(r.period) DESC
+                      AND NOT (r.status = 'booked' AND r.end_at > now())
+                    ORDER BY r.start_at DESC
                     LIMIT p_past_limit) p), '[]'::jsonb)),
         'ledger', coalesce((
             SELECT jsonb_agg(e ORDER BY (e->>'id')::bigint DESC) FROM (

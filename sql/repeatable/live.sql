@@ -9,9 +9,10 @@ AS $$
     SELECT CASE
         WHEN EXISTS (SELECT 1 FROM reservations r
                      WHERE r.spot_id = p_spot AND r.status IN ('booked', 'settled')
-                       AND r.period @> now()) THEN 'reserved'
+                       AND r.end_at > now() AND r.start_at <= now()) THEN 'reserved'
         WHEN EXISTS (SELECT 1 FROM availability a
-                     WHERE a.spot_id = p_spot AND a.period @> now()) THEN 'free'
+                     WHERE a.spot_id = p_spot AND a.end_at > now() AND a.start_at <= now())
+             THEN 'free'
         ELSE 'unavailable'
     END
 $$;
@@ -95,10 +96,10 @@ BEGIN
     started := 0;
     FOR v_res IN
         SELECT r.* FROM reservations r
-        WHERE r.status = 'booked' AND r.period @> now()
+        WHERE r.status = 'booked' AND r.end_at > now() AND r.start_at <= now()
           AND NOT EXISTS (SELECT 1 FROM reservation_moments m
                           WHERE m.reservation_id = r.id AND m.kind = 'started')
-        ORDER BY lower(r.period)
+        ORDER BY r.start_at
         FOR SHARE SKIP LOCKED
     LOOP
         IF ps_announce(v_res, 'started') THEN

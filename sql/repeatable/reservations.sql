@@ -126,9 +126,9 @@ BEGIN
                     jsonb_build_object('spot_id', p_spot_id, 'start', ps_iso(p_start),
                                        'end', ps_iso(p_end), 'available', p_available));
     RETURN QUERY
-        SELECT lower(a.period), upper(a.period) FROM availability a
-        WHERE a.spot_id = p_spot_id AND upper(a.period) > now()
-        ORDER BY lower(a.period);
+        SELECT a.start_at, a.end_at FROM availability a
+        WHERE a.spot_id = p_spot_id AND a.end_at > now()
+        ORDER BY a.start_at;
 END
 $$;
 
@@ -210,8 +210,8 @@ BEGIN
     END IF;
     FOR v_res IN
         SELECT * FROM reservations
-        WHERE status = 'booked' AND upper(period) <= now()
-        ORDER BY upper(period)
+        WHERE status = 'booked' AND end_at <= now()
+        ORDER BY end_at
         FOR UPDATE SKIP LOCKED
     LOOP
         PERFORM ps_settle(v_res);

@@ -91,8 +91,11 @@ BEGIN
         PERFORM ps_raise('invalid_window', format('a reservation starts within %s days',
                                                   v_building.horizon_days));
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM availability
-                   WHERE spot_id = NEW.spot_id AND period @> NEW.period) THEN
+    -- On the bounds' columns, not the range: under the policy that is an index range scan.
+    -- (An empty window is left to reservations_period_valid, which names it invalid.)
+    IF NOT isempty(NEW.period) AND NOT EXISTS (SELECT 1 FROM availability
+                   WHERE spot_id = NEW.spot_id AND end_at >= upper(NEW.period)
+                     AND start_at <= lower(NEW.period)) THEN
         PERFORM ps_raise('spot_unavailable', 'the spot is not offered for the whole window');
     END IF;
     RETURN NEW;
@@ -173,9 +176,11 @@ AS $$
 BEGIN
     IF EXISTS (
         SELECT 1 FROM reservations r
-        WHERE r.spot_id = OLD.spot_id AND r.status = 'booked' AND r.period && OLD.period
+        WHERE r.spot_id = OLD.spot_id AND r.status = 'booked'
+          AND r.start_at < upper(OLD.period) AND r.end_at > lower(OLD.period)
           AND NOT EXISTS (SELECT 1 FROM availability a
-                          WHERE a.spot_id = r.spot_id AND a.period @> r.period))
+                          WHERE a.spot_id = r.spot_id AND a.start_at <= r.start_at
+                            AND a.end_at >= r.end_at))
     THEN
         PERFORM ps_raise('has_reservations',
                          'booked reservations lie in that window; cancel them to withdraw it');

@@ -24,6 +24,7 @@ from rq import Queue
 from rq.job import Job
 
 from parkshare import events, jobs
+from parkshare.db import admin_connect
 from tests.conftest import TestDb, bearer, published
 from tests.gateway.conftest import free_port, gateway_command, server_env, serving
 from tests.live.conftest import RedisServer, listen
@@ -280,3 +281,22 @@ async def test_cancelling_removes_the_scheduled_jobs(
     await published(api_garage)
     assert not Job.exists(start_job, connection) and not Job.exists(end_job, connection)
     assert start_job not in scheduled.get_job_ids()
+
+
+async def test_a_request_survives_pooled_connections_the_server_dropped(
+    api_garage: Garage, api_database: TestDb, client: Callable[[str], httpx.AsyncClient]
+) -> None:
+    """No check on checkout (a round trip per request): a connection that died while idle
+    fails its first statement, and the transaction runs again on a fresh one."""
+    user = api_garage.user("Rhea")
+    async with client("me") as http:
+        assert (await http.get("/", headers=bearer(api_garage, user))).status_code == 200
+        with admin_connect(api_database.admin_url) as admin:
+            ended = admin.execute(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n"
+                " FROM pg_stat_activity WHERE datname = current_database()"
+                " AND application_name = 'parkshare'"
+            ).fetchone()
+        assert ended is not None and ended["n"] >= 1
+        again = await http.get("/", headers=bearer(api_garage, user))
+    assert again.status_code == 200, again.text
