@@ -16,6 +16,7 @@ idempotency_keys | r | parkshare_owner | rls | forced |
 invites | r | parkshare_owner | rls | forced | 
 ledger_entries | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 ledger_entries_id_seq | S | parkshare_owner |  |  | 
+login_emails | r | parkshare_owner | rls | forced | 
 outbox | r | parkshare_owner | rls | forced | 
 outbox_id_seq | S | parkshare_owner |  |  | 
 refresh_tokens | r | parkshare_owner | rls | forced | 
@@ -95,6 +96,9 @@ ledger_entries.reservation_id | uuid |  |  |  |  |
 ledger_entries.reason | text |  |  |  |  | 
 ledger_entries.created_by | uuid |  |  |  |  | 
 ledger_entries.created_at | timestamp with time zone | not null | now() |  |  | 
+login_emails.email_key | text | not null |  |  |  | 
+login_emails.building_id | uuid | not null |  |  |  | 
+login_emails.user_id | uuid | not null |  |  |  | 
 outbox.id | bigint | not null |  | a |  | 
 outbox.building_id | uuid | not null |  |  |  | 
 outbox.user_id | uuid |  |  |  |  | 
@@ -170,11 +174,10 @@ users.created_at | timestamp with time zone | not null | now() |  |  | parkshare
 -- constraints
 accounts | accounts_balance_nonnegative | CHECK ((balance >= 0))
 accounts | accounts_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
-accounts | accounts_building_id_id_key | UNIQUE (building_id, id)
 accounts | accounts_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 accounts | accounts_kind_check | CHECK ((kind = ANY (ARRAY['user'::text, 'escrow'::text, 'issuance'::text])))
 accounts | accounts_kind_shape | CHECK ((((kind = 'user'::text) = (user_id IS NOT NULL)) AND ((kind = 'user'::text) = (balance IS NOT NULL))))
-accounts | accounts_pkey | PRIMARY KEY (id)
+accounts | accounts_pkey | PRIMARY KEY (building_id, id)
 audit_log | audit_log_action_valid | CHECK ((action ~ '^(admin|account|security)\.[a-z_]+$'::text))
 audit_log | audit_log_address_check | CHECK ((length(address) <= 100))
 audit_log | audit_log_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
@@ -182,10 +185,10 @@ audit_log | audit_log_detail_valid | CHECK (((jsonb_typeof(detail) = 'object'::t
 audit_log | audit_log_pkey | PRIMARY KEY (id)
 availability | availability_building_id_spot_id_fkey | FOREIGN KEY (building_id, spot_id) REFERENCES parkshare.spots(building_id, id)
 availability | availability_covers_bookings | TRIGGER DEFERRABLE INITIALLY DEFERRED
-availability | availability_merged | EXCLUDE USING gist (spot_id WITH =, tstzrange(lower(period), upper(period), '[]'::text) WITH &&)
+availability | availability_merged | EXCLUDE USING gist (building_id WITH =, spot_id WITH =, tstzrange(lower(period), upper(period), '[]'::text) WITH &&)
 availability | availability_period_in_range | CHECK ((parkshare.ps_is_expressible(lower(period)) AND parkshare.ps_is_expressible(upper(period))))
 availability | availability_period_valid | CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)) AND (NOT lower_inf(period)) AND (NOT upper_inf(period))))
-availability | availability_pkey | PRIMARY KEY (id)
+availability | availability_pkey | PRIMARY KEY (building_id, id)
 building_sso | building_sso_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
 building_sso | building_sso_client_id_valid | CHECK ((((length(client_id) >= 1) AND (length(client_id) <= 500)) AND (client_id !~ '[[:cntrl:]]'::text)))
 building_sso | building_sso_client_secret_valid | CHECK ((length(client_secret) <= 2000))
@@ -208,13 +211,12 @@ error_codes | error_codes_sqlstate_check | CHECK ((sqlstate ~ '^PS[0-9A-Z]{3}$':
 error_codes | error_codes_status_check | CHECK (((status >= 400) AND (status <= 599)))
 idempotency_keys | idempotency_keys_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 idempotency_keys | idempotency_keys_key_check | CHECK (((length(key) >= 1) AND (length(key) <= 200)))
-idempotency_keys | idempotency_keys_pkey | PRIMARY KEY (user_id, key)
+idempotency_keys | idempotency_keys_pkey | PRIMARY KEY (building_id, user_id, key)
 invites | invites_building_id_created_by_fkey | FOREIGN KEY (building_id, created_by) REFERENCES parkshare.users(building_id, id)
 invites | invites_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
 invites | invites_building_id_used_by_fkey | FOREIGN KEY (building_id, used_by) REFERENCES parkshare.users(building_id, id)
-invites | invites_code_hash_key | UNIQUE (code_hash)
 invites | invites_email_valid | CHECK (((length(email) <= 254) AND (email ~ '^[^@[:space:]]+@[^@[:space:]]+$'::text)))
-invites | invites_pkey | PRIMARY KEY (id)
+invites | invites_pkey | PRIMARY KEY (building_id, id)
 invites | invites_role_check | CHECK ((role = ANY (ARRAY['resident'::text, 'admin'::text])))
 ledger_entries | ledger_entries_amount_check | CHECK ((amount > 0))
 ledger_entries | ledger_entries_building_id_from_account_fkey | FOREIGN KEY (building_id, from_account) REFERENCES parkshare.accounts(building_id, id)
@@ -222,20 +224,20 @@ ledger_entries | ledger_entries_building_id_reservation_id_fkey | FOREIGN KEY (b
 ledger_entries | ledger_entries_building_id_to_account_fkey | FOREIGN KEY (building_id, to_account) REFERENCES parkshare.accounts(building_id, id)
 ledger_entries | ledger_entries_check | CHECK ((from_account <> to_account))
 ledger_entries | ledger_entries_kind_check | CHECK ((kind = ANY (ARRAY['grant'::text, 'adjustment'::text, 'hold'::text, 'refund'::text, 'payout'::text])))
-ledger_entries | ledger_entries_pkey | PRIMARY KEY (id)
+ledger_entries | ledger_entries_pkey | PRIMARY KEY (building_id, id)
 ledger_entries | ledger_entries_reason_check | CHECK ((length(reason) <= 500))
 ledger_entries | ledger_reservation_kinds | CHECK (((kind = ANY (ARRAY['hold'::text, 'refund'::text, 'payout'::text])) = (reservation_id IS NOT NULL)))
+login_emails | login_emails_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
+login_emails | login_emails_pkey | PRIMARY KEY (email_key)
 outbox | outbox_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
-outbox | outbox_pkey | PRIMARY KEY (id)
+outbox | outbox_pkey | PRIMARY KEY (building_id, id)
 outbox | outbox_type_check | CHECK ((type ~ '^[a-z]+\.[a-z_]+$'::text))
 refresh_tokens | refresh_tokens_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
-refresh_tokens | refresh_tokens_pkey | PRIMARY KEY (id)
-refresh_tokens | refresh_tokens_session_fkey | FOREIGN KEY (family_id) REFERENCES parkshare.sessions(id)
-refresh_tokens | refresh_tokens_token_hash_key | UNIQUE (token_hash)
+refresh_tokens | refresh_tokens_pkey | PRIMARY KEY (building_id, id)
+refresh_tokens | refresh_tokens_session_fkey | FOREIGN KEY (building_id, family_id) REFERENCES parkshare.sessions(building_id, id)
 reservation_moments | reservation_moments_building_id_reservation_id_fkey | FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations(building_id, id)
 reservation_moments | reservation_moments_kind_check | CHECK ((kind = ANY (ARRAY['started'::text, 'ended'::text])))
-reservation_moments | reservation_moments_pkey | PRIMARY KEY (reservation_id, kind)
-reservations | reservations_building_id_id_key | UNIQUE (building_id, id)
+reservation_moments | reservation_moments_pkey | PRIMARY KEY (building_id, reservation_id, kind)
 reservations | reservations_building_id_spot_id_owner_id_fkey | FOREIGN KEY (building_id, spot_id, owner_id) REFERENCES parkshare.spots(building_id, id, owner_id)
 reservations | reservations_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 reservations | reservations_cost_check | CHECK ((cost >= 0))
@@ -243,47 +245,45 @@ reservations | reservations_money | TRIGGER DEFERRABLE INITIALLY DEFERRED
 reservations | reservations_not_own_spot | CHECK ((user_id <> owner_id))
 reservations | reservations_period_in_range | CHECK ((parkshare.ps_is_expressible(lower(period)) AND parkshare.ps_is_expressible(upper(period))))
 reservations | reservations_period_valid | CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)) AND (NOT lower_inf(period)) AND (NOT upper_inf(period))))
-reservations | reservations_pkey | PRIMARY KEY (id)
-reservations | reservations_spot_free | EXCLUDE USING gist (spot_id WITH =, period WITH &&) WHERE ((status = ANY (ARRAY['booked'::text, 'settled'::text])))
+reservations | reservations_pkey | PRIMARY KEY (building_id, id)
+reservations | reservations_spot_free | EXCLUDE USING gist (building_id WITH =, spot_id WITH =, period WITH &&) WHERE ((status = ANY (ARRAY['booked'::text, 'settled'::text])))
 reservations | reservations_status_check | CHECK ((status = ANY (ARRAY['booked'::text, 'cancelled'::text, 'settled'::text])))
-reservations | reservations_user_free | EXCLUDE USING gist (user_id WITH =, period WITH &&) WHERE ((status = 'booked'::text))
+reservations | reservations_user_free | EXCLUDE USING gist (building_id WITH =, user_id WITH =, period WITH &&) WHERE ((status = 'booked'::text))
 sessions | sessions_address_check | CHECK ((length(address) <= 100))
 sessions | sessions_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 sessions | sessions_method_check | CHECK ((method = ANY (ARRAY['password'::text, 'sso'::text])))
-sessions | sessions_pkey | PRIMARY KEY (id)
+sessions | sessions_pkey | PRIMARY KEY (building_id, id)
 sessions | sessions_user_agent_check | CHECK ((length(user_agent) <= 300))
 spots | spots_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
-spots | spots_building_id_id_key | UNIQUE (building_id, id)
 spots | spots_building_id_id_owner_id_key | UNIQUE (building_id, id, owner_id)
 spots | spots_building_id_owner_id_fkey | FOREIGN KEY (building_id, owner_id) REFERENCES parkshare.users(building_id, id)
 spots | spots_label_valid | CHECK (((label ~ '^[^[:space:]]([^[:cntrl:]]{0,30}[^[:space:]])?$'::text) AND parkshare.ps_is_plain(label) AND (label IS NFC NORMALIZED) AND (NORMALIZE(label, NFKC) = btrim(NORMALIZE(label, NFKC)))))
 spots | spots_location_valid | CHECK (((length(location) <= 200) AND parkshare.ps_is_plain(location) AND (location IS NFC NORMALIZED)))
 spots | spots_notes_valid | CHECK (((length(notes) <= 2000) AND parkshare.ps_is_plain(notes, true) AND (notes IS NFC NORMALIZED)))
-spots | spots_pkey | PRIMARY KEY (id)
+spots | spots_pkey | PRIMARY KEY (building_id, id)
 sso_handoffs | sso_handoffs_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
-sso_handoffs | sso_handoffs_pkey | PRIMARY KEY (code_hash)
+sso_handoffs | sso_handoffs_pkey | PRIMARY KEY (building_id, code_hash)
 user_identities | user_identities_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 user_identities | user_identities_email_check | CHECK ((length(email) <= 254))
 user_identities | user_identities_pkey | PRIMARY KEY (building_id, issuer, subject)
 user_identities | user_identities_subject_check | CHECK (((length(subject) >= 1) AND (length(subject) <= 255)))
 users | users_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
-users | users_building_id_id_key | UNIQUE (building_id, id)
 users | users_display_name_valid | CHECK ((((length(btrim(NORMALIZE(display_name, NFKC))) >= 1) AND (length(btrim(NORMALIZE(display_name, NFKC))) <= 100)) AND parkshare.ps_is_plain(display_name) AND (display_name IS NFC NORMALIZED)))
 users | users_email_valid | CHECK (((length(email) <= 254) AND (email ~ '^[^@[:space:]]+@[^@[:space:]]+$'::text)))
-users | users_pkey | PRIMARY KEY (id)
+users | users_pkey | PRIMARY KEY (building_id, id)
 users | users_role_check | CHECK ((role = ANY (ARRAY['resident'::text, 'admin'::text])))
 users | users_sign_in_shape | CHECK (((password_hash IS NULL) OR (email IS NOT NULL)))
 
 -- indexes
-accounts | accounts_building_id_id_key | CREATE UNIQUE INDEX accounts_building_id_id_key ON parkshare.accounts USING btree (building_id, id)
 accounts | accounts_building_kind_key | CREATE UNIQUE INDEX accounts_building_kind_key ON parkshare.accounts USING btree (building_id, kind) WHERE (kind <> 'user'::text)
-accounts | accounts_pkey | CREATE UNIQUE INDEX accounts_pkey ON parkshare.accounts USING btree (id)
-accounts | accounts_user_key | CREATE UNIQUE INDEX accounts_user_key ON parkshare.accounts USING btree (user_id) WHERE (kind = 'user'::text)
+accounts | accounts_id_idx | CREATE INDEX accounts_id_idx ON parkshare.accounts USING btree (id)
+accounts | accounts_pkey | CREATE UNIQUE INDEX accounts_pkey ON parkshare.accounts USING btree (building_id, id)
+accounts | accounts_user_key | CREATE UNIQUE INDEX accounts_user_key ON parkshare.accounts USING btree (building_id, user_id) WHERE (kind = 'user'::text)
 audit_log | audit_log_building_idx | CREATE INDEX audit_log_building_idx ON parkshare.audit_log USING btree (building_id, id DESC)
 audit_log | audit_log_pkey | CREATE UNIQUE INDEX audit_log_pkey ON parkshare.audit_log USING btree (id)
 availability | availability_building_end_idx | CREATE INDEX availability_building_end_idx ON parkshare.availability USING btree (building_id, end_at) INCLUDE (spot_id, start_at)
-availability | availability_merged | CREATE INDEX availability_merged ON parkshare.availability USING gist (spot_id, tstzrange(lower(period), upper(period), '[]'::text))
-availability | availability_pkey | CREATE UNIQUE INDEX availability_pkey ON parkshare.availability USING btree (id)
+availability | availability_merged | CREATE INDEX availability_merged ON parkshare.availability USING gist (building_id, spot_id, tstzrange(lower(period), upper(period), '[]'::text))
+availability | availability_pkey | CREATE UNIQUE INDEX availability_pkey ON parkshare.availability USING btree (building_id, id)
 availability | availability_spot_end_idx | CREATE INDEX availability_spot_end_idx ON parkshare.availability USING btree (spot_id, end_at) INCLUDE (start_at)
 building_sso | building_sso_pkey | CREATE UNIQUE INDEX building_sso_pkey ON parkshare.building_sso USING btree (building_id)
 buildings | buildings_pkey | CREATE UNIQUE INDEX buildings_pkey ON parkshare.buildings USING btree (id)
@@ -291,42 +291,45 @@ constraint_errors | constraint_errors_pkey | CREATE UNIQUE INDEX constraint_erro
 error_codes | error_codes_code_key | CREATE UNIQUE INDEX error_codes_code_key ON parkshare.error_codes USING btree (code)
 error_codes | error_codes_pkey | CREATE UNIQUE INDEX error_codes_pkey ON parkshare.error_codes USING btree (sqlstate)
 idempotency_keys | idempotency_keys_created_idx | CREATE INDEX idempotency_keys_created_idx ON parkshare.idempotency_keys USING btree (created_at)
-idempotency_keys | idempotency_keys_pkey | CREATE UNIQUE INDEX idempotency_keys_pkey ON parkshare.idempotency_keys USING btree (user_id, key)
-invites | invites_code_hash_key | CREATE UNIQUE INDEX invites_code_hash_key ON parkshare.invites USING btree (code_hash)
-invites | invites_pkey | CREATE UNIQUE INDEX invites_pkey ON parkshare.invites USING btree (id)
-ledger_entries | ledger_entries_pkey | CREATE UNIQUE INDEX ledger_entries_pkey ON parkshare.ledger_entries USING btree (id)
+idempotency_keys | idempotency_keys_pkey | CREATE UNIQUE INDEX idempotency_keys_pkey ON parkshare.idempotency_keys USING btree (building_id, user_id, key)
+invites | invites_code_hash_idx | CREATE INDEX invites_code_hash_idx ON parkshare.invites USING btree (code_hash)
+invites | invites_pkey | CREATE UNIQUE INDEX invites_pkey ON parkshare.invites USING btree (building_id, id)
+ledger_entries | ledger_entries_pkey | CREATE UNIQUE INDEX ledger_entries_pkey ON parkshare.ledger_entries USING btree (building_id, id)
 ledger_entries | ledger_from_idx | CREATE INDEX ledger_from_idx ON parkshare.ledger_entries USING btree (from_account, id)
-ledger_entries | ledger_one_hold_key | CREATE UNIQUE INDEX ledger_one_hold_key ON parkshare.ledger_entries USING btree (reservation_id) WHERE (kind = 'hold'::text)
-ledger_entries | ledger_one_release_key | CREATE UNIQUE INDEX ledger_one_release_key ON parkshare.ledger_entries USING btree (reservation_id) WHERE (kind = ANY (ARRAY['refund'::text, 'payout'::text]))
+ledger_entries | ledger_one_hold_key | CREATE UNIQUE INDEX ledger_one_hold_key ON parkshare.ledger_entries USING btree (building_id, reservation_id) WHERE (kind = 'hold'::text)
+ledger_entries | ledger_one_release_key | CREATE UNIQUE INDEX ledger_one_release_key ON parkshare.ledger_entries USING btree (building_id, reservation_id) WHERE (kind = ANY (ARRAY['refund'::text, 'payout'::text]))
 ledger_entries | ledger_to_idx | CREATE INDEX ledger_to_idx ON parkshare.ledger_entries USING btree (to_account, id)
-outbox | outbox_pkey | CREATE UNIQUE INDEX outbox_pkey ON parkshare.outbox USING btree (id)
+login_emails | login_emails_pkey | CREATE UNIQUE INDEX login_emails_pkey ON parkshare.login_emails USING btree (email_key)
+outbox | outbox_pkey | CREATE UNIQUE INDEX outbox_pkey ON parkshare.outbox USING btree (building_id, id)
 outbox | outbox_unpublished_idx | CREATE INDEX outbox_unpublished_idx ON parkshare.outbox USING btree (id) WHERE (published_at IS NULL)
 refresh_tokens | refresh_tokens_family_idx | CREATE INDEX refresh_tokens_family_idx ON parkshare.refresh_tokens USING btree (family_id)
-refresh_tokens | refresh_tokens_pkey | CREATE UNIQUE INDEX refresh_tokens_pkey ON parkshare.refresh_tokens USING btree (id)
-refresh_tokens | refresh_tokens_token_hash_key | CREATE UNIQUE INDEX refresh_tokens_token_hash_key ON parkshare.refresh_tokens USING btree (token_hash)
-reservation_moments | reservation_moments_pkey | CREATE UNIQUE INDEX reservation_moments_pkey ON parkshare.reservation_moments USING btree (reservation_id, kind)
+refresh_tokens | refresh_tokens_pkey | CREATE UNIQUE INDEX refresh_tokens_pkey ON parkshare.refresh_tokens USING btree (building_id, id)
+refresh_tokens | refresh_tokens_token_hash_idx | CREATE INDEX refresh_tokens_token_hash_idx ON parkshare.refresh_tokens USING btree (token_hash)
+reservation_moments | reservation_moments_pkey | CREATE UNIQUE INDEX reservation_moments_pkey ON parkshare.reservation_moments USING btree (building_id, reservation_id, kind)
 reservations | reservations_building_end_idx | CREATE INDEX reservations_building_end_idx ON parkshare.reservations USING btree (building_id, end_at) INCLUDE (spot_id, start_at, user_id, status) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
-reservations | reservations_building_id_id_key | CREATE UNIQUE INDEX reservations_building_id_id_key ON parkshare.reservations USING btree (building_id, id)
 reservations | reservations_due_idx | CREATE INDEX reservations_due_idx ON parkshare.reservations USING btree (end_at) WHERE (status = 'booked'::text)
-reservations | reservations_pkey | CREATE UNIQUE INDEX reservations_pkey ON parkshare.reservations USING btree (id)
-reservations | reservations_spot_free | CREATE INDEX reservations_spot_free ON parkshare.reservations USING gist (spot_id, period) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
+reservations | reservations_id_idx | CREATE INDEX reservations_id_idx ON parkshare.reservations USING btree (id)
+reservations | reservations_pkey | CREATE UNIQUE INDEX reservations_pkey ON parkshare.reservations USING btree (building_id, id)
+reservations | reservations_spot_free | CREATE INDEX reservations_spot_free ON parkshare.reservations USING gist (building_id, spot_id, period) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
 reservations | reservations_spot_upcoming_idx | CREATE INDEX reservations_spot_upcoming_idx ON parkshare.reservations USING btree (spot_id, start_at) WHERE (status = 'booked'::text)
-reservations | reservations_user_free | CREATE INDEX reservations_user_free ON parkshare.reservations USING gist (user_id, period) WHERE (status = 'booked'::text)
+reservations | reservations_start_idx | CREATE INDEX reservations_start_idx ON parkshare.reservations USING btree (start_at) WHERE (status = 'booked'::text)
+reservations | reservations_user_free | CREATE INDEX reservations_user_free ON parkshare.reservations USING gist (building_id, user_id, period) WHERE (status = 'booked'::text)
 reservations | reservations_user_idx | CREATE INDEX reservations_user_idx ON parkshare.reservations USING btree (user_id, start_at DESC)
 reservations | reservations_user_upcoming_idx | CREATE INDEX reservations_user_upcoming_idx ON parkshare.reservations USING btree (user_id, end_at) WHERE (status = 'booked'::text)
-sessions | sessions_pkey | CREATE UNIQUE INDEX sessions_pkey ON parkshare.sessions USING btree (id)
+sessions | sessions_pkey | CREATE UNIQUE INDEX sessions_pkey ON parkshare.sessions USING btree (building_id, id)
 sessions | sessions_user_idx | CREATE INDEX sessions_user_idx ON parkshare.sessions USING btree (user_id, last_used_at DESC)
-spots | spots_building_id_id_key | CREATE UNIQUE INDEX spots_building_id_id_key ON parkshare.spots USING btree (building_id, id)
 spots | spots_building_id_id_owner_id_key | CREATE UNIQUE INDEX spots_building_id_id_owner_id_key ON parkshare.spots USING btree (building_id, id, owner_id)
+spots | spots_id_idx | CREATE INDEX spots_id_idx ON parkshare.spots USING btree (id)
 spots | spots_label_key | CREATE UNIQUE INDEX spots_label_key ON parkshare.spots USING btree (building_id, parkshare.ps_label_key(label))
 spots | spots_owner_idx | CREATE INDEX spots_owner_idx ON parkshare.spots USING btree (owner_id)
-spots | spots_pkey | CREATE UNIQUE INDEX spots_pkey ON parkshare.spots USING btree (id)
-sso_handoffs | sso_handoffs_pkey | CREATE UNIQUE INDEX sso_handoffs_pkey ON parkshare.sso_handoffs USING btree (code_hash)
+spots | spots_pkey | CREATE UNIQUE INDEX spots_pkey ON parkshare.spots USING btree (building_id, id)
+sso_handoffs | sso_handoffs_code_hash_idx | CREATE INDEX sso_handoffs_code_hash_idx ON parkshare.sso_handoffs USING btree (code_hash)
+sso_handoffs | sso_handoffs_pkey | CREATE UNIQUE INDEX sso_handoffs_pkey ON parkshare.sso_handoffs USING btree (building_id, code_hash)
 user_identities | user_identities_pkey | CREATE UNIQUE INDEX user_identities_pkey ON parkshare.user_identities USING btree (building_id, issuer, subject)
 user_identities | user_identities_user_idx | CREATE INDEX user_identities_user_idx ON parkshare.user_identities USING btree (user_id)
-users | users_building_id_id_key | CREATE UNIQUE INDEX users_building_id_id_key ON parkshare.users USING btree (building_id, id)
-users | users_email_key | CREATE UNIQUE INDEX users_email_key ON parkshare.users USING btree (parkshare.ps_email_key(email))
-users | users_pkey | CREATE UNIQUE INDEX users_pkey ON parkshare.users USING btree (id)
+users | users_email_key | CREATE UNIQUE INDEX users_email_key ON parkshare.users USING btree (building_id, parkshare.ps_email_key(email))
+users | users_id_idx | CREATE INDEX users_id_idx ON parkshare.users USING btree (id)
+users | users_pkey | CREATE UNIQUE INDEX users_pkey ON parkshare.users USING btree (building_id, id)
 
 -- policies
 accounts | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -345,6 +348,8 @@ invites | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps
 invites | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 ledger_entries | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 ledger_entries | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+login_emails | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+login_emails | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 outbox | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 outbox | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 refresh_tokens | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -378,13 +383,14 @@ reservations | reservations_no_delete | CREATE TRIGGER reservations_no_delete BE
 reservations | reservations_transition | CREATE TRIGGER reservations_transition BEFORE UPDATE ON parkshare.reservations FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_transition()
 spots | spots_compose_text | CREATE TRIGGER spots_compose_text BEFORE INSERT OR UPDATE ON parkshare.spots FOR EACH ROW EXECUTE FUNCTION parkshare.tg_compose_text('label', 'location', 'notes')
 users | users_compose_text | CREATE TRIGGER users_compose_text BEFORE INSERT OR UPDATE ON parkshare.users FOR EACH ROW EXECUTE FUNCTION parkshare.tg_compose_text('display_name')
+users | users_login_email | CREATE TRIGGER users_login_email AFTER INSERT OR DELETE OR UPDATE OF email, building_id ON parkshare.users FOR EACH ROW EXECUTE FUNCTION parkshare.tg_users_login_email()
 users | users_open_account | CREATE TRIGGER users_open_account AFTER INSERT ON parkshare.users FOR EACH ROW EXECUTE FUNCTION parkshare.tg_users_open_account()
 
 -- functions
 add_spot(p_label text, p_location text, p_notes text) | parkshare.spots | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f96bf74df6fd3bf57dcfb69b0fedc5cb
 admin_audit(p_action text, p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:738b92feb9fd81fba8f9fe53974808c1
-admin_ledger(p_user uuid, p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0fdc21bfd713a672bbb071ae32922fa6
-admin_residents() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:55f86e1e70adcdeb2fa8958a0f8a3bf7
+admin_ledger(p_user uuid, p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3aef64cccf320a06c7cccc86dbe02710
+admin_residents() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:38defe1a62a322e568be513d62faf5a8
 admin_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:87b3efe7a507351e75f05548dbaa668c
 audit_security(p_action text, p_building uuid, p_user uuid, p_address text, p_detail jsonb) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8a05b79d86c58f1ddd16dfd708493b54
 cancel(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a46fbce0987be43fc49cc43767035a5
@@ -396,20 +402,22 @@ disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parksha
 enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d378bf56577fbee4ae4366e14888ac2c
 grant_credits(p_user_id uuid, p_amount integer, p_reason text) | parkshare.ledger_entries | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:236072bd4b035f82fabd42cac9f0010e
 idempotency_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1164c28fbe38623b2a4c3370cd84d768
-login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3d48a2606236e0da584b246d1e439388
-me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:27d0f09614f5e6dd646e17b4b6a0ee1e
+login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4b313e918c2fa8f9f3635e5a39a4ff3f
+me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:b15a169348b2de4bf033d8d3d06eecc2
 my_password_hash() | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:16cb7ede96dd153783b09403b71a3fd9
 my_sessions() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:06dd04480b3169dd0c007f4678625777
+next_moment() | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:195553d1c29cd22732ab256b69b59236
 outbox_claim(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4f5c5c2803cd546b5f89170cd4986736
 outbox_lock(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f92624e9231dcd266fe1fcb384a1e61e
 outbox_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2b70fd16ce65e8886a180004b0f9edf7
 outbox_published(p_ids bigint[], p_stream_ids text[]) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c35d5a467783b675e7e87edb9fb9db55
+outbox_take(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4be503acf354db248429b9bd54e5d58b
 outbox_waiting() | SETOF uuid | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:07ad7a8a9b961271556e943fea700862
 outbox_waiting_in(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f0cb6d95c6759b2e35b0dcf71bc0b3c7
 ps_account(p_building uuid, p_kind text, p_user uuid) | uuid | parkshare_owner |  |  | md5:4c342852dbd58081bba518c6298d4d2b
 ps_actor() | parkshare.users | parkshare_owner | security definer |  | md5:497f712ecbcda131a1ff2b6c3227f9f2
 ps_admin() | parkshare.users | parkshare_owner | security definer |  | md5:53550312f3eb45921003017b77e6212d
-ps_announce(p_res parkshare.reservations, p_kind text) | boolean | parkshare_owner | security definer |  | md5:5157cd1cc0965accc79f09d3efb089ca
+ps_announce(p_res parkshare.reservations, p_kind text) | boolean | parkshare_owner | security definer |  | md5:3385a7098611a0f9e889385ae35143e1
 ps_audit(p_action text, p_subject uuid, p_detail jsonb) | void | parkshare_owner | security definer |  | md5:e3e7b76cc710524dd3818a0b9ec8df10
 ps_building() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:2202c19f622d9e71130ba05d9e7f131d
 ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:60823155b54aa5a7c33445f2469b6e5e
@@ -437,34 +445,35 @@ ps_system() | void | parkshare_owner |  |  | md5:c2aabd3cdc9be30829d42ee38abe9c3
 ps_tenant_table(p_table text) | void | parkshare_owner |  |  | md5:4cd57359c64cee704bbf2a0eac1d4eb0
 ps_user() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e92d490fb2c67c3eb5269681e4ac9889
 ps_user_brief(p_user uuid) | jsonb | parkshare_owner | security definer |  | md5:13685c3a9954d130ecf72a04c3dfcbca
-refresh_session(p_old_hash text, p_new_hash text, p_expires_at timestamp with time zone) | TABLE(outcome text, user_id uuid, building_id uuid, role text, session_id uuid) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:83e82c3291c5b7747ff05484e21cd9ee
+refresh_session(p_old_hash text, p_new_hash text, p_expires_at timestamp with time zone) | TABLE(outcome text, user_id uuid, building_id uuid, role text, session_id uuid) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e2eb8a46187dad245492a3af56160984
 rehash_password(p_user uuid, p_old_hash text, p_new_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fb5f09a05f67645f39eb3fca41cda103
 remove_sso() | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ae5f3a8ba4a736181494f169fa2f1597
 reservation_ended(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:12d11a914d30cba2ba1cb7737f332c9e
 reservation_started(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a781959f3df22f9140527a2ad190242
 reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:a4bc1debd573d65d866bfba76b92c18c
-reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:73b758ec2b719485073fe4b257e811fe
-revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e3effabd11d3a5717fc67be8bc03b635
-revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:23b3136be303370f451ec353086e9d47
+reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d9cab778dfe52e48ad35435e655e78e2
+revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a1b09db4f339fbdcc054acdaf8c96da
+revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c7fe260db73580770d176c2433f50c31
 set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c1bdfaf10425bc68e444bae8453e97bd
 set_policy(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2fb62000d4cdf72b33a7f170279e7c68
 set_sso(p_issuer text, p_client_id text, p_client_secret bytea, p_clear_secret boolean, p_email_domain text, p_required_group text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6c554efe092c903085a533010f95f56d
 settle_building() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:84cb4f2eb117f957925b6decb9697013
 settle_due() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ed8b798bb7af455622c67f651982b41d
-sign_up(p_code_hash text, p_email text, p_password_hash text, p_display_name text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d4978d0ed9c2cf32ab3749e8daa34085
+sign_up(p_code_hash text, p_email text, p_password_hash text, p_display_name text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:43237f2a89c2f9c523c0f086b0bed086
 spot_views(p_start timestamp with time zone, p_end timestamp with time zone, p_available_only boolean) | SETOF jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:b29523db1dff3f295bd8ff6609d9f377
 sso_config(p_building uuid) | TABLE(building_id uuid, issuer text, client_id text, client_secret bytea) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:de0bc0605a2c769e8e673e2b089bbec3
 sso_redeem(p_code_hash text) | TABLE(user_id uuid, building_id uuid, role text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6cc2a7dc0810f939d948ef10af797aba
 sso_settings() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1628660aa4393e750ac3e3d07d564ae9
 sso_sign_in(p_building uuid, p_issuer text, p_subject text, p_email text, p_email_verified boolean, p_groups text[], p_name text, p_handoff_hash text, p_handoff_expires_at timestamp with time zone) | TABLE(user_id uuid, created boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c4a80e31ad6c8a16b1acf9c228a137fe
-start_session(p_user uuid, p_hash text, p_session uuid, p_expires_at timestamp with time zone, p_method text, p_user_agent text, p_address text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:9130aff93c56580d7649936f7b6008a0
-sweep_due() | TABLE(started integer, settled integer) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:036d7764cb425b23910a70b64e3a6849
+start_session(p_user uuid, p_hash text, p_session uuid, p_expires_at timestamp with time zone, p_method text, p_user_agent text, p_address text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f4618ed469850007c9a90269db01024d
+sweep_due() | TABLE(started integer, settled integer) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:b6601be23a88daa9fa71c5eeb9761e55
 tg_availability_covers_bookings() | trigger | parkshare_owner | security definer |  | md5:c06f1b4ed69a0ada3ba8b5f4851cd14d
 tg_compose_text() | trigger | parkshare_owner |  |  | md5:0f4521a40c3a042fdcee89d2f8340629
 tg_immutable() | trigger | parkshare_owner |  |  | md5:c3530e0f4448309b23d3a0e8a5449c0c
 tg_ledger_apply() | trigger | parkshare_owner | security definer |  | md5:ed275457519381e4222fb675be7bf6a8
 tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:aa3179a372319896a41a06bfbc0cb202
-tg_reservations_money() | trigger | parkshare_owner | security definer |  | md5:549ffb58149b0e800da73a553ededc31
+tg_reservations_money() | trigger | parkshare_owner | security definer |  | md5:397cd9bf1c42eacf1bdf8e30304900f9
 tg_reservations_transition() | trigger | parkshare_owner |  |  | md5:23adfd5d92d3df94c937618ab927eacd
+tg_users_login_email() | trigger | parkshare_owner | security definer |  | md5:42f029aeb5e91ac6b6504578f51741f4
 tg_users_open_account() | trigger | parkshare_owner | security definer |  | md5:3c862143bb95f77159cfb32adfd99232
 update_profile(p_display_name text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e22c7f2521be2a3559bf95c7b3ebd0fe

@@ -44,8 +44,7 @@ BATCH = 500
 # After Redis fails, a publisher waits this long before it tries again.
 PAUSE_AFTER_FAILURE_SECONDS = 1.0
 RECONNECT_SECONDS_MAX = 5.0
-# The events after which the scheduled jobs of a reservation change (parkshare.jobs).
-SCHEDULING_TYPES = frozenset({"reservation.created", "reservation.cancelled"})
+COALESCE_SECONDS = 0.002
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +69,11 @@ class Pending:
         }
 
 
+def _start_of(event: Pending) -> datetime:
+    start = str(event.data["reservation"]["start"])
+    return datetime.fromisoformat(start.replace("Z", "+00:00"))
+
+
 def stream_key(building_id: UUID | str) -> str:
     return f"{STREAM_PREFIX}{building_id}"
 
@@ -84,19 +88,23 @@ Transactions = Any  # a callable answering an async context manager of a connect
 
 
 async def publish_building(
-    transaction: Transactions, redis: aioredis.Redis, building_id: UUID
+    transaction: Transactions,
+    redis: aioredis.Redis,
+    building_id: UUID,
+    *,
+    listening: bool = False,
 ) -> int:
     """Publish the building's waiting events, in outbox order; the number published. Raises
-    what Redis or PostgreSQL raise: what it could not publish waits for the next try."""
+    what Redis or PostgreSQL raise: what it could not publish waits for the next try.
+
+    `listening`: the caller hears every commit's notification, so what committed while it
+    held the lock will wake it again; otherwise it looks once more after letting go."""
     total = 0
     while True:
         # The claim takes the building's publishing lock for this transaction, so the stream
-        # receives events in outbox order. A publisher that finds it taken leaves: the holder
-        # looks again after letting go, and our events committed before we tried.
+        # receives events in outbox order. A publisher that finds it taken claims nothing and
+        # leaves: the holder looks again after letting go (or is woken again, listening).
         async with transaction() as conn:
-            lock = await (await conn.execute(SQL["lock"], {"building_id": building_id})).fetchone()
-            if not (lock and lock["locked"]):
-                return total
             rows = await (
                 await conn.execute(SQL["claim"], {"building_id": building_id, "limit": BATCH})
             ).fetchall()
@@ -107,15 +115,23 @@ async def publish_building(
             if pending:
                 stream_ids = await _append(redis, building_id, pending)
                 metrics.published(p.type for p in pending)
-                if any(p.type in SCHEDULING_TYPES for p in pending):
+                starts = [_start_of(p) for p in pending if p.type == "reservation.created"]
+                if starts:
+                    # The worker's timer must not sleep past a booking that starts sooner.
                     from parkshare import jobs
 
-                    await asyncio.to_thread(jobs.follow, pending)
+                    await asyncio.to_thread(jobs.wake_at, min(starts))
                 await conn.execute(
                     SQL["published"],
                     {"ids": [p.outbox_id for p in pending], "stream_ids": stream_ids},
                 )
         total += len(pending)
+        if not pending:
+            return total
+        if listening:
+            if len(pending) < BATCH:
+                return total
+            continue
         # Only after letting go of the lock: a writer that found it taken committed before.
         async with transaction() as conn:
             row = await (
@@ -221,6 +237,9 @@ class Publisher:
     async def _publish_notified(self) -> None:
         while True:
             await self._wake.wait()
+            # A moment for the notifications of commits landing together to arrive, so that
+            # a busy building's events go out in one batch rather than one by one.
+            await asyncio.sleep(COALESCE_SECONDS)
             self._wake.clear()
             try:
                 if self._notify_all_waiting:
@@ -229,7 +248,9 @@ class Publisher:
                 while self._notified:
                     building = self._notified.pop()
                     try:
-                        await publish_building(self._transaction, await self._client(), building)
+                        await publish_building(
+                            self._transaction, await self._client(), building, listening=True
+                        )
                     except BaseException:
                         self._notified.add(building)
                         raise

@@ -1,31 +1,30 @@
-"""The worker: RQ jobs for the moments nobody clicks, and the sweep that makes lost jobs
-harmless.
+"""The worker: the moments nobody clicks (a reservation's start and end), the sweep that makes
+lost work harmless, and the outbox publisher.
 
-A reservation's start and end are scheduled as jobs (deterministic ids `start-<id>`,
-`end-<id>`) when its `reservation.created` event is published, and removed when its
-`reservation.cancelled` event is. Every job only calls a procedure that does its work at most
-once (the database decides: a moment is announced once, a reservation is settled once), so a
-job run twice, late, or after the sweep already did its work changes nothing. The sweep runs
-every `sweep_seconds`: it announces and settles whatever a lost job (Redis restarted empty,
-worker down) missed, republishes the outbox and prunes it.
+Scheduling is data: every booked reservation's start and end are in the database, so the
+worker keeps one timer, not a job per reservation. The `moments` job announces every start
+and settles every end that has come (once: the database decides, however often it runs),
+asks the database for the next moment and schedules itself then. A booking whose start comes
+before the scheduled moment brings it forward (`wake_at`, called by the publisher as it
+publishes the booking: a compare-and-set in Redis, one round trip when nothing changes);
+a cancellation needs nothing (the timer finds nothing to do). The sweep runs every
+`sweep_seconds`: it does the same work, republishes the outbox, prunes it and the
+idempotency keys, and sets the timer again, so a timer lost with Redis heals within a sweep.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Iterable
-from datetime import datetime, timedelta
+from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
-from uuid import UUID
+from typing import Any, TypeVar
 
 import redis
-from rq import Queue, Retry, SimpleWorker
-from rq.exceptions import NoSuchJobError
+from rq import Queue, SimpleWorker
 from rq.job import Job
 
 from parkshare import db
@@ -34,22 +33,24 @@ from parkshare.embedded import resolve_urls
 from parkshare.queries import load
 from parkshare.redis_client import close_redis
 
-if TYPE_CHECKING:
-    from parkshare.events import Pending
-
 T = TypeVar("T")
 log = logging.getLogger("parkshare.jobs")
 SQL = load("events")
 QUEUE_NAME = "parkshare"
-# A job the database finds early (the worker's clock ahead of the database's) or that fails
-# on a passing outage tries again; the sweep is the backstop after the last try.
-RETRY = Retry(max=5, interval=[1, 2, 5, 15, 60])
 JOB_TIMEOUT_SECONDS = 60
 RESULT_TTL_SECONDS = 3600
-
-
-class NotYet(Exception):
-    """The database says the moment has not come yet."""
+# When the `moments` job is next due (Unix seconds), so that an earlier moment can tell.
+NEXT_KEY = "parkshare:moments:next"
+# Set the timer to ARGV[1] unless it is set already, for no later, and not in the past
+# (ARGV[2] is now): then the caller schedules the job. Atomic, so two publishers bringing it
+# forward at once schedule it once for each earlier time at most.
+_EARLIER = """
+local due = tonumber(redis.call('GET', KEYS[1]))
+local at, now = tonumber(ARGV[1]), tonumber(ARGV[2])
+if due and due <= at and due > now then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', 86400 * 31)
+return 1
+"""
 
 
 @cache
@@ -65,88 +66,82 @@ def queue() -> Queue:
     return Queue(QUEUE_NAME, connection=connection(), default_timeout=JOB_TIMEOUT_SECONDS)
 
 
-def job_ids(reservation_id: str) -> tuple[str, str]:
-    return f"start-{reservation_id}", f"end-{reservation_id}"
+def moments_job_id(at: datetime) -> str:
+    return f"moments-{int(at.timestamp() * 1000)}"
 
 
-def follow(pending: Iterable[Pending]) -> None:
-    """Schedule or unschedule the jobs of the reservations these events are about."""
+def wake_at(at: datetime) -> bool:
+    """Make sure the moments job runs no later than `at`; True if that scheduled it."""
     q = queue()
-    # One round trip for all of them: this runs while the publisher holds its lock.
-    with q.connection.pipeline() as pipe:
-        _follow(q, pipe, pending)
-        pipe.execute()
+    if not q.connection.eval(_EARLIER, 1, NEXT_KEY, at.timestamp(), time.time()):
+        return False
+    q.enqueue_at(
+        at,
+        moments,
+        int(at.timestamp() * 1000),
+        job_id=moments_job_id(at),
+        result_ttl=RESULT_TTL_SECONDS,
+        failure_ttl=86400,
+    )
+    return True
 
 
-def _follow(q: Queue, pipe: Any, pending: Iterable[Pending]) -> None:
-    for event in pending:
-        reservation = event.data.get("reservation")
-        if not isinstance(reservation, dict):
-            continue
-        rid = str(reservation["id"])
-        start_job, end_job = job_ids(rid)
-        if event.type == "reservation.created":
-            common: dict[str, Any] = {
-                "retry": RETRY,
-                "result_ttl": RESULT_TTL_SECONDS,
-                "pipeline": pipe,
-            }
-            q.enqueue_at(
-                _instant(reservation["start"]), reservation_started, rid, job_id=start_job, **common
-            )
-            q.enqueue_at(
-                _instant(reservation["end"]), reservation_ended, rid, job_id=end_job, **common
-            )
-        elif event.type == "reservation.cancelled":
-            for job_id in (start_job, end_job):
-                with contextlib.suppress(NoSuchJobError):
-                    Job.fetch(job_id, connection=q.connection).delete(pipeline=pipe)
+# The jobs. Module-level functions taking no arguments, as RQ stores them by name.
 
 
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def moments(due_ms: int | None = None) -> dict[str, Any]:
+    """Announce the starts and settle the ends that have come, then set the timer for the
+    next moment. `due_ms`: when it was scheduled for; RQ's scheduler, which counts in whole
+    seconds, may hand it over up to a second early, so it waits for its moment first."""
+    if due_ms is not None:
+        time.sleep(min(max(0.0, due_ms / 1000 - time.time()), 2.0))
+    return asyncio.run(_in_process(_moments()))
 
 
-# The jobs. Module-level functions taking ids only, as RQ stores them by name.
+def reservation_started(reservation_id: str) -> dict[str, Any]:
+    """A job the previous release scheduled per reservation, still waiting in Redis after an
+    upgrade: the timer's work does it (and whatever else is due)."""
+    return moments()
 
 
-def reservation_started(reservation_id: str) -> str:
-    """`reservation.started` and the spot's new state, once."""
-    return _moment("reservation_started", reservation_id)
+reservation_ended = reservation_started
 
 
-def reservation_ended(reservation_id: str) -> str:
-    """`reservation.ended`, then settlement (rule 9), once."""
-    return _moment("reservation_ended", reservation_id)
+async def _moments() -> dict[str, Any]:
+    done: dict[str, Any] = dict(await db.value(None, None, SQL["sweep"]))
+    done["next"] = await _set_timer()
+    return done
 
 
-def sweep() -> dict[str, int]:
-    """Announce and settle what lost jobs missed, publish what waits, prune what is old."""
+async def _set_timer() -> str | None:
+    """Schedule the moments job for the next moment the database knows of (if any)."""
+    at: datetime | None = await db.value(None, None, SQL["next_moment"])
+    if at is None:
+        return None
+    # The database's clock may be a little behind the worker's: never a timer in the past
+    # for a moment the database does not see as come yet.
+    at = max(at, datetime.now(UTC) + timedelta(seconds=1))
+    await asyncio.to_thread(wake_at, at)
+    return at.isoformat()
+
+
+def sweep() -> dict[str, Any]:
+    """What the timer did or would do, then publish what waits, prune what is old and set the
+    timer again."""
     return asyncio.run(_in_process(_sweep()))
 
 
-def _moment(query: str, reservation_id: str) -> str:
-    outcome: str = asyncio.run(_in_process(_call(query, {"reservation_id": UUID(reservation_id)})))
-    if outcome == "early":
-        raise NotYet(f"{query} {reservation_id}: not due yet")
-    return outcome
-
-
-async def _call(query: str, params: dict[str, Any]) -> Any:
-    # Its events reach the stream through the publisher, notified at commit.
-    return await db.value(None, None, SQL[query], params)
-
-
-async def _sweep() -> dict[str, int]:
+async def _sweep() -> dict[str, Any]:
     from parkshare import events
 
-    swept: dict[str, int] = dict(await db.value(None, None, SQL["sweep"]))
+    swept: dict[str, Any] = dict(await db.value(None, None, SQL["sweep"]))
     swept["published"] = await events.publish_waiting()
     settings = get_settings()
     keep = timedelta(hours=settings.outbox_keep_hours)
     swept["pruned"] = await db.value(None, None, SQL["prune"], {"keep": keep})
     keys = timedelta(hours=settings.idempotency_keep_hours)
     swept["keys_pruned"] = await db.value(None, None, SQL["idempotency_prune"], {"keep": keys})
+    swept["next"] = await _set_timer()
     return swept
 
 

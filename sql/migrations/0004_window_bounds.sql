@@ -34,3 +34,5 @@ CREATE INDEX reservations_spot_upcoming_idx ON parkshare.reservations (spot_id, 
     WHERE status = 'booked';
 DROP INDEX parkshare.reservations_due_idx;
 CREATE INDEX reservations_due_idx ON parkshare.reservations (end_at) WHERE status = 'booked';
+-- The worker's next moment (parkshare.next_moment): the earliest start still to come.
+CREATE INDEX reservations_start_idx ON parkshare.reservations (start_at) WHERE status = 'booked';

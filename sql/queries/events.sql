@@ -1,11 +1,10 @@
 -- The outbox publisher, the scheduled jobs and the sweep (parkshare.events, parkshare.jobs).
 
--- name: lock
-SELECT parkshare.outbox_lock(%(building_id)s) AS locked
-
 -- name: claim
+-- The building's waiting events, if this transaction takes its publishing lock (no lock, no
+-- rows; the rows are read after the lock is taken).
 SELECT id, user_id, type, data, created_at
-FROM parkshare.outbox_claim(%(building_id)s, %(limit)s)
+FROM parkshare.outbox_take(%(building_id)s, %(limit)s)
 
 -- name: published
 SELECT parkshare.outbox_published(%(ids)s, %(stream_ids)s) AS marked
@@ -27,6 +26,9 @@ SELECT parkshare.reservation_ended(%(reservation_id)s) AS outcome
 
 -- name: sweep
 SELECT to_jsonb(s) AS swept FROM parkshare.sweep_due() s
+
+-- name: next_moment
+SELECT parkshare.next_moment() AS at
 
 -- name: waiting_in
 SELECT parkshare.outbox_waiting_in(%(building_id)s) AS waiting

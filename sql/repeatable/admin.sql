@@ -254,7 +254,8 @@ BEGIN
                    'created_at', ps_iso(u.created_at))
                ORDER BY lower(u.display_name), u.id)
         FROM users u
-        JOIN accounts a ON a.user_id = u.id AND a.kind = 'user'
+        JOIN accounts a ON a.building_id = u.building_id AND a.user_id = u.id
+                       AND a.kind = 'user'
         LEFT JOIN LATERAL (SELECT ui.user_id, ui.email FROM user_identities ui
                            WHERE ui.user_id = u.id
                            ORDER BY ui.last_login_at DESC LIMIT 1) i ON true
@@ -288,7 +289,8 @@ BEGIN
             FROM ledger_entries l
             JOIN accounts fa ON fa.id = l.from_account
             JOIN accounts ta ON ta.id = l.to_account
-            WHERE (v_account IS NULL OR v_account IN (l.from_account, l.to_account))
+            WHERE l.building_id = v_admin.building_id
+              AND (v_account IS NULL OR v_account IN (l.from_account, l.to_account))
               AND (p_before IS NULL OR l.id < p_before)
             ORDER BY l.id DESC
             LIMIT least(greatest(coalesce(p_limit, 100), 1), 500)) x), '[]'::jsonb);

@@ -52,6 +52,7 @@ INSERT INTO parkshare.constraint_errors (constraint_name, code) VALUES
     ('spots_location_valid',          'invalid_request'),
     ('spots_notes_valid',             'invalid_request'),
     ('users_email_key',               'email_taken'),
+    ('login_emails_pkey',             'email_taken'),
     ('users_email_valid',             'invalid_request'),
     ('users_display_name_valid',      'invalid_request'),
     ('users_role_check',              'invalid_request'),

@@ -79,7 +79,8 @@ DECLARE
     v_account accounts;
     v_building buildings;
 BEGIN
-    SELECT * INTO STRICT v_account FROM accounts WHERE user_id = v_user.id AND kind = 'user';
+    SELECT * INTO STRICT v_account FROM accounts
+    WHERE building_id = v_user.building_id AND user_id = v_user.id AND kind = 'user';
     SELECT * INTO STRICT v_building FROM buildings WHERE id = v_user.building_id;
     RETURN jsonb_build_object(
         'user', jsonb_build_object(

@@ -23,20 +23,24 @@ BEGIN
     VALUES (v_invite.building_id, p_email, p_password_hash, p_display_name, v_invite.role)
     RETURNING * INTO v_user;
     PERFORM set_config('parkshare.user_id', v_user.id::text, true);
-    UPDATE invites SET used_at = now(), used_by = v_user.id WHERE id = v_invite.id;
+    UPDATE invites SET used_at = now(), used_by = v_user.id
+    WHERE building_id = v_invite.building_id AND id = v_invite.id;
     PERFORM ps_audit('account.joined_by_invite', v_user.id,
                      jsonb_build_object('invite_id', v_invite.id, 'role', v_invite.role));
     RETURN v_user;
 END
 $$;
 
--- System: login names no building, so the lookup runs without a tenant context.
+-- System: login names no building, so the lookup runs without a tenant context, through
+-- the directory of sign-in addresses (one user per address across all buildings).
 CREATE OR REPLACE FUNCTION parkshare.login_lookup(p_email text)
 RETURNS TABLE (user_id uuid, building_id uuid, password_hash text, role text, active boolean)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
-    SELECT id, building_id, password_hash, role, disabled_at IS NULL
-    FROM users WHERE ps_email_key(email) = ps_email_key(p_email)
+    SELECT u.id, u.building_id, u.password_hash, u.role, u.disabled_at IS NULL
+    FROM login_emails e
+    JOIN users u ON u.building_id = e.building_id AND u.id = e.user_id
+    WHERE e.email_key = ps_email_key(p_email)
 $$;
 
 -- What the login limiter counts an account's failures under: the address's key, hashed so
@@ -59,7 +63,7 @@ BEGIN
         UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())
         WHERE family_id = v_token.family_id;
         UPDATE sessions SET revoked_at = coalesce(revoked_at, now())
-        WHERE id = v_token.family_id;
+        WHERE building_id = v_token.building_id AND id = v_token.family_id;
     END IF;
 END
 $$;
@@ -123,7 +127,7 @@ BEGIN
     INSERT INTO sessions (id, building_id, user_id, method, user_agent, address)
     VALUES (p_session, v_building, p_user, p_method, left(p_user_agent, 300),
             left(p_address, 100))
-    ON CONFLICT (id) DO NOTHING;
+    ON CONFLICT (building_id, id) DO NOTHING;
     INSERT INTO refresh_tokens (building_id, user_id, family_id, token_hash, expires_at)
     VALUES (v_building, p_user, p_session, p_hash, p_expires_at);
     PERFORM ps_audit('security.login', p_user,
@@ -150,13 +154,15 @@ BEGIN
         RETURN;
     END IF;
     PERFORM set_config('parkshare.building_id', v_token.building_id::text, true);
-    SELECT * INTO v_session FROM sessions WHERE id = v_token.family_id FOR UPDATE;
+    SELECT * INTO v_session FROM sessions s
+    WHERE s.building_id = v_token.building_id AND s.id = v_token.family_id FOR UPDATE;
     IF v_token.rotated_at IS NOT NULL OR v_token.revoked_at IS NOT NULL
        OR v_session.revoked_at IS NOT NULL THEN
         UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())
         WHERE family_id = v_token.family_id;
         IF v_session.revoked_at IS NULL THEN
-            UPDATE sessions SET revoked_at = now() WHERE id = v_session.id;
+            UPDATE sessions s SET revoked_at = now()
+            WHERE s.building_id = v_session.building_id AND s.id = v_session.id;
             INSERT INTO audit_log (building_id, action, subject_id, detail)
             VALUES (v_token.building_id, 'security.refresh_reused', v_token.user_id,
                     jsonb_build_object('session_id', v_session.id));
@@ -169,8 +175,10 @@ BEGIN
         RETURN QUERY SELECT 'invalid', NULL::uuid, NULL::uuid, NULL::text, NULL::uuid;
         RETURN;
     END IF;
-    UPDATE refresh_tokens SET rotated_at = now() WHERE id = v_token.id;
-    UPDATE sessions SET last_used_at = now() WHERE id = v_session.id;
+    UPDATE refresh_tokens t SET rotated_at = now()
+    WHERE t.building_id = v_token.building_id AND t.id = v_token.id;
+    UPDATE sessions s SET last_used_at = now()
+    WHERE s.building_id = v_session.building_id AND s.id = v_session.id;
     INSERT INTO refresh_tokens (building_id, user_id, family_id, token_hash, expires_at)
     VALUES (v_token.building_id, v_token.user_id, v_token.family_id, p_new_hash, p_expires_at);
     RETURN QUERY SELECT 'ok', v_user.id, v_user.building_id, v_user.role, v_session.id;
@@ -208,7 +216,7 @@ DECLARE
     v_user users := ps_actor();
 BEGIN
     UPDATE sessions SET revoked_at = coalesce(revoked_at, now())
-    WHERE id = p_session AND user_id = v_user.id;
+    WHERE building_id = v_user.building_id AND id = p_session AND user_id = v_user.id;
     IF NOT FOUND THEN
         PERFORM ps_raise('session_not_found', 'no such session of yours');
     END IF;

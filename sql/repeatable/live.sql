@@ -27,7 +27,7 @@ DECLARE
 BEGIN
     INSERT INTO reservation_moments (building_id, reservation_id, kind)
     VALUES (p_res.building_id, p_res.id, p_kind)
-    ON CONFLICT DO NOTHING;
+    ON CONFLICT (building_id, reservation_id, kind) DO NOTHING;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
@@ -82,9 +82,11 @@ BEGIN
 END
 $$;
 
--- The periodic sweep: what a lost job (Redis restarted, worker down) would have done.
--- Starts are announced only while the reservation runs: a start nobody saw is not news after
--- the end. Every ended reservation is settled, which announces its end.
+-- Every moment that has come, across buildings: the starts of reservations under way that
+-- nobody announced yet, and the ends (settled, which announces them). The worker runs it when
+-- the next moment comes (parkshare.jobs) and in its periodic sweep; both find what the other
+-- did already. Starts are announced only while the reservation runs: a start nobody saw is
+-- not news after the end.
 CREATE OR REPLACE FUNCTION parkshare.sweep_due()
 RETURNS TABLE (started integer, settled integer)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
@@ -98,7 +100,8 @@ BEGIN
         SELECT r.* FROM reservations r
         WHERE r.status = 'booked' AND r.end_at > now() AND r.start_at <= now()
           AND NOT EXISTS (SELECT 1 FROM reservation_moments m
-                          WHERE m.reservation_id = r.id AND m.kind = 'started')
+                          WHERE m.building_id = r.building_id AND m.reservation_id = r.id
+                            AND m.kind = 'started')
         ORDER BY r.start_at
         FOR SHARE SKIP LOCKED
     LOOP
@@ -130,6 +133,21 @@ AS $$
     WHERE o.building_id = p_building AND o.published_at IS NULL
     ORDER BY o.id
     LIMIT p_limit
+$$;
+
+-- The building's publishing lock, then its waiting events: read after the lock is held, so
+-- that what a publisher takes is never what another one published while it waited (in one
+-- statement the rows would be read with the statement's snapshot, before the lock).
+CREATE OR REPLACE FUNCTION parkshare.outbox_take(p_building uuid, p_limit integer DEFAULT 1000)
+RETURNS TABLE (id bigint, user_id uuid, type text, data jsonb, created_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+BEGIN
+    IF outbox_lock(p_building) THEN
+        RETURN QUERY SELECT c.id, c.user_id, c.type, c.data, c.created_at
+                     FROM outbox_claim(p_building, p_limit) c;
+    END IF;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION parkshare.outbox_waiting_in(p_building uuid)
@@ -170,12 +188,28 @@ AS $$
     SELECT count(*)::integer FROM gone
 $$;
 
+-- When the worker must look again: the earliest start or end of a booked reservation still
+-- to come, over every building (two index lookups, not a scan of the bookings).
+CREATE OR REPLACE FUNCTION parkshare.next_moment()
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+BEGIN
+    PERFORM ps_system();
+    RETURN least(
+        (SELECT min(start_at) FROM reservations WHERE status = 'booked' AND start_at > now()),
+        (SELECT min(end_at) FROM reservations WHERE status = 'booked' AND end_at > now()));
+END
+$$;
+
 GRANT EXECUTE ON FUNCTION
+    parkshare.next_moment(),
     parkshare.reservation_started(uuid),
     parkshare.reservation_ended(uuid),
     parkshare.sweep_due(),
     parkshare.outbox_lock(uuid),
     parkshare.outbox_claim(uuid, integer),
+    parkshare.outbox_take(uuid, integer),
     parkshare.outbox_waiting_in(uuid),
     parkshare.outbox_published(bigint[], text[]),
     parkshare.outbox_waiting(),

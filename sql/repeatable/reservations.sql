@@ -238,10 +238,10 @@ BEGIN
     IF p_key IS NOT NULL THEN
         INSERT INTO idempotency_keys (building_id, user_id, key, request_hash, response)
         VALUES (v_actor.building_id, v_actor.id, p_key, p_request_hash, 'null')
-        ON CONFLICT (user_id, key) DO NOTHING;
+        ON CONFLICT (building_id, user_id, key) DO NOTHING;
         IF NOT FOUND THEN
             SELECT * INTO STRICT v_stored FROM idempotency_keys
-            WHERE user_id = v_actor.id AND key = p_key;
+            WHERE building_id = v_actor.building_id AND user_id = v_actor.id AND key = p_key;
             IF v_stored.request_hash IS DISTINCT FROM p_request_hash THEN
                 PERFORM ps_raise('idempotency_mismatch',
                                  'this Idempotency-Key was used for another request');
@@ -252,7 +252,7 @@ BEGIN
     SELECT ps_reservation_json(r) INTO v_answer FROM reserve(p_spot_id, p_start, p_end) r;
     IF p_key IS NOT NULL THEN
         UPDATE idempotency_keys SET response = v_answer
-        WHERE user_id = v_actor.id AND key = p_key;
+        WHERE building_id = v_actor.building_id AND user_id = v_actor.id AND key = p_key;
     END IF;
     RETURN v_answer;
 END

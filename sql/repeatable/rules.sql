@@ -24,6 +24,37 @@ BEGIN
 END
 $$;
 
+-- Login is by email alone, so an address names one user across all buildings: the directory
+-- of sign-in addresses (login_emails, not building-owned) follows every user's address, and
+-- its key refuses one that a user of any building holds (email_taken, sql/repeatable/
+-- errors.sql). No procedure deletes a user; a removal by hand takes the address out too.
+CREATE OR REPLACE FUNCTION parkshare.tg_users_login_email() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_old login_emails;
+    v_new login_emails;
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.email IS NOT NULL THEN
+        v_old := ROW(ps_email_key(OLD.email), OLD.building_id, OLD.id);
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.email IS NOT NULL THEN
+        v_new := ROW(ps_email_key(NEW.email), NEW.building_id, NEW.id);
+    END IF;
+    IF v_old IS NOT DISTINCT FROM v_new THEN
+        RETURN NULL;
+    END IF;
+    IF v_old.email_key IS NOT NULL THEN
+        DELETE FROM login_emails WHERE email_key = v_old.email_key AND user_id = v_old.user_id;
+    END IF;
+    IF v_new.email_key IS NOT NULL THEN
+        INSERT INTO login_emails (email_key, building_id, user_id)
+        VALUES (v_new.email_key, v_new.building_id, v_new.user_id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 -- Rule 11: entries are never changed or removed.
 CREATE OR REPLACE FUNCTION parkshare.tg_immutable() RETURNS trigger
 LANGUAGE plpgsql
@@ -143,7 +174,8 @@ BEGIN
     END IF;
     v_escrow := ps_account(v_now.building_id, 'escrow');
     IF NOT EXISTS (SELECT 1 FROM ledger_entries
-                   WHERE reservation_id = v_now.id AND kind = 'hold' AND amount = v_now.cost
+                   WHERE building_id = v_now.building_id AND reservation_id = v_now.id
+                     AND kind = 'hold' AND amount = v_now.cost
                      AND from_account = ps_account(v_now.building_id, 'user', v_now.user_id)
                      AND to_account = v_escrow) THEN
         PERFORM ps_raise('ledger_mismatch', 'a booking must hold its cost in escrow');
@@ -154,12 +186,14 @@ BEGIN
     END;
     IF v_release_to IS NULL THEN
         IF EXISTS (SELECT 1 FROM ledger_entries
-                   WHERE reservation_id = v_now.id AND kind IN ('refund', 'payout')) THEN
+                   WHERE building_id = v_now.building_id AND reservation_id = v_now.id
+                     AND kind IN ('refund', 'payout')) THEN
             PERFORM ps_raise('ledger_mismatch', 'a booked reservation keeps its cost in escrow');
         END IF;
     ELSIF NOT EXISTS (
         SELECT 1 FROM ledger_entries
-        WHERE reservation_id = v_now.id AND amount = v_now.cost
+        WHERE building_id = v_now.building_id AND reservation_id = v_now.id
+          AND amount = v_now.cost
           AND kind = CASE v_now.status WHEN 'cancelled' THEN 'refund' ELSE 'payout' END
           AND from_account = v_escrow AND to_account = v_release_to) THEN
         PERFORM ps_raise('ledger_mismatch',
@@ -214,6 +248,10 @@ $$;
 DROP TRIGGER IF EXISTS users_open_account ON parkshare.users;
 CREATE TRIGGER users_open_account AFTER INSERT ON parkshare.users
     FOR EACH ROW EXECUTE FUNCTION parkshare.tg_users_open_account();
+DROP TRIGGER IF EXISTS users_login_email ON parkshare.users;
+CREATE TRIGGER users_login_email AFTER INSERT OR DELETE OR UPDATE OF email, building_id
+    ON parkshare.users
+    FOR EACH ROW EXECUTE FUNCTION parkshare.tg_users_login_email();
 DROP TRIGGER IF EXISTS ledger_entries_immutable ON parkshare.ledger_entries;
 CREATE TRIGGER ledger_entries_immutable BEFORE UPDATE OR DELETE ON parkshare.ledger_entries
     FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable();

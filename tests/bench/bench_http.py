@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import shutil
+import subprocess
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -28,6 +32,7 @@ from tests.bench.bench_sql import (
     fresh_database,
     report,
 )
+from tests.bench.profiling import MachineCpu, Profile, server_process
 from tests.gateway.conftest import free_port, gateway_command, serving
 
 
@@ -69,9 +74,73 @@ async def http_distinct(
     return run
 
 
+# wrk's Lua: each of its two threads books for its own half of the clients, each client in
+# successive windows of its own spot, and the run ends with one JSON line of figures.
+WRK_SCRIPT = """
+local clients = %(clients)s
+local first, slot = %(first)d, %(slot)d
+local per_thread = #clients / 2
+local threads = {}
+function setup(thread)
+  thread:set("offset", #threads * per_thread)
+  table.insert(threads, thread)
+end
+local counter = 0
+function request()
+  local i = offset + counter %% per_thread + 1
+  local k = math.floor(counter / per_thread)
+  counter = counter + 1
+  local s = first + k * slot
+  local body = string.format('{"spot_id":"%%s","start":"%%s","end":"%%s"}', clients[i][2],
+    os.date("!%%Y-%%m-%%dT%%H:%%M:%%SZ", s), os.date("!%%Y-%%m-%%dT%%H:%%M:%%SZ", s + slot))
+  return wrk.format("POST", "/fn/reserve",
+    {["Authorization"] = "Bearer " .. clients[i][1], ["Content-Type"] = "application/json"}, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format('{"requests":%%d,"errors":%%d,"seconds":%%f,"p50":%%f,"p99":%%f}\\n',
+    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read
+      + summary.errors.write + summary.errors.timeout,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def wrk_distinct(
+    base: str, tokens: list[str], spots: list[uuid.UUID], seconds: float, first_start: datetime
+) -> dict[str, float] | None:
+    """The same load from wrk (C, two threads, 16 connections), if it is installed: the
+    figures without a Python load generator on the same two cores."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    clients = "{" + ",".join(f'{{"{t}","{s}"}}' for t, s in zip(tokens, spots, strict=True)) + "}"
+    script = WRK_SCRIPT % {
+        "clients": clients,
+        "first": int(first_start.timestamp()),
+        "slot": int(SLOT.total_seconds()),
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    done = subprocess.run(
+        [wrk, "-t2", f"-c{CONCURRENCY}", f"-d{int(seconds)}s", "-s", lua.name, base],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
+    os.unlink(lua.name)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("{")), None)
+    if line is None:
+        raise SystemExit(f"wrk printed no figures:\n{done.stdout}\n{done.stderr}")
+    figures: dict[str, float] = json.loads(line)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each run")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the gateway during the HTTP run"
+    )
     args = parser.parse_args()
 
     # The server is a child of this process with the same environment, hence the same data
@@ -97,10 +166,19 @@ def main() -> None:
         )
         command = [*gateway_command(port), "--no-access-log"]
         with serving(command, env, port) as base:
+            server = server_process(port)
             first = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=10)
+            profile = Profile(server.pid, args.seconds - 2) if args.profile else None
+            if profile is not None:
+                profile.start()
+            machine = MachineCpu(server)
+            machine.start()
             http_run = asyncio.run(
                 http_distinct(base, tokens, fx.spots[:CONCURRENCY], args.seconds, first)
             )
+            used = machine.stop()
+            later = first + timedelta(days=10)
+            wrk_figures = wrk_distinct(base, tokens, fx.spots[:CONCURRENCY], args.seconds, later)
 
     sql_rate = sql_run.outcomes["booked"] / sql_run.seconds
     http_rate = http_run.outcomes["booked"] / http_run.seconds
@@ -108,7 +186,28 @@ def main() -> None:
     print(report("sql", sql_run))
     print(report("http", http_run))
     ratio = http_rate / sql_rate if sql_rate else 0.0
+    booked = http_run.outcomes["booked"] or 1
+    shares = "  ".join(f"{k} {1000 * v / booked:.2f}" for k, v in sorted(used.items()))
+    print(f"CPU per booking over HTTP, ms: {shares}")
     print(f"reserve: sql {sql_rate:.1f}/s  http {http_rate:.1f}/s  ratio {ratio:.2f}")
+    if wrk_figures is None:
+        print("wrk: not installed (apt-get install wrk), so no figures without Python's client")
+    else:
+        booked_wrk = wrk_figures["requests"] - wrk_figures["errors"]
+        wrk_rate = booked_wrk / wrk_figures["seconds"]
+        print(
+            f"wrk       attempts={wrk_figures['requests']:6.0f}"
+            f"  refused={wrk_figures['errors']:.0f}"
+            f"  booked/s={wrk_rate:8.1f}  p50={wrk_figures['p50']:6.2f} ms"
+            f"  p99={wrk_figures['p99']:6.2f} ms"
+        )
+        print(
+            f"reserve (wrk): sql {sql_rate:.1f}/s  http {wrk_rate:.1f}/s"
+            f"  ratio {wrk_rate / sql_rate:.2f}"
+        )
+    if profile is not None:
+        print("gateway profile during the HTTP run:")
+        print(profile.summary())
     if not http_run.outcomes["booked"]:
         raise SystemExit(f"no booking over HTTP: {dict(http_run.outcomes)}")
 

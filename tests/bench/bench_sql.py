@@ -101,6 +101,7 @@ def build_fixture(admin_url: str, app_url: str, parkers: int, spots: int) -> Fix
             assert user is not None
             parker_ids.append(user["id"])
             conn.execute("SELECT parkshare.grant_credits(%s, 1000000, 'benchmark')", (user["id"],))
+        conn.commit()  # the owner exists for the session's own connection
         set_context(conn, building_id, owner["id"], start_session(app_url, owner["id"]))
         spot_ids = []
         for i in range(spots):

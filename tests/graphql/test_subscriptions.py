@@ -24,7 +24,7 @@ from websockets.typing import Subprotocol
 from parkshare import db, events
 from parkshare.events import stream_key
 from parkshare.tokens import Principal, issue_access_token
-from tests.conftest import TestDb, bearer
+from tests.conftest import TestDb, bearer, published
 from tests.gateway.conftest import free_port, gateway_command, server_env, serving
 from tests.support import Garage, next_hour
 
@@ -72,7 +72,9 @@ async def residents(garage: Garage, *names: str) -> list[UUID]:
     """New residents with their starting grants already on the stream, so that what a
     subscriber hears next is what the test does next."""
     users = [garage.user(name) for name in names]
+    # Published here, or by a publisher that holds the building's lock just now.
     await events.publish(garage.building_id)
+    await published(garage)
     return users
 
 
@@ -234,6 +236,7 @@ async def test_my_credits_tells_the_parker_their_balance_and_nobody_else_theirs(
     await reserve(gateway, garage, bob, spot, 2)
 
     first = await at_bob.next()
+    await published(garage)
     credits = [
         (fields["user"], entry_id, json.loads(fields["data"])["credits"])
         for entry_id, fields in await stream_entries(redis_url, garage.building_id, since)
@@ -318,7 +321,11 @@ async def test_last_id_replays_exactly_the_missed_events_in_order(
         gateway, garage, alice, "set-availability", {"spot_id": spot, **window, "available": True}
     )
     booked = await reserve(gateway, garage, bob, spot, 0)
-    after_seen = await stream_entries(redis_url, garage.building_id, seen["id"])
+    # The gateway's publisher puts them on the stream once they commit.
+    deadline = time.monotonic() + 10
+    while len(after_seen := await stream_entries(redis_url, garage.building_id, seen["id"])) < 3:
+        assert time.monotonic() < deadline, after_seen
+        await asyncio.sleep(0.02)
     assert sorted(f["type"] for _, f in after_seen) == [
         "availability.changed",
         "credits.changed",

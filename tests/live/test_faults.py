@@ -5,6 +5,7 @@ without anyone clicking."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -93,6 +94,12 @@ def outbox_counts(garage: Garage, reservation: UUID) -> dict[str, int]:
     return counts
 
 
+def result_of(job_id: str, connection: Any) -> dict[str, Any]:
+    result = Job.fetch(job_id, connection=connection).return_value()
+    assert isinstance(result, dict), result
+    return result
+
+
 def payouts(garage: Garage, reservation: UUID) -> int:
     with psycopg.connect(garage.db.admin_url) as admin:
         row = admin.execute(
@@ -172,14 +179,12 @@ def test_a_worker_killed_mid_job_settles_exactly_once_after_restart(
     before = garage.balance(owner)
     env = server_env(database, own_redis.url)
     queue = Queue(jobs.QUEUE_NAME, connection=jobs.connection_to(own_redis.url))
-    # Its own id: the sweep publishes the booking, which schedules the usual `end-` job too.
-    queue.enqueue(jobs.reservation_ended, str(reservation), job_id=f"killed-{reservation}")
+    queue.enqueue(jobs.moments, job_id=f"killed-{reservation}")
 
-    # Hold the reservation's row: the job's transaction will wait for it, mid-job.
+    # Hold the owner's account: the settlement's payout waits for it in the middle of the
+    # job's transaction, after the reservation was marked settled.
     with psycopg.connect(database.admin_url) as blocker:
-        blocker.execute(
-            "SELECT 1 FROM parkshare.reservations WHERE id = %s FOR UPDATE", (reservation,)
-        )
+        blocker.execute("SELECT 1 FROM parkshare.accounts WHERE user_id = %s FOR UPDATE", (owner,))
         with working(env, sweep_seconds="3600") as worker:
 
             def job_is_waiting() -> bool:
@@ -187,11 +192,11 @@ def test_a_worker_killed_mid_job_settles_exactly_once_after_restart(
                     row = watcher.execute(
                         "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
                         " AND wait_event_type = 'Lock' AND query LIKE %s",
-                        (database.name, "%reservation_ended%"),
+                        (database.name, "%sweep_due%"),
                     ).fetchone()
                 return row is not None and row[0] > 0
 
-            wait_for(job_is_waiting, what="the job to block on the reservation")
+            wait_for(job_is_waiting, what="the job to block on the owner's account")
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(10)
         blocker.rollback()
@@ -205,7 +210,7 @@ def test_a_worker_killed_mid_job_settles_exactly_once_after_restart(
     with working(env, sweep_seconds="1"):
         wait_for(lambda: garage.reservation(reservation)["status"] == "settled", what="settlement")
         # Whatever RQ does with the abandoned job, and however often the sweep runs again.
-        queue.enqueue(jobs.reservation_ended, str(reservation), job_id=f"again-{reservation}")
+        queue.enqueue(jobs.moments, job_id=f"again-{reservation}")
         wait_for(
             lambda: Job.fetch(f"again-{reservation}", connection=queue.connection).is_finished,
             what="the repeated job",
@@ -217,30 +222,35 @@ def test_a_worker_killed_mid_job_settles_exactly_once_after_restart(
     assert counts["reservation.ended"] == 1 and counts["reservation.settled"] == 1, counts
 
 
-def test_a_booking_starts_and_ends_on_time_through_its_jobs(
+def test_a_booking_starts_and_ends_on_time_through_the_timer(
     garage: Garage, database: TestDb, own_redis: RedisServer
 ) -> None:
+    """The worker's publisher publishes the booking and brings the timer forward to its
+    start; the moments job then announces the start and sets itself for the end."""
     owner, parker = garage.user("owner"), garage.user("parker")
     spot = garage.spot(owner)
     now = datetime.now(UTC)
     garage.offer(owner, spot, now - timedelta(minutes=1), now + timedelta(hours=1))
-    start, end = now + timedelta(seconds=3), now + timedelta(seconds=6)
-    reservation = garage.reserve(parker, spot, start, end)["id"]
+    # Far enough ahead that the worker is up (and its first sweep done) before the start.
+    start, end = now + timedelta(seconds=10), now + timedelta(seconds=13)
+    booked = garage.reserve(parker, spot, start, end)
+    reservation, start, end = booked["id"], booked["period"].lower, booked["period"].upper
     env = server_env(database, own_redis.url)
     connection = jobs.connection_to(own_redis.url)
-    # The sweep at the worker's start publishes the booking, which schedules its jobs; no
-    # later sweep runs, so the start and the end below are the jobs' work.
+    # No sweep but the one at the worker's start (before the start): the start and the end
+    # below are the timer's work.
     with working(env, sweep_seconds="3600"):
-        start_job, end_job = jobs.job_ids(str(reservation))
-        wait_for(lambda: Job.exists(start_job, connection), what="the start job")
+        at_start, at_end = jobs.moments_job_id(start), jobs.moments_job_id(end)
+        wait_for(lambda: Job.exists(at_start, connection), what="the timer set for the start")
+        wait_for(lambda: Job.fetch(at_start, connection=connection).is_finished, what="start")
+        assert result_of(at_start, connection)["started"] == 1
         wait_for(
             lambda: garage.reservation(reservation)["status"] == "settled",
             timeout=40,
             what="the end",
         )
-        assert Job.fetch(start_job, connection=connection).return_value() == "announced"
-        wait_for(lambda: Job.fetch(end_job, connection=connection).is_finished, what="end job")
-        assert Job.fetch(end_job, connection=connection).return_value() == "settled"
+        wait_for(lambda: Job.fetch(at_end, connection=connection).is_finished, what="end")
+        assert result_of(at_end, connection)["settled"] == 1
         wait_for(lambda: unpublished(garage) == 0, what="publication")
     counts = outbox_counts(garage, reservation)
     assert counts == {
@@ -251,16 +261,19 @@ def test_a_booking_starts_and_ends_on_time_through_its_jobs(
     }
 
 
-async def test_cancelling_removes_the_scheduled_jobs(
+async def test_a_cancelled_booking_leaves_the_timer_nothing_to_do(
     api_garage: Garage, client: Callable[[str], httpx.AsyncClient], publisher: events.Publisher
 ) -> None:
-    """The publisher schedules a booking's start and end as it publishes the booking, and
-    removes them as it publishes the cancellation."""
+    """Publishing a booking brings the timer forward to its start; a cancellation needs no
+    unscheduling: when the moment comes, the timer finds nothing of it to announce."""
     owner, parker = api_garage.user("owner"), api_garage.user("parker")
     spot = api_garage.spot(owner)
-    start = next_hour()
-    api_garage.offer(owner, spot, start, start + timedelta(hours=3))
-    window = {"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
+    now = datetime.now(UTC)
+    api_garage.offer(owner, spot, now - timedelta(minutes=1), now + timedelta(hours=2))
+    start = (now + timedelta(seconds=2)).isoformat()
+    window = {"start": start, "end": (now + timedelta(hours=1)).isoformat()}
+    connection = jobs.connection()
+    connection.delete(jobs.NEXT_KEY)
     async with client("reserve") as http:
         booked = (
             await http.post(
@@ -268,19 +281,18 @@ async def test_cancelling_removes_the_scheduled_jobs(
             )
         ).json()
     await published(api_garage)
-    connection = jobs.connection()
-    start_job, end_job = jobs.job_ids(booked["id"])
-    scheduled = Queue(jobs.QUEUE_NAME, connection=connection).scheduled_job_registry
-    times = {job_id: scheduled.get_scheduled_time(job_id) for job_id in (start_job, end_job)}
-    assert times == {start_job: start, end_job: start + timedelta(hours=1)}
+    due = float(connection.get(jobs.NEXT_KEY) or 0)
+    assert due == pytest.approx(datetime.fromisoformat(booked["start"]).timestamp())
     async with client("cancel") as http:
         answer = await http.post(
             "/", json={"reservation_id": booked["id"]}, headers=bearer(api_garage, parker)
         )
     assert answer.status_code == 200
-    await published(api_garage)
-    assert not Job.exists(start_job, connection) and not Job.exists(end_job, connection)
-    assert start_job not in scheduled.get_job_ids()
+    await asyncio.sleep(max(0.0, due - time.time()) + 0.5)
+    # What the timer's job runs when the moment comes.
+    api_garage.system("SELECT to_jsonb(s) AS swept FROM parkshare.sweep_due() s")
+    counts = outbox_counts(api_garage, UUID(booked["id"]))
+    assert counts == {"reservation.created": 1, "reservation.cancelled": 1}
 
 
 async def test_a_request_survives_pooled_connections_the_server_dropped(

@@ -24,7 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from parkshare import events
 from parkshare.events import stream_key
 from parkshare.tokens import ACCESS_TOKEN_SECONDS, Principal, issue_access_token
-from tests.conftest import TestDb, bearer
+from tests.conftest import TestDb, bearer, published
 from tests.gateway.conftest import free_port, server_env, serving
 from tests.live.conftest import Event, Listener, listen, relay_command, ws_url
 from tests.support import Garage, next_hour
@@ -34,7 +34,9 @@ async def residents(garage: Garage, *names: str) -> list[UUID]:
     """New residents, their starting grants already published (so a listener connected now
     hears only what the test does next)."""
     users = [garage.user(name) for name in names]
+    # Published here, or by a publisher that holds the building's lock just now.
     await events.publish(garage.building_id)
+    await published(garage)
     return users
 
 
@@ -166,6 +168,7 @@ async def test_reconnecting_with_last_id_replays_exactly_what_was_missed(
                 "available": True,
             },
         )
+    await published(garage)
     stream = redis.Redis.from_url(redis_url)
     entries: list[tuple[bytes, dict[bytes, bytes]]] = stream.xrange(  # type: ignore[assignment]
         stream_key(garage.building_id), min=f"({last_seen}"

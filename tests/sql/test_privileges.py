@@ -43,11 +43,13 @@ CALLABLE_BY_APP = {
     "sweep_due",
     "outbox_lock",
     "outbox_claim",
+    "outbox_take",
     "outbox_waiting_in",
     "outbox_published",
     "outbox_waiting",
     "outbox_prune",
     "idempotency_prune",
+    "next_moment",
     # sessions and the audit log
     "ps_session",
     "start_session",
