@@ -64,6 +64,7 @@ buildings.starting_credits | integer | not null | 50 |  |  |
 buildings.max_hours | integer | not null | 24 |  |  | 
 buildings.horizon_days | integer | not null | 30 |  |  | 
 buildings.created_at | timestamp with time zone | not null | now() |  |  | 
+buildings.longest_booking | interval | not null | '00:00:00'::interval |  |  | 
 constraint_errors.constraint_name | text | not null |  |  |  | 
 constraint_errors.code | text | not null |  |  |  | 
 error_codes.sqlstate | text | not null |  |  |  | 
@@ -198,6 +199,7 @@ building_sso | building_sso_pkey | PRIMARY KEY (building_id)
 building_sso | building_sso_required_group_valid | CHECK (((length(required_group) >= 1) AND (length(required_group) <= 200)))
 buildings | buildings_cost_valid | CHECK (((cost >= 0) AND (cost <= 1000000)))
 buildings | buildings_horizon_days_valid | CHECK (((horizon_days >= 1) AND (horizon_days <= 400)))
+buildings | buildings_longest_booking_valid | CHECK ((longest_booking >= '00:00:00'::interval))
 buildings | buildings_max_hours_valid | CHECK (((max_hours >= 1) AND (max_hours <= 744)))
 buildings | buildings_name_valid | CHECK ((((length(btrim(NORMALIZE(name, NFKC))) >= 1) AND (length(btrim(NORMALIZE(name, NFKC))) <= 200)) AND parkshare.ps_is_plain(name) AND (name IS NFC NORMALIZED)))
 buildings | buildings_pkey | PRIMARY KEY (id)
@@ -306,7 +308,7 @@ refresh_tokens | refresh_tokens_family_idx | CREATE INDEX refresh_tokens_family_
 refresh_tokens | refresh_tokens_pkey | CREATE UNIQUE INDEX refresh_tokens_pkey ON parkshare.refresh_tokens USING btree (building_id, id)
 refresh_tokens | refresh_tokens_token_hash_idx | CREATE INDEX refresh_tokens_token_hash_idx ON parkshare.refresh_tokens USING btree (token_hash)
 reservation_moments | reservation_moments_pkey | CREATE UNIQUE INDEX reservation_moments_pkey ON parkshare.reservation_moments USING btree (building_id, reservation_id, kind)
-reservations | reservations_building_end_idx | CREATE INDEX reservations_building_end_idx ON parkshare.reservations USING btree (building_id, end_at) INCLUDE (spot_id, start_at, user_id, status) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
+reservations | reservations_building_start_idx | CREATE INDEX reservations_building_start_idx ON parkshare.reservations USING btree (building_id, start_at) INCLUDE (spot_id, end_at, user_id, status) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
 reservations | reservations_due_idx | CREATE INDEX reservations_due_idx ON parkshare.reservations USING btree (end_at) WHERE (status = 'booked'::text)
 reservations | reservations_id_idx | CREATE INDEX reservations_id_idx ON parkshare.reservations USING btree (id)
 reservations | reservations_pkey | CREATE UNIQUE INDEX reservations_pkey ON parkshare.reservations USING btree (building_id, id)
@@ -430,7 +432,7 @@ ps_invisible(p_lines boolean) | text | parkshare_owner |  |  | md5:6447157562c02
 ps_is_expressible(p_at timestamp with time zone) | boolean | parkshare_owner |  |  | md5:b093bdedea1e6aebd236604a7735a9b0
 ps_is_plain(p_text text, p_lines boolean) | boolean | parkshare_owner |  |  | md5:b7363c0f3eb7022966123dadaeb1209c
 ps_is_time_zone(p_name text) | boolean | parkshare_owner |  |  | md5:12debbf2c2ace9e4aa604b6daa762c5f
-ps_iso(p_at timestamp with time zone) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:1df1fb44db31bd362dd570a2ebbbfe6a
+ps_iso(p_at timestamp with time zone) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:5e9c67e3571adfeb16156b8508a7b764
 ps_label_key(p_label text) | text | parkshare_owner |  |  | md5:af2e9e49bf4bb9dfffa93212ef6fd0b3
 ps_local_add_days(p_at timestamp with time zone, p_days integer, p_zone text) | timestamp with time zone | parkshare_owner |  | parkshare_app:EXECUTE | md5:c1092ba31466062ff12b2a61c6e7558c
 ps_local_window(p_zone text, p_day date, p_from time without time zone, p_to time without time zone) | tstzrange | parkshare_owner |  | parkshare_app:EXECUTE | md5:bdb1e5655ca862c7603d170b8d8ae6b9
@@ -460,7 +462,8 @@ set_sso(p_issuer text, p_client_id text, p_client_secret bytea, p_clear_secret b
 settle_building() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:84cb4f2eb117f957925b6decb9697013
 settle_due() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ed8b798bb7af455622c67f651982b41d
 sign_up(p_code_hash text, p_email text, p_password_hash text, p_display_name text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:43237f2a89c2f9c523c0f086b0bed086
-spot_views(p_start timestamp with time zone, p_end timestamp with time zone, p_available_only boolean) | SETOF jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:b29523db1dff3f295bd8ff6609d9f377
+spot_views(p_start timestamp with time zone, p_end timestamp with time zone, p_available_only boolean) | SETOF jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:c179c3e684edd34625fac14b911351f5
+spot_views_v2(p_start timestamp with time zone, p_end timestamp with time zone, p_available_only boolean) | SETOF json | parkshare_owner |  | parkshare_app:EXECUTE | md5:54e6efe32100566e92585df5fa57be0d
 sso_config(p_building uuid) | TABLE(building_id uuid, issuer text, client_id text, client_secret bytea) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:de0bc0605a2c769e8e673e2b089bbec3
 sso_redeem(p_code_hash text) | TABLE(user_id uuid, building_id uuid, role text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6cc2a7dc0810f939d948ef10af797aba
 sso_settings() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1628660aa4393e750ac3e3d07d564ae9
@@ -471,7 +474,7 @@ tg_availability_covers_bookings() | trigger | parkshare_owner | security definer
 tg_compose_text() | trigger | parkshare_owner |  |  | md5:0f4521a40c3a042fdcee89d2f8340629
 tg_immutable() | trigger | parkshare_owner |  |  | md5:c3530e0f4448309b23d3a0e8a5449c0c
 tg_ledger_apply() | trigger | parkshare_owner | security definer |  | md5:ed275457519381e4222fb675be7bf6a8
-tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:aa3179a372319896a41a06bfbc0cb202
+tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:5ee68411f88234e3688673b71adc3cc9
 tg_reservations_money() | trigger | parkshare_owner | security definer |  | md5:397cd9bf1c42eacf1bdf8e30304900f9
 tg_reservations_transition() | trigger | parkshare_owner |  |  | md5:23adfd5d92d3df94c937618ab927eacd
 tg_users_login_email() | trigger | parkshare_owner | security definer |  | md5:42f029aeb5e91ac6b6504578f51741f4

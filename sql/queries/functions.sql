@@ -16,8 +16,8 @@ FROM parkshare.set_availability(%(spot_id)s, %(start)s, %(end)s, %(available)s,
                                 %(cancel_reservations)s)
 
 -- name: list_spots
-SELECT coalesce(jsonb_agg(v.spot ORDER BY v.n), '[]'::jsonb) AS spots
-FROM parkshare.spot_views(%(start)s, %(end)s, %(available_only)s) WITH ORDINALITY v(spot, n)
+SELECT coalesce(json_agg(v.spot ORDER BY v.n), '[]'::json) AS spots
+FROM parkshare.spot_views_v2(%(start)s, %(end)s, %(available_only)s) WITH ORDINALITY v(spot, n)
 
 -- name: reserve
 SELECT parkshare.reserve_request(%(spot_id)s, %(start)s, %(end)s, %(key)s, %(request_hash)s)

@@ -4,12 +4,12 @@
 -- (functions.sql).
 
 -- name: spots
-SELECT coalesce(jsonb_agg(v.spot ORDER BY v.n), '[]'::jsonb) AS spots
-FROM parkshare.spot_views(%(start)s, %(end)s, %(available_only)s) WITH ORDINALITY v(spot, n)
+SELECT coalesce(json_agg(v.spot ORDER BY v.n), '[]'::json) AS spots
+FROM parkshare.spot_views_v2(%(start)s, %(end)s, %(available_only)s) WITH ORDINALITY v(spot, n)
 
 -- name: spots_by_id
 SELECT v.spot
-FROM parkshare.spot_views(%(start)s, %(end)s, false) v(spot)
+FROM parkshare.spot_views_v2(%(start)s, %(end)s, false) v(spot)
 WHERE (v.spot->>'id')::uuid = ANY(%(ids)s)
 
 -- name: users_by_id

@@ -129,6 +129,13 @@ BEGIN
                      AND start_at <= lower(NEW.period)) THEN
         PERFORM ps_raise('spot_unavailable', 'the spot is not offered for the whole window');
     END IF;
+    -- The garage view's bound on the bookings in progress at an instant (migration 0006):
+    -- the building's longest booking, which only grows.
+    IF NOT isempty(NEW.period)
+       AND upper(NEW.period) - lower(NEW.period) > v_building.longest_booking THEN
+        UPDATE buildings SET longest_booking = upper(NEW.period) - lower(NEW.period)
+        WHERE id = NEW.building_id AND longest_booking < upper(NEW.period) - lower(NEW.period);
+    END IF;
     RETURN NEW;
 END
 $$;

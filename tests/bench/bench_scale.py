@@ -24,10 +24,12 @@ as the app role in a transaction with the tenant context, as the functions run i
 from __future__ import annotations
 
 import argparse
+import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
@@ -42,7 +44,8 @@ from psycopg.types.string import TextLoader
 
 from parkshare.config import get_settings
 from parkshare.db import admin_connect, app_connect, set_context
-from parkshare.embedded import resolve_urls
+from parkshare.embedded import app_url_from_admin, resolve_urls, with_database
+from parkshare.migrate import migrate
 from parkshare.passwords import hash_password
 from parkshare.tokens import Principal, issue_access_token
 from parkshare.windows import DEFAULT_SPAN as VIEW_SPAN
@@ -858,7 +861,7 @@ def _spot_views_sql(conn: psycopg.Connection[DictRow], caller: Caller) -> int:
     with conn.pipeline(), conn.transaction():
         set_context(conn, caller.building_id, caller.user_id, caller.session_id)
         rows = conn.execute(
-            "SELECT * FROM parkshare.spot_views(%s, %s, false)", (start, start + VIEW_SPAN)
+            "SELECT * FROM parkshare.spot_views_v2(%s, %s, false)", (start, start + VIEW_SPAN)
         ).fetchall()
     return len(rows)
 
@@ -881,7 +884,7 @@ def time_sql(app_url: str, caller: Caller, requests: int, warmup: int) -> Timing
 def explain_spot_views(app_url: str, caller: Caller) -> str:
     start = datetime.now(UTC)
     query = sql.SQL(
-        "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM parkshare.spot_views({}, {}, false)"
+        "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM parkshare.spot_views_v2({}, {}, false)"
     ).format(sql.Literal(start), sql.Literal(start + VIEW_SPAN))
     with app_connect(app_url) as conn, conn.transaction():
         set_context(conn, caller.building_id, caller.user_id, caller.session_id)
@@ -987,6 +990,64 @@ def run_timings(
     return timings
 
 
+@contextmanager
+def kept_database(keep: str | None, reuse: str | None) -> Iterator[tuple[str, str]]:
+    """A fresh database (dropped afterwards), or one of this name, built now and kept
+    (`keep`) or built by an earlier run (`reuse`): building takes minutes, timing seconds."""
+    name = keep or reuse
+    if name is None:
+        with fresh_database() as urls:
+            yield urls
+        return
+    server = resolve_urls(get_settings()).admin_database_url
+    admin_url = with_database(server, name)
+    if keep:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    migrate(admin_url)
+    yield admin_url, app_url_from_admin(admin_url, None)
+
+
+def describe(admin_url: str, fx: Fixture) -> None:
+    """What --reuse needs of the fixture, kept as the database's own comment."""
+    facts = {
+        "building_id": str(fx.building_id),
+        "residents": [str(r) for r in fx.residents],
+        "busy": str(fx.busy),
+        "busy_bookings": fx.busy_bookings,
+        "counts": fx.counts,
+    }
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        name = conn.execute("SELECT current_database()").fetchone()
+        assert name is not None
+        conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(name[0]), sql.Literal(json.dumps(facts))
+            )
+        )
+
+
+def described(admin_url: str) -> Fixture:
+    with psycopg.connect(admin_url) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+            " WHERE datname = current_database()"
+        ).fetchone()
+    if row is None or not row[0]:
+        raise SystemExit("that database was not built with --keep")
+    facts = json.loads(row[0])
+    return Fixture(
+        uuid.UUID(facts["building_id"]),
+        [uuid.UUID(r) for r in facts["residents"]],
+        uuid.UUID(facts["busy"]),
+        int(facts["busy_bookings"]),
+        dict(facts["counts"]),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--buildings", type=int, default=10, help="buildings (default 10)")
@@ -999,13 +1060,24 @@ def main() -> None:
     parser.add_argument(
         "--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of spot_views"
     )
+    parser.add_argument(
+        "--keep", metavar="NAME", help="build into database NAME and keep it for --reuse"
+    )
+    parser.add_argument(
+        "--reuse", metavar="NAME", help="time against database NAME that --keep built"
+    )
     args = parser.parse_args()
     if args.buildings < 1 or args.spots < 6 or args.bookings_per_spot < 1:
         raise SystemExit("at least 1 building, 6 spots and 1 booking per spot")
     shape = Shape(args.buildings, args.spots, args.bookings_per_spot)
 
-    with fresh_database() as (admin_url, app_url):
-        fx = build_fixture(admin_url, shape)
+    with kept_database(args.keep, args.reuse) as (admin_url, app_url):
+        if args.reuse:
+            fx = described(admin_url)
+        else:
+            fx = build_fixture(admin_url, shape)
+            if args.keep:
+                describe(admin_url, fx)
         if args.requests > 0:
             print(
                 f"garage reads at {shape.buildings} buildings x {shape.spots} spots x"

@@ -24,6 +24,7 @@ CALLABLE_BY_APP = {
     "add_spot",
     "set_availability",
     "spot_views",
+    "spot_views_v2",
     "reserve",
     "reserve_request",
     "cancel",

@@ -229,7 +229,7 @@ def test_a_residents_context_sees_the_same_building_rows_as_its_admin(pair: Pair
 def test_the_garage_view_lists_only_the_buildings_own_spots(pair: Pair) -> None:
     rows = pair.a.garage.call(
         pair.a.parker,
-        "SELECT v->>'id' AS id FROM parkshare.spot_views(%s, %s) v",
+        "SELECT v->>'id' AS id FROM parkshare.spot_views_v2(%s, %s) v",
         (next_hour(), next_hour(5)),
     )
     assert {UUID(r["id"]) for r in rows} == set(pair.a.spots)
