@@ -313,7 +313,7 @@ reservations | reservations_due_idx | CREATE INDEX reservations_due_idx ON parks
 reservations | reservations_id_idx | CREATE INDEX reservations_id_idx ON parkshare.reservations USING btree (id)
 reservations | reservations_pkey | CREATE UNIQUE INDEX reservations_pkey ON parkshare.reservations USING btree (building_id, id)
 reservations | reservations_spot_free | CREATE INDEX reservations_spot_free ON parkshare.reservations USING gist (building_id, spot_id, period) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
-reservations | reservations_spot_upcoming_idx | CREATE INDEX reservations_spot_upcoming_idx ON parkshare.reservations USING btree (spot_id, start_at) WHERE (status = 'booked'::text)
+reservations | reservations_spot_upcoming_idx | CREATE INDEX reservations_spot_upcoming_idx ON parkshare.reservations USING btree (spot_id, start_at) INCLUDE (end_at, user_id, building_id, status) WHERE (status = 'booked'::text)
 reservations | reservations_start_idx | CREATE INDEX reservations_start_idx ON parkshare.reservations USING btree (start_at) WHERE (status = 'booked'::text)
 reservations | reservations_user_free | CREATE INDEX reservations_user_free ON parkshare.reservations USING gist (building_id, user_id, period) WHERE (status = 'booked'::text)
 reservations | reservations_user_idx | CREATE INDEX reservations_user_idx ON parkshare.reservations USING btree (user_id, start_at DESC)
@@ -432,7 +432,7 @@ ps_invisible(p_lines boolean) | text | parkshare_owner |  |  | md5:6447157562c02
 ps_is_expressible(p_at timestamp with time zone) | boolean | parkshare_owner |  |  | md5:b093bdedea1e6aebd236604a7735a9b0
 ps_is_plain(p_text text, p_lines boolean) | boolean | parkshare_owner |  |  | md5:b7363c0f3eb7022966123dadaeb1209c
 ps_is_time_zone(p_name text) | boolean | parkshare_owner |  |  | md5:12debbf2c2ace9e4aa604b6daa762c5f
-ps_iso(p_at timestamp with time zone) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:5e9c67e3571adfeb16156b8508a7b764
+ps_iso(p_at timestamp with time zone) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:621a6bf375dcc6e9870a11f04c0fc0d1
 ps_label_key(p_label text) | text | parkshare_owner |  |  | md5:af2e9e49bf4bb9dfffa93212ef6fd0b3
 ps_local_add_days(p_at timestamp with time zone, p_days integer, p_zone text) | timestamp with time zone | parkshare_owner |  | parkshare_app:EXECUTE | md5:c1092ba31466062ff12b2a61c6e7558c
 ps_local_window(p_zone text, p_day date, p_from time without time zone, p_to time without time zone) | tstzrange | parkshare_owner |  | parkshare_app:EXECUTE | md5:bdb1e5655ca862c7603d170b8d8ae6b9

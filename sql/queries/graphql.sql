@@ -8,7 +8,7 @@ SELECT coalesce(json_agg(v.spot ORDER BY v.n), '[]'::json) AS spots
 FROM parkshare.spot_views_v2(%(start)s, %(end)s, %(available_only)s) WITH ORDINALITY v(spot, n)
 
 -- name: spots_by_id
-SELECT v.spot
+SELECT coalesce(json_agg(v.spot), '[]'::json) AS spots
 FROM parkshare.spot_views_v2(%(start)s, %(end)s, false) v(spot)
 WHERE (v.spot->>'id')::uuid = ANY(%(ids)s)
 
@@ -16,11 +16,14 @@ WHERE (v.spot->>'id')::uuid = ANY(%(ids)s)
 SELECT id, display_name, role FROM parkshare.users WHERE id = ANY(%(ids)s)
 
 -- name: next_reservations
-SELECT DISTINCT ON (r.spot_id) r.spot_id, r.start_at AS start, r.end_at AS "end",
-       r.user_id = parkshare.ps_user() AS mine
-FROM parkshare.reservations r
-WHERE r.spot_id = ANY(%(ids)s) AND r.status = 'booked' AND r.end_at > now()
-ORDER BY r.spot_id, r.start_at
+-- One ordered probe per spot (reservations_spot_upcoming_idx), not every upcoming booking.
+SELECT s.id AS spot_id, n.start_at AS start, n.end_at AS "end",
+       n.user_id = parkshare.ps_user() AS mine
+FROM unnest(%(ids)s::uuid[]) AS s(id)
+CROSS JOIN LATERAL (
+    SELECT r.start_at, r.end_at, r.user_id FROM parkshare.reservations r
+    WHERE r.spot_id = s.id AND r.status = 'booked' AND r.end_at > now()
+    ORDER BY r.start_at LIMIT 1) n
 
 -- name: my_reservations
 SELECT r.id, r.spot_id, r.user_id, r.start_at AS start, r.end_at AS "end",

@@ -870,7 +870,8 @@ def time_sql(app_url: str, caller: Caller, requests: int, warmup: int) -> Timing
     timing = Timing("spot_views (SQL)")
     with app_connect(app_url) as conn:
         # The rows as text: the database's time, not the client's JSON parsing.
-        conn.adapters.register_loader("jsonb", TextLoader)
+        for json_type in ("json", "jsonb"):
+            conn.adapters.register_loader(json_type, TextLoader)
         count = 0
         for n in range(warmup + requests):
             began = time.perf_counter()

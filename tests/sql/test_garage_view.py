@@ -10,8 +10,9 @@ from uuid import UUID
 
 import pytest
 
+from parkshare.db import admin_connect
 from tests.conftest import TestDb
-from tests.support import Garage, admin_connect, next_hour
+from tests.support import Garage, next_hour
 
 
 @pytest.fixture

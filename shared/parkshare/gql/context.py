@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from graphql import GraphQLError
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from parkshare import db
 from parkshare.problems import Problem, problem_from_db_error
 from parkshare.tokens import Principal
 from parkshare.windows import view_window
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,6 +53,10 @@ class Context:
         async def work(conn: db.AsyncConn) -> list[dict[str, Any]]:
             return list(await (await conn.execute(query, params)).fetchall())
 
+        return await self.run(work)
+
+    async def run(self, work: Callable[[db.AsyncConn], Awaitable[T]]) -> T:
+        """`work` in one transaction as the caller."""
         try:
             return await db.run(self.user.building_id, self.user.user_id, work)
         except psycopg.Error as exc:
@@ -57,6 +65,18 @@ class Context:
 
 def ctx(info: Info[Context, Any]) -> Context:
     return info.context
+
+
+def selects(info: Info[Context, Any], name: str) -> bool:
+    """Whether the field being resolved asks for `name` among its subfields (through
+    fragments too): what is not asked for is not read."""
+    pending: list[Any] = list(info.selected_fields)
+    while pending:
+        node = pending.pop()
+        if getattr(node, "name", None) == name and isinstance(node, SelectedField):
+            return True
+        pending.extend(node.selections)
+    return False
 
 
 def problem_error(problem: Problem) -> GraphQLError:

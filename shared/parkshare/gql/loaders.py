@@ -1,4 +1,4 @@
-"""Batched reads: each loader turns the keys one query names into one statement."""
+"""Batched reads: each loader turns the keys one query names into one transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
+from parkshare.db import AsyncConn
 from parkshare.queries import load
 from parkshare.windows import DEFAULT_SPAN
 
@@ -22,9 +23,6 @@ class Loaders:
     def __init__(self, context: Context) -> None:
         self._context = context
         self.users = DataLoader[UUID, dict[str, Any] | None](load_fn=self._users)
-        self.next_reservations = DataLoader[UUID, dict[str, Any] | None](
-            load_fn=self._next_reservations
-        )
         self.spots = DataLoader[UUID, dict[str, Any] | None](load_fn=self._spots)
 
     async def _users(self, ids: Sequence[UUID]) -> list[dict[str, Any] | None]:
@@ -32,17 +30,35 @@ class Loaders:
         found = {row["id"]: row for row in rows}
         return [found.get(i) for i in ids]
 
-    async def _next_reservations(self, ids: Sequence[UUID]) -> list[dict[str, Any] | None]:
-        rows = await self._context.rows(SQL["next_reservations"], {"ids": list(ids)})
-        found = {row["spot_id"]: row for row in rows}
-        return [found.get(i) for i in ids]
-
     async def _spots(self, ids: Sequence[UUID]) -> list[dict[str, Any] | None]:
-        # A spot reached from elsewhere (a reservation) is shown over the next 24 hours.
+        # A spot reached from elsewhere (a reservation, the caller's own) is shown over the
+        # next 24 hours, with its next booking: the selection is not known to a batch.
         start = datetime.now(UTC)
-        rows = await self._context.rows(
+        views = await spot_views(
+            self._context,
             SQL["spots_by_id"],
             {"ids": list(ids), "start": start, "end": start + DEFAULT_SPAN},
+            with_next=True,
         )
-        found = {UUID(row["spot"]["id"]): row["spot"] for row in rows}
+        found = {UUID(view["id"]): view for view in views}
         return [found.get(i) for i in ids]
+
+
+async def spot_views(
+    context: Context, query: str, params: dict[str, Any], *, with_next: bool
+) -> list[dict[str, Any]]:
+    """The garage views `query` answers (one JSON list), each with its next booking under
+    `next_reservation` when asked for: one transaction, one probe per spot."""
+
+    async def work(conn: AsyncConn) -> list[dict[str, Any]]:
+        row = await (await conn.execute(query, params)).fetchone()
+        views: list[dict[str, Any]] = row["spots"] if row else []
+        if with_next and views:
+            ids = [UUID(view["id"]) for view in views]
+            rows = await (await conn.execute(SQL["next_reservations"], {"ids": ids})).fetchall()
+            found = {str(r["spot_id"]): r for r in rows}
+            for view in views:
+                view["next_reservation"] = found.get(view["id"])
+        return views
+
+    return await context.run(work)

@@ -15,7 +15,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from parkshare.gql import live
-from parkshare.gql.context import Context, ctx, problem_error, window
+from parkshare.gql.context import Context, ctx, problem_error, selects, window
+from parkshare.gql.loaders import spot_views
 from parkshare.http import iso
 from parkshare.problems import Problem as ProblemError
 from parkshare.queries import load
@@ -30,11 +31,17 @@ def _parse_time(value: Any) -> datetime:
     return expressible(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
 
 
+def _serialize_time(value: datetime | str) -> str:
+    # A time the garage view wrote (ps_iso) is already RFC 3339 in UTC with a Z: it is given
+    # out as it came, and never parsed if no one asks for it.
+    return value if isinstance(value, str) else iso(value)
+
+
 # Every datetime field is this scalar (StrawberryConfig.scalar_map in view.build_schema).
 DATETIME = strawberry.scalar(
     name="DateTime",
     description="An instant in RFC 3339 with an offset; answers are in UTC (Z).",
-    serialize=lambda value: iso(value if isinstance(value, datetime) else _parse_time(value)),
+    serialize=_serialize_time,
     parse_value=_parse_time,
 )
 
@@ -125,17 +132,16 @@ class Spot:
     next_change_at: datetime | None
     availability: list[Availability]
     reservations: list[SpotReservation]
-
-    @strawberry.field(description="The next booking that has not ended.")
-    async def next_reservation(self, info: Info[Context, Any]) -> SpotReservation | None:
-        row = await ctx(info).loaders.next_reservations.load(UUID(str(self.id)))
-        if row is None:
-            return None
-        return SpotReservation(start=row["start"], end=row["end"], mine=row["mine"])
+    # Read with the spots when the query asks for it (gql/loaders.spot_views), not one
+    # resolver call a spot: a garage of 500 spots would cost 500 awaits.
+    next_reservation: SpotReservation | None = strawberry.field(
+        description="The next booking that has not ended."
+    )
 
     @classmethod
     def from_view(cls, view: dict[str, Any]) -> Spot:
         owner = view["owner"]
+        upcoming = view.get("next_reservation")
         return cls(
             id=strawberry.ID(view["id"]),
             label=view["label"],
@@ -144,15 +150,21 @@ class Spot:
             owner=User(id=strawberry.ID(owner["id"]), display_name=owner["display_name"]),
             status_now=SpotStatus(view["status_now"]),
             free_for_window=view["free_for_window"],
-            next_change_at=_time(view["next_change_at"]) if view["next_change_at"] else None,
+            # The view's times stay its text until they are given out (_serialize_time): a
+            # garage of 500 spots has thousands, and most queries ask for few of them.
+            next_change_at=view["next_change_at"],
             availability=[
-                Availability(start=_time(a["start"]), end=_time(a["end"]))
-                for a in view["availability"]
+                Availability(start=a["start"], end=a["end"]) for a in view["availability"]
             ],
             reservations=[
-                SpotReservation(start=_time(r["start"]), end=_time(r["end"]), mine=r["mine"])
+                SpotReservation(start=r["start"], end=r["end"], mine=r["mine"])
                 for r in view["reservations"]
             ],
+            next_reservation=SpotReservation(
+                start=upcoming["start"], end=upcoming["end"], mine=upcoming["mine"]
+            )
+            if upcoming
+            else None,
         )
 
 
@@ -333,8 +345,11 @@ class Query:
         available_only: bool = False,
     ) -> list[Spot]:
         start, end = _window(window)
-        views = await ctx(info).value(
-            SQL["spots"], {"start": start, "end": end, "available_only": available_only}
+        views = await spot_views(
+            ctx(info),
+            SQL["spots"],
+            {"start": start, "end": end, "available_only": available_only},
+            with_next=selects(info, "nextReservation"),
         )
         return [Spot.from_view(v) for v in views]
 
@@ -343,10 +358,13 @@ class Query:
         self, info: Info[Context, Any], id: strawberry.ID, window: WindowInput | None = None
     ) -> Spot | None:
         start, end = _window(window)
-        rows = await ctx(info).rows(
-            SQL["spots_by_id"], {"ids": [_uuid(id, "spot_not_found")], "start": start, "end": end}
+        views = await spot_views(
+            ctx(info),
+            SQL["spots_by_id"],
+            {"ids": [_uuid(id, "spot_not_found")], "start": start, "end": end},
+            with_next=selects(info, "nextReservation"),
         )
-        return Spot.from_view(rows[0]["spot"]) if rows else None
+        return Spot.from_view(views[0]) if views else None
 
     @strawberry.field(description="The caller's reservations overlapping the window.")
     async def reservations(

@@ -23,11 +23,13 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_limit
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
 from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionContext
@@ -58,13 +60,25 @@ class _Schema(strawberry.Schema):
         super().process_errors([e for e in errors if not _expected(e)], execution_context)
 
 
+# The document rules, built once: the validation cache is keyed by the document and the rule
+# classes, and strawberry's limiters would make new classes for every request. Every rule
+# reads the document only (not the variables), so one document always validates alike.
+_RULES = (
+    depth_limit(limits.MAX_DEPTH, None),
+    alias_limit(limits.MAX_ALIASES),
+    limits.CostLimit,
+)
+_CACHED_DOCUMENTS = 256
+
+
 def build_schema(*, introspection: bool) -> strawberry.Schema:
     # Factories: each request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=limits.MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=limits.MAX_TOKENS),
-        lambda: AddValidationRules([limits.CostLimit]),
+        lambda: AddValidationRules(list(_RULES)),
+        # A screen sends the same few documents again and again: parsed and validated once.
+        lambda: ParserCache(maxsize=_CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=_CACHED_DOCUMENTS),
         # An unexpected exception's message (SQL, internals) never reaches the client.
         lambda: MaskErrors(should_mask_error=lambda error: not _expected(error)),
     ]
