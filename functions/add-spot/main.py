@@ -2,12 +2,11 @@
 
 from typing import Any
 
-import functions_framework.aio
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db
+from parkshare import db, entrypoint
 from parkshare.http import Body, Call, Router
 from parkshare.queries import load
 
@@ -34,6 +33,6 @@ async def handle(call: Call[AddSpotBody, None]) -> Any:
     )
 
 
-@functions_framework.aio.http
+@entrypoint.http
 async def add_spot(request: Request) -> Response:
     return await router(request)

@@ -12,12 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
-import functions_framework.aio
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db
+from parkshare import db, entrypoint
 from parkshare.http import Body, Call, Instant, Query, Router
 from parkshare.queries import load
 from parkshare.secretbox import seal
@@ -283,6 +282,6 @@ async def remove_sso(call: Call[None, None]) -> None:
     await _one(call, SQL["remove_sso"])
 
 
-@functions_framework.aio.http
+@entrypoint.http
 async def admin(request: Request) -> Response:
     return await router(request)

@@ -11,13 +11,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-import functions_framework.aio
 import psycopg
 from pydantic import ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from parkshare import audit, db, oidc, ratelimit
+from parkshare import audit, db, entrypoint, metrics, oidc, ratelimit
 from parkshare.config import get_settings
 from parkshare.http import Body, Call, Query, Router
 from parkshare.passwords import hash_password, needs_rehash, verify_password, weakness
@@ -28,6 +27,8 @@ from parkshare.tokens import ACCESS_TOKEN_SECONDS, Principal, issue_access_token
 
 SQL = load("auth")
 router = Router("auth")
+# Login limits count failures in Redis (parkshare.ratelimit): readiness reports it.
+metrics.readiness("auth", optional={"redis": metrics.redis_answers})
 REFRESH_LIFETIME = timedelta(days=30)
 SSO_HANDOFF_LIFETIME = timedelta(seconds=60)
 SSO_COOKIE = "parkshare_sso"
@@ -532,6 +533,6 @@ async def jwks(call: Call[None, None]) -> Response:
     return JSONResponse(public_jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
-@functions_framework.aio.http
+@entrypoint.http
 async def auth(request: Request) -> Response:
     return await router(request)

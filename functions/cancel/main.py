@@ -3,11 +3,10 @@
 from typing import Any
 from uuid import UUID
 
-import functions_framework.aio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db
+from parkshare import db, entrypoint
 from parkshare.http import Body, Call, Router
 from parkshare.queries import load
 
@@ -31,6 +30,6 @@ async def handle(call: Call[CancelBody, None]) -> Any:
     )
 
 
-@functions_framework.aio.http
+@entrypoint.http
 async def cancel(request: Request) -> Response:
     return await router(request)

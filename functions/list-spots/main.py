@@ -2,11 +2,10 @@
 
 from typing import Any
 
-import functions_framework.aio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db
+from parkshare import db, entrypoint
 from parkshare.http import Call, Instant, Query, Router
 from parkshare.queries import load
 from parkshare.windows import view_window
@@ -35,6 +34,6 @@ async def handle(call: Call[None, ListSpotsQuery]) -> Any:
     return {"spots": spots}
 
 
-@functions_framework.aio.http
+@entrypoint.http
 async def list_spots(request: Request) -> Response:
     return await router(request)

@@ -3,12 +3,11 @@ their profile (PATCH: display name)."""
 
 from typing import Any
 
-import functions_framework.aio
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db
+from parkshare import db, entrypoint
 from parkshare.http import Body, Call, Router
 from parkshare.queries import load
 
@@ -42,6 +41,6 @@ async def profile(call: Call[ProfileBody, None]) -> Any:
     }
 
 
-@functions_framework.aio.http
+@entrypoint.http
 async def me(request: Request) -> Response:
     return await router(request)

@@ -4,11 +4,10 @@ import hashlib
 from typing import Any
 from uuid import UUID
 
-import functions_framework.aio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db
+from parkshare import db, entrypoint
 from parkshare.http import Body, Call, Instant, Router
 from parkshare.problems import Problem
 from parkshare.queries import load
@@ -52,6 +51,6 @@ async def handle(call: Call[ReserveBody, None]) -> Any:
     return await db.value(call.user.building_id, call.user.user_id, SQL["reserve"], params)
 
 
-@functions_framework.aio.http
+@entrypoint.http
 async def reserve(request: Request) -> Response:
     return await router(request)

@@ -3,11 +3,10 @@
 from typing import Any
 from uuid import UUID
 
-import functions_framework.aio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db
+from parkshare import db, entrypoint
 from parkshare.http import Body, Call, Instant, Router
 from parkshare.queries import load
 
@@ -36,6 +35,6 @@ async def handle(call: Call[SetAvailabilityBody, None]) -> Any:
     return {"spot_id": call.body.spot_id, "availability": windows}
 
 
-@functions_framework.aio.http
+@entrypoint.http
 async def set_availability(request: Request) -> Response:
     return await router(request)

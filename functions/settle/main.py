@@ -11,12 +11,11 @@ import hmac
 from typing import Any
 from uuid import UUID
 
-import functions_framework.aio
 from cloudevents.http import from_http
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db
+from parkshare import db, entrypoint
 from parkshare.config import get_settings
 from parkshare.http import Call, Router, answer, render
 from parkshare.problems import Problem
@@ -61,7 +60,7 @@ async def _from_cron(request: Request) -> Response:
     return render(await _settle(None, None), 200)
 
 
-@functions_framework.aio.http
+@entrypoint.http
 async def settle(request: Request) -> Response:
     if request.method == "POST" and _is_cloud_event(request):
         return await answer(request, lambda: _from_cron(request))

@@ -1,5 +1,5 @@
 """Where the function entry points are and how to load one exactly as functions-framework
-serves it, for the local gateway, the OpenAPI document and the tests."""
+serves it, for `parkshare serve`, the local gateway, the OpenAPI document and the tests."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
-from functions_framework.aio import create_asgi_app_from_module
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
+from parkshare import entrypoint
 from parkshare.headers import SecurityHeaders
 from parkshare.http import Router, http_problem
 
@@ -76,9 +76,24 @@ def load(name: str) -> ASGIApp:
     as TRACE; its /robots.txt and /favicon.ico) in plain text: those answers are
     problem+json like every other. Every answer carries the security headers, however the
     function is served (the gateway, `parkshare serve`, a test)."""
+    return SecurityHeaders(framework_app(name))
+
+
+def framework_app(name: str) -> Starlette:
+    """The framework's app with its refusals as problem+json: `parkshare.entrypoint`'s port
+    of it (the framework unimported), or the framework's own where only it will do."""
     loaded = module(name)
-    app: Starlette = create_asgi_app_from_module(  # type: ignore[no-untyped-call]
-        target_of(name), str(source_of(name)), None, loaded, loaded.__spec__
-    )
+    app: Starlette
+    if entrypoint.framework_needed():
+        from functions_framework.aio import create_asgi_app_from_module
+
+        app = create_asgi_app_from_module(  # type: ignore[no-untyped-call]
+            target_of(name), str(source_of(name)), None, loaded, loaded.__spec__
+        )
+    else:
+        function = getattr(loaded, target_of(name), None)
+        if not callable(function):
+            raise TypeError(f"functions/{name}/main.py has no entry point {target_of(name)}")
+        app = entrypoint.asgi_app(function)
     app.add_exception_handler(HTTPException, http_problem)
-    return SecurityHeaders(app)
+    return app

@@ -9,7 +9,8 @@ files, GC); Prometheus adds them up across pods. Every HTTP process answers:
   function's URL is public, its figures are not;
 - `GET /healthz` — liveness: the process answers (no dependency, so an outage of PostgreSQL
   or Redis never gets healthy pods restarted);
-- `GET /readyz` — readiness: the dependencies it cannot work without answer.
+- `GET /readyz` — readiness: the dependencies it cannot work without answer (and, on the
+  first probe, what the function prepares before its first request: `readiness`).
 
 A function answers them before its routes (`intercept`, called by the Router), so they
 are nobody's route, need no token and are neither counted nor logged as requests.
@@ -25,6 +26,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import (
@@ -189,11 +191,59 @@ async def redis_answers() -> None:
     await (await get_redis()).ping()
 
 
+Prepare = Callable[[], Awaitable[object]]
+
+
+@dataclass
+class Readiness:
+    """What a function's `/readyz` reports beside PostgreSQL (`optional`: reported, never
+    required), and what its first probe does before it answers 200 (`prepare`): work its
+    first request would otherwise do, done while Knative waits for readiness and before it
+    sends anyone."""
+
+    optional: dict[str, Check] = field(default_factory=dict)
+    prepare: Prepare | None = None
+    prepared: bool = False
+
+    async def prepared_now(self) -> bool:
+        if self.prepare is None or self.prepared:
+            return True
+        try:
+            await self.prepare()
+        except Exception:
+            log.exception("the function could not prepare")
+            return False
+        self.prepared = True
+        return True
+
+
+_READINESS: dict[str, Readiness] = {}
+
+
+def readiness(
+    function: str, *, optional: dict[str, Check] | None = None, prepare: Prepare | None = None
+) -> None:
+    """Declare what `function`'s readiness reports and prepares (its main.py calls this)."""
+    _READINESS[function] = Readiness(dict(optional or {}), prepare)
+
+
 async def function_ready(request: Request) -> Response:
-    """A function is ready when PostgreSQL answers: every route needs it. Redis is reported
-    but not required, since without it events wait and bookings still succeed. (The first
-    probe also opens the pool, so the first request does not pay for it.)"""
-    return await ready({"postgres": postgres_answers}, {"redis": redis_answers})
+    """A function is ready when PostgreSQL answers: every route needs it. (The first probe
+    also opens the pool, so the first request does not pay for it, and does what the
+    function declared to prepare.) Redis is reported only by the functions that use it
+    (`readiness`: auth's login limits, GraphQL's subscriptions), and not required: a
+    function works without it. The others never connect to it: events leave through the
+    outbox and the publisher, in the relay and the worker."""
+    declared = _READINESS.get(function_of(request)) or Readiness()
+    response, prepared = await asyncio.gather(
+        ready({"postgres": postgres_answers}, declared.optional), declared.prepared_now()
+    )
+    if prepared:
+        return response
+    parts = json.loads(bytes(response.body))
+    return JSONResponse(
+        {**parts, "status": "unavailable", "function": "unavailable"}, status_code=503
+    )
 
 
 _OPERATIONS: dict[str, Callable[[Request], Awaitable[Response]]] = {

@@ -2,18 +2,22 @@
 functions-framework serves it (`serve`), the relay (`relay`), the built web app (`web`).
 
 `serve` builds the very app `functions-framework --asgi --target T --source S` builds (the
-framework's `create_asgi_app_from_module` over the function's module, loaded as the gateway
-loads it) and runs it under uvicorn, adding only what a process needs around it: the pool
+framework's app over the function's module, loaded as the gateway loads it:
+`parkshare.functions.load`, with `parkshare.entrypoint`'s port of the framework's builder)
+and runs it under uvicorn, adding only what a process needs around it: the pool
 and Redis closed at shutdown, the function's `websocket` app (GraphQL subscriptions) at its
 root, and CORS where the web app lives on another origin. The framework's own server would
 be gunicorn over uvicorn workers, importing Flask on the way: slower to start for nothing.
 
-Heavy imports stay inside the functions: the CLI imports this module for every command.
+Heavy imports stay inside the functions: the CLI imports this module for every command,
+and `parkshare.launch` imports it to start a server without the CLI.
 """
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -148,10 +152,13 @@ class Served:
 
 async def close_clients() -> None:
     from parkshare import db
-    from parkshare.redis_client import close_redis
 
     await db.close_pool()
-    await close_redis()
+    # Most functions never use Redis: importing its client only to close none is ~40 ms of
+    # a shutdown.
+    redis_client = sys.modules.get("parkshare.redis_client")
+    if redis_client is not None:
+        await redis_client.close_redis()
 
 
 def run(app: ASGIApp, host: str, port: int, *, websockets: bool) -> None:
@@ -179,6 +186,13 @@ def run(app: ASGIApp, host: str, port: int, *, websockets: bool) -> None:
         # Behind Knative the client address arrives in X-Forwarded-For from the cluster's
         # proxies: uvicorn trusts it from FORWARDED_ALLOW_IPS (read from the environment).
     )
+    # Everything imported before serving (uvicorn's protocols and event loop too), then what
+    # startup made kept out of every later collection, and collection back on where the
+    # launcher turned it off (parkshare.launch).
+    config.load()
+    config.get_loop_factory()
+    gc.freeze()
+    gc.enable()
     uvicorn.Server(config).run()
 
 

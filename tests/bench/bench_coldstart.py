@@ -6,7 +6,9 @@ given) and polls it every few milliseconds:
 - `up`: the first 200 from `/healthz`, which the function's own Router answers, so the
   function's module and every import it makes are loaded (serve loads them before binding);
 - `ready`: the first 200 from `/readyz` after that (the pool opened, PostgreSQL answered),
-  which is what Knative's readiness probe waits for before sending traffic.
+  which is what Knative's readiness probe waits for before sending traffic;
+- `1st` and `2nd`: then one real request of the function, twice (a resident's token, in a
+  building with a spot): what the first user after a cold start waits, against a warm one.
 The baseline, measured in the same command on the same machine, is a bare uvicorn app that
 answers 200 to everything: the interpreter, uvicorn and a socket, nothing of ours.
 `--framework` also times `functions-framework --asgi` for comparison.
@@ -32,19 +34,27 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, NamedTuple
 
+from joserfc import jwt
 from joserfc.jwk import KeySet, OKPKey
 
 from parkshare import functions
 from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
-from tests.bench.bench_sql import fresh_database
+from tests.bench.bench_sql import Fixture, build_fixture, fresh_database
 from tests.gateway.conftest import free_port, stop
 
 POLL_SECONDS = 0.002
 GIVE_UP_SECONDS = 30.0
-AIM_MS = 500.0
+# The issue's aims for the median `up`: REST functions, and GraphQL (strawberry and
+# graphql-core are most of its start).
+AIM_MS = 400.0
+AIM_MS_OF = {"graphql": 800.0}
 HELLO = """
 import uvicorn
 
@@ -91,12 +101,41 @@ def _until_200(process: subprocess.Popen[bytes], port: int, path: str, started: 
         time.sleep(POLL_SECONDS)
 
 
-Times = tuple[float, float, float]
+class Times(NamedTuple):
+    up: float  # ms to the first 200 from /healthz
+    cpu: float  # CPU ms by then
+    ready: float  # ms to the first 200 from /readyz (or `up`)
+    first: float | None = None  # ms of the first real request, then of the second
+    second: float | None = None
 
 
-def cold_start(command: list[str], env: dict[str, str], ready: bool) -> Times:
-    """(ms to the first 200 from /healthz, CPU ms by then, ms to the first 200 from /readyz
-    or the same)."""
+Request = tuple[str, str, dict[str, str], Callable[[], Any]]
+
+
+def _timed(port: int, request: Request) -> float:
+    method, path, headers, body = request
+    payload = body()
+    data = json.dumps(payload).encode() if payload is not None else None
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    started = time.perf_counter()
+    try:
+        connection.request(
+            method, path, body=data, headers={**headers, "content-type": "application/json"}
+        )
+        response = connection.getresponse()
+        response.read()
+    finally:
+        connection.close()
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status >= 500:
+        raise RuntimeError(f"{method} {path}: {response.status}")
+    return elapsed
+
+
+def cold_start(
+    command: list[str], env: dict[str, str], ready: bool, request: Request | None = None
+) -> Times:
+    """Its times to /healthz, /readyz and, with `request`, that request twice."""
     port = free_port()
     env = dict(env, PORT=str(port))
     started = time.perf_counter()
@@ -105,7 +144,10 @@ def cold_start(command: list[str], env: dict[str, str], ready: bool) -> Times:
         up = _until_200(process, port, "/healthz", started)
         cpu = _cpu_ms(process.pid)
         at_ready = _until_200(process, port, "/readyz", started) if ready else up
-        return up, cpu, at_ready
+        if request is None:
+            return Times(up, cpu, at_ready)
+        first = _timed(port, request)
+        return Times(up, cpu, at_ready, first, _timed(port, request))
     except RuntimeError as exc:
         assert process.stderr is not None
         process.kill()
@@ -114,10 +156,59 @@ def cold_start(command: list[str], env: dict[str, str], ready: bool) -> Times:
         stop(process)
 
 
-def container_env(admin_url: str, app_url: str, redis_url: str) -> dict[str, str]:
+def real_request(name: str, fx: Fixture, keys: KeySet) -> Request:
+    """One request each function answers from the database (a refusal, where that is its
+    answer to a resident), with a resident's token signed by the pods' key."""
+    user = fx.parkers[0]
+    now = int(time.time())
+    claims = {
+        "iss": "parkshare",
+        "aud": "parkshare",
+        "sub": str(user),
+        "bld": str(fx.building_id),
+        "role": "resident",
+        "iat": now,
+        "exp": now + 3 * 3600,
+        "sid": str(fx.session(user)),
+    }
+    key = keys.keys[0]
+    token = jwt.encode({"alg": "Ed25519", "kid": key.kid}, claims, key, ["Ed25519"])
+    bearer = {"authorization": f"Bearer {token}"}
+    soon = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    window = {"start": soon.isoformat(), "end": (soon + timedelta(hours=1)).isoformat()}
+
+    def nothing() -> None:
+        return None
+
+    requests: dict[str, Request] = {
+        "auth": ("GET", "/jwks", {}, nothing),
+        "admin": ("GET", "/invites", bearer, nothing),
+        "add-spot": ("POST", "/", bearer, lambda: {"label": f"B-{uuid.uuid4().hex[:8]}"}),
+        "set-availability": (
+            "POST",
+            "/",
+            bearer,
+            lambda: {"spot_id": str(uuid.uuid4()), **window, "available": True},
+        ),
+        "list-spots": ("GET", "/", bearer, nothing),
+        "reserve": ("POST", "/", bearer, lambda: {"spot_id": str(uuid.uuid4()), **window}),
+        "cancel": ("POST", "/", bearer, lambda: {"reservation_id": str(uuid.uuid4())}),
+        "settle": ("POST", "/", bearer, nothing),
+        "me": ("GET", "/", bearer, nothing),
+        "graphql": ("POST", "/", bearer, lambda: {"query": "{ me { email credits } }"}),
+    }
+    return requests[name]
+
+
+def signing_keys() -> KeySet:
+    return KeySet([OKPKey.generate_key("Ed25519", parameters={"kid": "bench"}, private=True)])
+
+
+def container_env(
+    admin_url: str, app_url: str, redis_url: str, keys: KeySet | None = None
+) -> dict[str, str]:
     """What a function's pod gets: no embedded fallbacks, every server and key given."""
-    key = OKPKey.generate_key("Ed25519", parameters={"kid": "bench"}, private=True)
-    keys = KeySet([key])
+    keys = keys or signing_keys()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARKSHARE_", "FUNCTION_"))}
     env.update(
         PARKSHARE_EMBEDDED="false",
@@ -135,17 +226,24 @@ def container_env(admin_url: str, app_url: str, redis_url: str) -> dict[str, str
     return env
 
 
-def _summary(label: str, times: list[Times], baseline: float) -> str:
-    up = [t[0] for t in times]
-    cpu = statistics.median(t[1] for t in times)
-    ready = [t[2] for t in times]
+def _median(values: list[float | None]) -> float:
+    return statistics.median(v for v in values if v is not None)
+
+
+def _summary(label: str, times: list[Times], baseline: float, aim: float = AIM_MS) -> str:
+    up = [t.up for t in times]
+    ready = [t.ready for t in times]
     up_median, ready_median = statistics.median(up), statistics.median(ready)
-    flag = "" if up_median < AIM_MS else f"  (over {AIM_MS:.0f} ms)"
-    return (
+    flag = "" if up_median <= aim else f"  (over {aim:.0f} ms)"
+    line = (
         f"{label:18s} up median {up_median:5.0f} ms  max {max(up):5.0f} ms  "
-        f"x{up_median / baseline:4.1f}  cpu {cpu:4.0f} ms | ready median {ready_median:5.0f} ms  "
-        f"max {max(ready):5.0f} ms{flag}"
+        f"x{up_median / baseline:4.1f}  cpu {_median([t.cpu for t in times]):4.0f} ms"
+        f" | ready median {ready_median:5.0f} ms  max {max(ready):5.0f} ms"
     )
+    if times[0].first is not None:
+        first, second = _median([t.first for t in times]), _median([t.second for t in times])
+        line += f" | 1st {first:4.0f} ms  2nd {second:4.0f} ms"
+    return line + flag
 
 
 def main() -> None:
@@ -161,7 +259,9 @@ def main() -> None:
     names = [n for n in functions.available() if args.only is None or n in args.only]
     redis_url = resolve_urls(get_settings()).redis_url
     with fresh_database() as (admin_url, app_url):
-        env = container_env(admin_url, app_url, redis_url)
+        keys = signing_keys()
+        env = container_env(admin_url, app_url, redis_url, keys)
+        fx = build_fixture(admin_url, app_url, parkers=1, spots=1)
         # One start first, not counted: the OS's file cache then holds the interpreter and
         # the packages, as on a node that already runs the image.
         hello = [sys.executable, "-c", HELLO]
@@ -178,10 +278,11 @@ def main() -> None:
             if args.framework:
                 commands["  functions-fw"] = [framework, "--asgi", "--target", target]
                 commands["  functions-fw"] += ["--source", source, "--host", "127.0.0.1"]
+            request = real_request(name, fx, keys)
             for label, command in commands.items():
-                cold_start(command, function_env, ready=True)  # uncounted: caches filled
-                times = [cold_start(command, function_env, True) for _ in range(args.runs)]
-                print(_summary(label, times, baseline))
+                cold_start(command, function_env, True, request)  # uncounted: caches filled
+                times = [cold_start(command, function_env, True, request) for _ in range(args.runs)]
+                print(_summary(label, times, baseline, AIM_MS_OF.get(name, AIM_MS)))
 
 
 if __name__ == "__main__":
