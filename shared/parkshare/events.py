@@ -115,12 +115,6 @@ async def publish_building(
             if pending:
                 stream_ids = await _append(redis, building_id, pending)
                 metrics.published(p.type for p in pending)
-                starts = [_start_of(p) for p in pending if p.type == "reservation.created"]
-                if starts:
-                    # The worker's timer must not sleep past a booking that starts sooner.
-                    from parkshare import jobs
-
-                    await asyncio.to_thread(jobs.wake_at, min(starts))
                 await conn.execute(
                     SQL["published"],
                     {"ids": [p.outbox_id for p in pending], "stream_ids": stream_ids},
@@ -128,6 +122,9 @@ async def publish_building(
         total += len(pending)
         if not pending:
             return total
+        starts = [_start_of(p) for p in pending if p.type == "reservation.created"]
+        if starts:
+            await _wake_timer_at(min(starts))
         if listening:
             if len(pending) < BATCH:
                 return total
@@ -139,6 +136,19 @@ async def publish_building(
             ).fetchone()
         if not (row and row["waiting"]):
             return total
+
+
+async def _wake_timer_at(moment: datetime) -> None:
+    """The worker's timer must not sleep past a booking that starts sooner. Only once the
+    events are marked published: were Redis to go between the append and the mark, the
+    events would go out twice. A timer not brought forward is late by at most the sweep's
+    period, which sets it again."""
+    from parkshare import jobs
+
+    try:
+        await asyncio.to_thread(jobs.wake_at, moment)
+    except RedisError as exc:
+        log.warning("could not bring the worker's timer forward (%r); the sweep will", exc)
 
 
 async def waiting_buildings(transaction: Transactions) -> list[UUID]:

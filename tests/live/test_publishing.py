@@ -10,11 +10,15 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
+import pytest
 import redis
+import redis.asyncio as aioredis
 
-from parkshare import events
+from parkshare import db, events
+from parkshare.config import get_settings
 from parkshare.events import stream_key
 from tests.conftest import bearer, published
+from tests.gateway.conftest import free_port
 from tests.support import Garage, next_hour
 
 WRITERS = 16
@@ -56,3 +60,43 @@ async def test_concurrent_writers_leave_nothing_unpublished_and_keep_the_order(
     assert sorted(on_stream) == [e["id"] for e in outbox], "each event exactly once"
     by_outbox = {int(fields[b"outbox"]): i.decode() for i, fields in entries}
     assert {e["id"]: e["stream_id"] for e in outbox} == by_outbox
+
+
+async def test_events_go_out_once_when_redis_goes_before_the_timer_is_set(
+    api_garage: Garage,
+    pool: db.Pool,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The events are on the stream, then the worker's timer cannot be reached (Redis going
+    away between the two): the events stay published, and publishing again adds nothing."""
+    owner, parker = api_garage.user("owner"), api_garage.user("parker")
+    spot = api_garage.spot(owner)
+    start = next_hour() + timedelta(hours=1)
+    api_garage.offer(owner, spot, start, start + timedelta(hours=2))
+    api_garage.reserve(parker, spot, start, start + timedelta(hours=1))
+    waiting = len(api_garage.outbox())
+    assert waiting >= 1 and api_garage.outbox("reservation.created")
+    # The queue (and so the timer) at an address where nothing answers; the stream's client
+    # is the real server's.
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    get_settings.cache_clear()
+    stream = aioredis.Redis.from_url(redis_url)
+    try:
+        published = await events.publish_building(
+            events._system_transactions, stream, api_garage.building_id
+        )
+        assert published == waiting
+        assert [e for e in api_garage.outbox() if e["published_at"] is None] == []
+        assert (
+            await events.publish_building(
+                events._system_transactions, stream, api_garage.building_id
+            )
+            == 0
+        )
+        on_stream = await stream.xlen(stream_key(api_garage.building_id))
+    finally:
+        await stream.aclose()
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert on_stream == waiting, "each event exactly once"
