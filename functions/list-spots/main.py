@@ -1,12 +1,10 @@
 """GET /fn/list-spots?start=&end=&available_only=: the garage over a window."""
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import db, entrypoint
-from parkshare.http import Call, Instant, Query, Router
+from parkshare.http import Call, Instant, JsonText, Query, Router
 from parkshare.queries import load
 from parkshare.windows import view_window
 
@@ -26,12 +24,12 @@ class ListSpotsQuery(Query):
     errors=("invalid_window",),
     summary="Every spot with its status now and over the window (default: the next 24 h)",
 )
-async def handle(call: Call[None, ListSpotsQuery]) -> Any:
+async def handle(call: Call[None, ListSpotsQuery]) -> JsonText:
     start, end = view_window(call.query.start, call.query.end)
     params = {"start": start, "end": end, "available_only": call.query.available_only}
 
-    spots = await db.value(call.user.building_id, call.user.user_id, SQL["list_spots"], params)
-    return {"spots": spots}
+    spots = await db.json_text(call.user.building_id, call.user.user_id, SQL["list_spots"], params)
+    return JsonText(f'{{"spots":{spots}}}')
 
 
 @entrypoint.http

@@ -22,6 +22,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
+from psycopg.types.string import TextLoader
 from psycopg_pool import AsyncConnectionPool
 
 from parkshare.config import get_settings
@@ -159,6 +160,28 @@ async def value(
         if row is None:
             raise LookupError("the query answered no row")
         return next(iter(row.values()))
+
+    return await run(building_id, user_id, work)
+
+
+async def json_text(
+    building_id: UUID | None,
+    user_id: UUID | None,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+) -> str:
+    """As `value`, for a query whose one column is JSON that goes to the client as it is: its
+    text as PostgreSQL wrote it, not parsed into Python only to be written out again (for
+    the garage of 500 spots, ~200 KB: ~9 ms of parsing and encoding per request)."""
+
+    async def work(conn: AsyncConn) -> str:
+        cursor = conn.cursor()
+        cursor.adapters.register_loader("json", TextLoader)
+        cursor.adapters.register_loader("jsonb", TextLoader)
+        row = await (await cursor.execute(query, params)).fetchone()
+        if row is None:
+            raise LookupError("the query answered no row")
+        return str(next(iter(row.values())))
 
     return await run(building_id, user_id, work)
 

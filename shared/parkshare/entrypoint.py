@@ -158,9 +158,9 @@ class ExecutionIdMiddleware:
                     execution_id = value.decode("latin-1")
                     break
             if not execution_id:
-                generated = "".join(
-                    random.choice(_EXECUTION_ID_CHARSET) for _ in range(_EXECUTION_ID_LENGTH)
-                )
+                # One call for the twelve characters (the framework's twelve `choice`s are
+                # ~1 % of a booking's CPU in the gateway's profile), from the same alphabet.
+                generated = "".join(random.choices(_EXECUTION_ID_CHARSET, k=_EXECUTION_ID_LENGTH))
                 headers = list(scope.get("headers", []))
                 headers.append((_EXECUTION_ID_HEADER, generated.encode("latin-1")))
                 scope["headers"] = headers

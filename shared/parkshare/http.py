@@ -312,9 +312,18 @@ def dumps(value: Any) -> bytes:
     return json.dumps(value, default=_default, separators=(",", ":")).encode()
 
 
+@dataclass(frozen=True)
+class JsonText:
+    """An answer already written as JSON (by PostgreSQL): sent as it is."""
+
+    text: str
+
+
 def render(result: Any, status: int) -> Response:
     if isinstance(result, Response):
         return result
+    if isinstance(result, JsonText):
+        return Response(result.text.encode(), status_code=status, media_type="application/json")
     if result is None:
         return Response(status_code=204)
     return Response(dumps(result), status_code=status, media_type="application/json")
