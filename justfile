@@ -16,6 +16,11 @@ test *args: web
     cd web && npm test --silent
     pytest -q {{args}}
 
+# what depends on PostgreSQL and Redis (SQL, functions, live, GraphQL, the CLI, the processes),
+# without the browser, the fuzzer or the offline manifest checks: CI's embedded-default pass
+test-backend *args:
+    pytest -q --ignore=tests/web --ignore=tests/gateway/test_fuzz.py --ignore=tests/deploy/test_validation.py --ignore=tests/deploy/test_dockerfile.py {{args}}
+
 # the web app's packages, installed from the lock file when it has changed
 web-deps:
     #!/usr/bin/env bash
