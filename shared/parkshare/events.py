@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,10 +34,10 @@ from parkshare import db, metrics
 from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
 from parkshare.queries import load
+from parkshare.stream import entry_fields, stream_key
 
 log = logging.getLogger("parkshare.events")
 SQL = load("events")
-STREAM_PREFIX = "parkshare:events:"
 CHANNEL = "parkshare_outbox"
 BATCH = 500
 # After Redis fails, a publisher waits this long before it tries again.
@@ -59,29 +58,12 @@ class Pending:
     created_at: datetime
 
     def fields(self) -> dict[str, str]:
-        # Stream entries are flat string maps; `data` travels as the JSON clients receive.
-        return {
-            "type": self.type,
-            "at": _iso(self.created_at),
-            "data": json.dumps(self.data, separators=(",", ":")),
-            "user": "" if self.user_id is None else str(self.user_id),
-            "outbox": str(self.outbox_id),
-        }
+        return entry_fields(self.type, self.created_at, self.data, self.user_id, self.outbox_id)
 
 
 def _start_of(event: Pending) -> datetime:
     start = str(event.data["reservation"]["start"])
     return datetime.fromisoformat(start.replace("Z", "+00:00"))
-
-
-def stream_key(building_id: UUID | str) -> str:
-    return f"{STREAM_PREFIX}{building_id}"
-
-
-def _iso(moment: datetime) -> str:
-    from parkshare.http import iso
-
-    return iso(moment)
 
 
 Transactions = Any  # a callable answering an async context manager of a connection

@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
@@ -30,6 +30,7 @@ from starlette.responses import Response
 
 from parkshare import audit, db, metrics
 from parkshare.config import get_settings
+from parkshare.instants import iso
 from parkshare.problems import Problem, problem_from_db_error
 from parkshare.tokens import InvalidToken, Principal, verify_access_token
 from parkshare.windows import expressible
@@ -290,12 +291,6 @@ def validation_problem(exc: ValidationError) -> Problem:
         {"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in errors
     ]
     return problem
-
-
-def iso(moment: datetime) -> str:
-    """RFC 3339 in UTC with a Z, as every answer carries times."""
-    text = moment.astimezone(UTC).isoformat()
-    return text.removesuffix("+00:00") + "Z"
 
 
 def _default(value: Any) -> Any:

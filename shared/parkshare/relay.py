@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 import time
@@ -44,6 +43,7 @@ from parkshare import audit, events, logs, metrics
 from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
 from parkshare.sessions import verify_live
+from parkshare.stream import Entry, stream_key
 from parkshare.tokens import InvalidToken, Principal
 
 log = logging.getLogger("parkshare.relay")
@@ -58,7 +58,7 @@ RETRY_SECONDS_MAX = 5.0
 PONG = '{"type":"pong"}'
 
 StreamId = tuple[int, int]
-Entry = tuple[bytes, dict[bytes, bytes]]
+RawEntry = tuple[bytes, dict[bytes, bytes]]
 _STREAM_ID = re.compile(r"^(\d{1,20})(?:-(\d{1,20}))?$")
 
 
@@ -79,24 +79,13 @@ class Event:
 
     @classmethod
     def from_entry(cls, building_id: str, entry_id: bytes, fields: dict[bytes, bytes]) -> Event:
-        stream_id = entry_id.decode()
-        # `data` is stored as JSON already: splice it in rather than parse and dump it again.
-        head = json.dumps(
-            {
-                "id": stream_id,
-                "type": fields[b"type"].decode(),
-                "building_id": building_id,
-                "at": fields[b"at"].decode(),
-            },
-            separators=(",", ":"),
-        )
-        text = head[:-1] + ',"data":' + fields[b"data"].decode() + "}"
-        parsed = parse_stream_id(stream_id)
+        entry = Entry.read(entry_id, fields)
+        parsed = parse_stream_id(entry.id)
         assert parsed is not None  # Redis makes the ids
-        return cls(parsed, fields.get(b"user", b"").decode(), text)
+        return cls(parsed, entry.user, entry.client_text(building_id))
 
 
-def _entries(raw: Any) -> list[Entry]:
+def _entries(raw: Any) -> list[RawEntry]:
     # redis-py types stream replies loosely; without decode_responses they are bytes.
     return list(raw or ())
 
@@ -198,7 +187,7 @@ class Feed:
     def __init__(self, hub: Hub, building_id: str) -> None:
         self.hub = hub
         self.building_id = building_id
-        self.key = events.stream_key(building_id)
+        self.key = stream_key(building_id)
         self.clients: set[Client] = set()
         self.log: deque[Event] = deque()
         self.start = 0  # the sequence number of log[0]

@@ -22,7 +22,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from parkshare import db, events
-from parkshare.events import stream_key
+from parkshare.stream import stream_key
 from parkshare.tokens import Principal, issue_access_token
 from tests.conftest import TestDb, bearer, published
 from tests.gateway.conftest import free_port, gateway_command, server_env, serving

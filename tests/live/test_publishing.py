@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 
 from parkshare import db, events
 from parkshare.config import get_settings
-from parkshare.events import stream_key
+from parkshare.stream import stream_key
 from tests.conftest import bearer, published
 from tests.gateway.conftest import free_port
 from tests.support import Garage, next_hour

@@ -3,7 +3,6 @@ subscriber. Building isolation is the stream key, taken from the verified token.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator, Collection
 from typing import Any
@@ -13,7 +12,7 @@ from redis.exceptions import RedisError
 
 from parkshare.config import get_settings
 from parkshare.embedded import resolve_urls
-from parkshare.events import stream_key
+from parkshare.stream import Entry, stream_key
 from parkshare.tokens import Principal
 
 BLOCK_MS = 5_000
@@ -36,19 +35,9 @@ async def stream(
                 return  # the client subscribes again (with its last id) and loses nothing
             for _, entries in answer or []:
                 for entry_id, fields in entries:
-                    cursor = entry_id.decode()
-                    event = _event(cursor, fields)
-                    user = fields.get(b"user", b"").decode()
-                    if event["type"] in types and (not user or user == str(principal.user_id)):
-                        yield event
+                    entry = Entry.read(entry_id, fields)
+                    cursor = entry.id
+                    if entry.type in types and entry.for_user(principal.user_id):
+                        yield entry.client_event()
     finally:
         await client.aclose()
-
-
-def _event(entry_id: str, fields: dict[bytes, bytes]) -> dict[str, Any]:
-    return {
-        "id": entry_id,
-        "type": fields[b"type"].decode(),
-        "at": fields[b"at"].decode(),
-        "data": json.loads(fields[b"data"]),
-    }

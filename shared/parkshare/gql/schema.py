@@ -17,7 +17,7 @@ from strawberry.types import Info
 from parkshare.gql import live
 from parkshare.gql.context import Context, ctx, problem_error, selects, window
 from parkshare.gql.loaders import spot_views
-from parkshare.http import iso
+from parkshare.instants import iso
 from parkshare.problems import Problem as ProblemError
 from parkshare.queries import load
 from parkshare.windows import expressible
