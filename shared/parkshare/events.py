@@ -125,10 +125,10 @@ async def _wake_timer_at(moment: datetime) -> None:
     events are marked published: were Redis to go between the append and the mark, the
     events would go out twice. A timer not brought forward is late by at most the sweep's
     period, which sets it again."""
-    from parkshare import jobs
+    from parkshare import schedule  # RQ: only the processes that publish need it
 
     try:
-        await asyncio.to_thread(jobs.wake_at, moment)
+        await asyncio.to_thread(schedule.wake_at, moment)
     except RedisError as exc:
         log.warning("could not bring the worker's timer forward (%r); the sweep will", exc)
 

@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any, TypeVar
 
 import redis
@@ -29,63 +28,13 @@ from rq.job import Job
 
 from parkshare import db
 from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
 from parkshare.queries import load
 from parkshare.redis_client import close_redis
+from parkshare.schedule import connection, queue, wake_at
 
 T = TypeVar("T")
 log = logging.getLogger("parkshare.jobs")
 SQL = load("events")
-QUEUE_NAME = "parkshare"
-JOB_TIMEOUT_SECONDS = 60
-RESULT_TTL_SECONDS = 3600
-# When the `moments` job is next due (Unix seconds), so that an earlier moment can tell.
-NEXT_KEY = "parkshare:moments:next"
-# Set the timer to ARGV[1] unless it is set already, for no later, and not in the past
-# (ARGV[2] is now): then the caller schedules the job. Atomic, so two publishers bringing it
-# forward at once schedule it once for each earlier time at most.
-_EARLIER = """
-local due = tonumber(redis.call('GET', KEYS[1]))
-local at, now = tonumber(ARGV[1]), tonumber(ARGV[2])
-if due and due <= at and due > now then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', 86400 * 31)
-return 1
-"""
-
-
-@cache
-def connection_to(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
-
-
-def connection() -> redis.Redis:
-    return connection_to(resolve_urls(get_settings()).redis_url)
-
-
-def queue() -> Queue:
-    return Queue(QUEUE_NAME, connection=connection(), default_timeout=JOB_TIMEOUT_SECONDS)
-
-
-def moments_job_id(at: datetime) -> str:
-    return f"moments-{int(at.timestamp() * 1000)}"
-
-
-def wake_at(at: datetime) -> bool:
-    """Make sure the moments job runs no later than `at`; True if that scheduled it."""
-    q = queue()
-    if not q.connection.eval(_EARLIER, 1, NEXT_KEY, at.timestamp(), time.time()):
-        return False
-    q.enqueue_at(
-        at,
-        moments,
-        int(at.timestamp() * 1000),
-        job_id=moments_job_id(at),
-        result_ttl=RESULT_TTL_SECONDS,
-        failure_ttl=86400,
-    )
-    return True
-
-
 # The jobs. Module-level functions taking no arguments, as RQ stores them by name.
 
 

@@ -326,7 +326,7 @@ class QueueCollector(Collector):
         from redis.exceptions import RedisError
         from rq import Worker
 
-        from parkshare import jobs
+        from parkshare import schedule
 
         depth = GaugeMetricFamily(
             "parkshare_queue_jobs", "Jobs in the worker's queue, by state", labels=["state"]
@@ -334,7 +334,7 @@ class QueueCollector(Collector):
         workers = GaugeMetricFamily("parkshare_queue_workers", "Workers serving the queue")
         up = GaugeMetricFamily("parkshare_queue_up", "1 if Redis answered this scrape")
         try:
-            queue = jobs.queue()
+            queue = schedule.queue()
             counts = {
                 "queued": queue.count,
                 "scheduled": queue.scheduled_job_registry.count,

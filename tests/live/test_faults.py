@@ -24,7 +24,7 @@ import pytest
 from rq import Queue
 from rq.job import Job
 
-from parkshare import events, jobs
+from parkshare import events, jobs, schedule
 from parkshare.db import admin_connect
 from tests.conftest import TestDb, bearer, published
 from tests.gateway.conftest import free_port, gateway_command, server_env, serving
@@ -178,7 +178,7 @@ def test_a_worker_killed_mid_job_settles_exactly_once_after_restart(
     garage.travel(timedelta(hours=3))
     before = garage.balance(owner)
     env = server_env(database, own_redis.url)
-    queue = Queue(jobs.QUEUE_NAME, connection=jobs.connection_to(own_redis.url))
+    queue = Queue(schedule.QUEUE_NAME, connection=schedule.connection_to(own_redis.url))
     queue.enqueue(jobs.moments, job_id=f"killed-{reservation}")
 
     # Hold the owner's account: the settlement's payout waits for it in the middle of the
@@ -236,11 +236,11 @@ def test_a_booking_starts_and_ends_on_time_through_the_timer(
     booked = garage.reserve(parker, spot, start, end)
     reservation, start, end = booked["id"], booked["period"].lower, booked["period"].upper
     env = server_env(database, own_redis.url)
-    connection = jobs.connection_to(own_redis.url)
+    connection = schedule.connection_to(own_redis.url)
     # No sweep but the one at the worker's start (before the start): the start and the end
     # below are the timer's work.
     with working(env, sweep_seconds="3600"):
-        at_start, at_end = jobs.moments_job_id(start), jobs.moments_job_id(end)
+        at_start, at_end = schedule.moments_job_id(start), schedule.moments_job_id(end)
         wait_for(lambda: Job.exists(at_start, connection), what="the timer set for the start")
         wait_for(lambda: Job.fetch(at_start, connection=connection).is_finished, what="start")
         assert result_of(at_start, connection)["started"] == 1
@@ -272,8 +272,8 @@ async def test_a_cancelled_booking_leaves_the_timer_nothing_to_do(
     api_garage.offer(owner, spot, now - timedelta(minutes=1), now + timedelta(hours=2))
     start = (now + timedelta(seconds=2)).isoformat()
     window = {"start": start, "end": (now + timedelta(hours=1)).isoformat()}
-    connection = jobs.connection()
-    connection.delete(jobs.NEXT_KEY)
+    connection = schedule.connection()
+    connection.delete(schedule.NEXT_KEY)
     async with client("reserve") as http:
         booked = (
             await http.post(
@@ -281,7 +281,7 @@ async def test_a_cancelled_booking_leaves_the_timer_nothing_to_do(
             )
         ).json()
     await published(api_garage)
-    due = float(connection.get(jobs.NEXT_KEY) or 0)
+    due = float(connection.get(schedule.NEXT_KEY) or 0)
     assert due == pytest.approx(datetime.fromisoformat(booked["start"]).timestamp())
     async with client("cancel") as http:
         answer = await http.post(
