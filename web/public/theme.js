@@ -3,7 +3,11 @@
 (function () {
   try {
     var choice = localStorage.getItem('parkshare.theme');
-    var dark = choice === 'dark' || (choice !== 'light' && matchMedia('(prefers-color-scheme: dark)').matches);
+    var dark =
+      choice === 'dark' ||
+      (choice !== 'light' && matchMedia('(prefers-color-scheme: dark)').matches);
     if (dark) document.documentElement.classList.add('dark');
-  } catch (e) {}
+  } catch {
+    // No storage (a private window, a strict browser): the light theme, then.
+  }
 })();

@@ -34,9 +34,13 @@ for (const path of found) {
   const raw = readFileSync(path);
   const gzipped = gzipSync(raw, { level: 9 }).length;
   total += gzipped;
-  console.log(`${relative(dist, path).padEnd(40)} ${kb(raw.length).padStart(10)} raw ${kb(gzipped).padStart(10)} gzip`);
+  console.log(
+    `${relative(dist, path).padEnd(40)} ${kb(raw.length).padStart(10)} raw ${kb(gzipped).padStart(10)} gzip`,
+  );
 }
-console.log(`${'total JS'.padEnd(40)} ${''.padStart(14)} ${kb(total).padStart(10)} gzip (budget ${kb(BUDGET_BYTES)})`);
+console.log(
+  `${'total JS'.padEnd(40)} ${''.padStart(14)} ${kb(total).padStart(10)} gzip (budget ${kb(BUDGET_BYTES)})`,
+);
 if (total > BUDGET_BYTES) {
   console.error(`over budget by ${kb(total - BUDGET_BYTES)}`);
   process.exit(1);

@@ -47,10 +47,12 @@ function withoutTrailingSlash(url: URL): string {
 
 /** Validates config.json and resolves relative URLs against the page (`base`). */
 export function parseConfig(raw: unknown, base: string): AppConfig {
-  if (typeof raw !== 'object' || raw === null) throw new ConfigError('config.json is not an object');
+  if (typeof raw !== 'object' || raw === null)
+    throw new ConfigError('config.json is not an object');
   const record = raw as Record<string, unknown>;
   const given = record.functions;
-  if (typeof given !== 'object' || given === null) throw new ConfigError('config.json: functions is missing');
+  if (typeof given !== 'object' || given === null)
+    throw new ConfigError('config.json: functions is missing');
   const urls = given as Record<string, unknown>;
   const functions = {} as Record<FunctionName, string>;
   for (const name of FUNCTION_NAMES) {
@@ -70,7 +72,9 @@ export function parseConfig(raw: unknown, base: string): AppConfig {
   return { functions, relay: relay.href, demo: record.demo === true };
 }
 
-export async function loadConfig(fetchFn: typeof fetch = (input, init) => fetch(input, init)): Promise<AppConfig> {
+export async function loadConfig(
+  fetchFn: typeof fetch = (input, init) => fetch(input, init),
+): Promise<AppConfig> {
   const url = new URL('config.json', document.baseURI).href;
   let response: Response;
   try {
@@ -78,7 +82,8 @@ export async function loadConfig(fetchFn: typeof fetch = (input, init) => fetch(
   } catch {
     throw new ConfigError('config.json could not be loaded: check your connection');
   }
-  if (!response.ok) throw new ConfigError(`config.json could not be loaded (HTTP ${response.status})`);
+  if (!response.ok)
+    throw new ConfigError(`config.json could not be loaded (HTTP ${response.status})`);
   let raw: unknown;
   try {
     raw = await response.json();

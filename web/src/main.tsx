@@ -15,8 +15,14 @@ function Failure({ message }: { message: string }) {
   return (
     <main className="mx-auto max-w-md p-6">
       <h1 className="text-xl font-bold">parkshare can’t start</h1>
-      <p role="alert" className="mt-2">{message}</p>
-      <button type="button" className="mt-4 rounded-lg bg-blue-700 px-4 py-2 font-semibold text-white" onClick={() => window.location.reload()}>
+      <p role="alert" className="mt-2">
+        {message}
+      </p>
+      <button
+        type="button"
+        className="mt-4 rounded-lg bg-blue-700 px-4 py-2 font-semibold text-white"
+        onClick={() => window.location.reload()}
+      >
         Reload
       </button>
     </main>
@@ -49,12 +55,18 @@ async function boot(): Promise<void> {
   let notice: string | null = null;
   const fragment = readAuthFragment(window.location.hash);
   if (fragment) {
-    window.history.replaceState(null, '', cleanedUrl(window.location, fragment.kind === 'code' ? 'garage' : 'signin'));
+    window.history.replaceState(
+      null,
+      '',
+      cleanedUrl(window.location, fragment.kind === 'code' ? 'garage' : 'signin'),
+    );
     if (fragment.kind === 'code') {
       try {
         await api.ssoExchange(fragment.code);
       } catch (error) {
-        notice = problemMessage(error, { invalid_token: 'That sign-in link has expired or was already used. Please sign in again.' });
+        notice = problemMessage(error, {
+          invalid_token: 'That sign-in link has expired or was already used. Please sign in again.',
+        });
       }
     } else {
       notice = ssoErrorMessage(fragment.code);

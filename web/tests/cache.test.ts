@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QueryCache } from '../src/lib/cache';
 
-const deferred = <T,>() => {
+const deferred = <T>() => {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
@@ -28,7 +28,10 @@ describe('QueryCache', () => {
   it('undoes an optimistic change', async () => {
     const cache = new QueryCache();
     await cache.fetch('me', async () => ({ credits: 50 }));
-    const undo = cache.patch<{ credits: number }>((k) => k === 'me', (m) => ({ credits: m.credits - 3 }));
+    const undo = cache.patch<{ credits: number }>(
+      (k) => k === 'me',
+      (m) => ({ credits: m.credits - 3 }),
+    );
     expect(cache.get<{ credits: number }>('me').data?.credits).toBe(47);
     undo();
     expect(cache.get<{ credits: number }>('me').data?.credits).toBe(50);
@@ -39,7 +42,10 @@ describe('QueryCache', () => {
     await cache.fetch('spots:a', async () => 'before');
     const slow = deferred<string>();
     const inFlight = cache.fetch('spots:a', () => slow.promise, true);
-    cache.patch<string>((k) => k.startsWith('spots:'), () => 'optimistic');
+    cache.patch<string>(
+      (k) => k.startsWith('spots:'),
+      () => 'optimistic',
+    );
     slow.resolve('stale answer');
     await inFlight;
     expect(cache.get('spots:a').data).toBe('optimistic');
@@ -50,7 +56,10 @@ describe('QueryCache', () => {
     let answer = 'server v1';
     await cache.fetch('k', async () => answer);
     cache.subscribe('k', () => {});
-    const undo = cache.patch<string>(() => true, () => 'optimistic');
+    const undo = cache.patch<string>(
+      () => true,
+      () => 'optimistic',
+    );
     answer = 'server v2';
     await cache.fetch('k', async () => answer, true);
     undo();

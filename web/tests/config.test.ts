@@ -4,7 +4,9 @@ import { parseConfig } from '../src/config';
 import { cleanedUrl, readAuthFragment } from '../src/auth/fragment';
 import { parseHash } from '../src/lib/router';
 
-const gateway = JSON.parse(readFileSync(new URL('../public/config.json', import.meta.url), 'utf8')) as unknown;
+const gateway = JSON.parse(
+  readFileSync(new URL('../public/config.json', import.meta.url), 'utf8'),
+) as unknown;
 
 describe('config.json', () => {
   it('the shipped gateway default resolves against the page, relay as ws(s)', () => {
@@ -13,21 +15,39 @@ describe('config.json', () => {
     expect(config.functions['list-spots']).toBe('http://127.0.0.1:8080/fn/list-spots');
     expect(config.relay).toBe('ws://127.0.0.1:8080/ws');
     expect(config.demo).toBe(true);
-    expect(parseConfig(gateway, 'https://parkshare.example.com/app/').relay).toBe('wss://parkshare.example.com/ws');
+    expect(parseConfig(gateway, 'https://parkshare.example.com/app/').relay).toBe(
+      'wss://parkshare.example.com/ws',
+    );
   });
 
   it('keeps absolute URLs of other origins (Knative)', () => {
     const functions = Object.fromEntries(
-      ['auth', 'admin', 'add-spot', 'set-availability', 'list-spots', 'reserve', 'cancel', 'settle', 'me', 'graphql'].map((n) => [n, `https://${n}.parkshare.example.com/`]),
+      [
+        'auth',
+        'admin',
+        'add-spot',
+        'set-availability',
+        'list-spots',
+        'reserve',
+        'cancel',
+        'settle',
+        'me',
+        'graphql',
+      ].map((n) => [n, `https://${n}.parkshare.example.com/`]),
     );
-    const config = parseConfig({ functions, relay: 'wss://relay.parkshare.example.com' }, 'https://app.example.com/');
+    const config = parseConfig(
+      { functions, relay: 'wss://relay.parkshare.example.com' },
+      'https://app.example.com/',
+    );
     expect(config.functions.reserve).toBe('https://reserve.parkshare.example.com');
     expect(config.relay).toBe('wss://relay.parkshare.example.com/');
     expect(config.demo).toBe(false);
   });
 
   it('says which entry is missing', () => {
-    expect(() => parseConfig({ functions: { auth: '/fn/auth' }, relay: '/ws' }, 'http://x/')).toThrow(/functions\["admin"\]/);
+    expect(() =>
+      parseConfig({ functions: { auth: '/fn/auth' }, relay: '/ws' }, 'http://x/'),
+    ).toThrow(/functions\["admin"\]/);
     expect(() => parseConfig({ functions: {}, relay: '/ws' }, 'http://x/')).toThrow(/config.json/);
   });
 });
@@ -35,7 +55,10 @@ describe('config.json', () => {
 describe('the SSO fragment, read before routing', () => {
   it('finds the one-time code and the error code', () => {
     expect(readAuthFragment('#sso_code=abc-123_x')).toEqual({ kind: 'code', code: 'abc-123_x' });
-    expect(readAuthFragment('#sso_error=sso_forbidden')).toEqual({ kind: 'error', code: 'sso_forbidden' });
+    expect(readAuthFragment('#sso_error=sso_forbidden')).toEqual({
+      kind: 'error',
+      code: 'sso_forbidden',
+    });
   });
 
   it('leaves routes alone', () => {
@@ -44,7 +67,9 @@ describe('the SSO fragment, read before routing', () => {
   });
 
   it('drops the code from the address it leaves behind', () => {
-    expect(cleanedUrl({ pathname: '/', search: '?building=b' }, 'garage')).toBe('/?building=b#/garage');
+    expect(cleanedUrl({ pathname: '/', search: '?building=b' }, 'garage')).toBe(
+      '/?building=b#/garage',
+    );
   });
 });
 

@@ -23,8 +23,12 @@ describe('backoff', () => {
 describe('relay URL', () => {
   it('adds last_id when resuming and keeps the rest of the URL', () => {
     expect(relayUrl('ws://127.0.0.1:8080/ws', null)).toBe('ws://127.0.0.1:8080/ws');
-    expect(relayUrl('wss://relay.example.com/', '1733050000000-3')).toBe('wss://relay.example.com/?last_id=1733050000000-3');
-    expect(relayUrl('wss://relay.example.com/ws?x=1&last_id=1-0', '2-0')).toBe('wss://relay.example.com/ws?x=1&last_id=2-0');
+    expect(relayUrl('wss://relay.example.com/', '1733050000000-3')).toBe(
+      'wss://relay.example.com/?last_id=1733050000000-3',
+    );
+    expect(relayUrl('wss://relay.example.com/ws?x=1&last_id=1-0', '2-0')).toBe(
+      'wss://relay.example.com/ws?x=1&last_id=2-0',
+    );
   });
 });
 
@@ -39,16 +43,32 @@ describe('what a close code means', () => {
 
 /** Sockets the test opens, messages and closes by hand. */
 function socketLab() {
-  const opened: { url: string; protocols: string[]; handlers: SocketHandlers; sent: string[]; closed: number | null }[] = [];
+  const opened: {
+    url: string;
+    protocols: string[];
+    handlers: SocketHandlers;
+    sent: string[];
+    closed: number | null;
+  }[] = [];
   const factory: SocketFactory = (url, protocols, handlers) => {
-    const socket = { url, protocols, handlers, sent: [] as string[], closed: null as number | null };
+    const socket = {
+      url,
+      protocols,
+      handlers,
+      sent: [] as string[],
+      closed: null as number | null,
+    };
     opened.push(socket);
-    return { send: (d) => socket.sent.push(d), close: (code) => void (socket.closed = code ?? 1000) };
+    return {
+      send: (d) => socket.sent.push(d),
+      close: (code) => void (socket.closed = code ?? 1000),
+    };
   };
   return { opened, factory, last: () => opened[opened.length - 1]! };
 }
 
-const event = (id: string, type = 'spot.updated'): string => JSON.stringify({ id, type, building_id: 'b', at: '2026-12-01T10:00:00Z', data: {} });
+const event = (id: string, type = 'spot.updated'): string =>
+  JSON.stringify({ id, type, building_id: 'b', at: '2026-12-01T10:00:00Z', data: {} });
 
 describe('LiveConnection', () => {
   beforeEach(() => vi.useFakeTimers());

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, networkError, problemMessage, ssoErrorMessage } from '../src/api/problems';
 
 const problem = (status: number, code: string, extra: Record<string, unknown> = {}) =>
-  new ApiError(status, { type: `urn:parkshare:problem:${code}`, title: 'T', status, code, ...extra });
+  new ApiError(status, {
+    type: `urn:parkshare:problem:${code}`,
+    title: 'T',
+    status,
+    code,
+    ...extra,
+  });
 
 describe('problem codes → what the resident reads', () => {
   it.each([
@@ -22,20 +28,28 @@ describe('problem codes → what the resident reads', () => {
   });
 
   it('explains invalid_window with the server’s reason (a policy limit)', () => {
-    expect(problemMessage(problem(422, 'invalid_window', { detail: 'a reservation lasts at most 24 hours' }))).toBe(
-      'That time window doesn’t work: A reservation lasts at most 24 hours.',
-    );
+    expect(
+      problemMessage(
+        problem(422, 'invalid_window', { detail: 'a reservation lasts at most 24 hours' }),
+      ),
+    ).toBe('That time window doesn’t work: A reservation lasts at most 24 hours.');
   });
 
   it('says when to try again after too many attempts', () => {
-    expect(problemMessage(new ApiError(429, { code: 'rate_limited' }, 240))).toBe('Too many attempts. Try again in 4 min.');
+    expect(problemMessage(new ApiError(429, { code: 'rate_limited' }, 240))).toBe(
+      'Too many attempts. Try again in 4 min.',
+    );
     expect(problemMessage(new ApiError(429, { code: 'rate_limited' }))).toMatch(/few minutes/);
   });
 
   it('never shows a server error’s internals', () => {
-    const message = problemMessage(new ApiError(500, { code: 'internal', detail: 'Traceback (most recent call last): …' }));
+    const message = problemMessage(
+      new ApiError(500, { code: 'internal', detail: 'Traceback (most recent call last): …' }),
+    );
     expect(message).not.toMatch(/Traceback/);
-    expect(problemMessage(new ApiError(502, { detail: '<html>Bad gateway</html>' }))).toMatch(/went wrong on our side/);
+    expect(problemMessage(new ApiError(502, { detail: '<html>Bad gateway</html>' }))).toMatch(
+      /went wrong on our side/,
+    );
   });
 
   it('tells an offline resident to check the connection', () => {
@@ -43,11 +57,17 @@ describe('problem codes → what the resident reads', () => {
   });
 
   it('falls back to the title for a code it does not know', () => {
-    expect(problemMessage(problem(409, 'brand_new_code', { title: 'Something new happened' }))).toBe('Something new happened.');
+    expect(
+      problemMessage(problem(409, 'brand_new_code', { title: 'Something new happened' })),
+    ).toBe('Something new happened.');
   });
 
   it('lets a screen word a code its own way', () => {
-    expect(problemMessage(problem(401, 'invalid_credentials'), { invalid_credentials: 'The current password is wrong.' })).toBe('The current password is wrong.');
+    expect(
+      problemMessage(problem(401, 'invalid_credentials'), {
+        invalid_credentials: 'The current password is wrong.',
+      }),
+    ).toBe('The current password is wrong.');
   });
 
   it('turns an SSO failure from the fragment into a sentence', () => {

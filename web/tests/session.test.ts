@@ -5,7 +5,10 @@ import { AuthSession, type FetchLike, type TokenStorage } from '../src/api/sessi
 import { parseConfig } from '../src/config';
 
 const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' },
+  });
 
 function memoryStorage(initial: string | null): TokenStorage & { value: string | null } {
   const store = {
@@ -30,7 +33,12 @@ function rotatingAuth() {
     if (!valid.delete(refresh_token)) return json(401, { code: 'invalid_token', status: 401 });
     generation += 1;
     valid.add(`r${generation}`);
-    return json(200, { access_token: `a${generation}`, refresh_token: `r${generation}`, token_type: 'bearer', expires_in: 600 });
+    return json(200, {
+      access_token: `a${generation}`,
+      refresh_token: `r${generation}`,
+      token_type: 'bearer',
+      expires_in: 600,
+    });
   };
   return { fetch, calls };
 }
@@ -39,8 +47,17 @@ describe('token refresh', () => {
   it('serializes concurrent refreshes into one request', async () => {
     const auth = rotatingAuth();
     const storage = memoryStorage('r0');
-    const session = new AuthSession({ refreshUrl: 'http://x/fn/auth/refresh', fetch: auth.fetch, storage });
-    const tokens = await Promise.all([session.accessToken(), session.accessToken(), session.refresh(null), session.accessToken()]);
+    const session = new AuthSession({
+      refreshUrl: 'http://x/fn/auth/refresh',
+      fetch: auth.fetch,
+      storage,
+    });
+    const tokens = await Promise.all([
+      session.accessToken(),
+      session.accessToken(),
+      session.refresh(null),
+      session.accessToken(),
+    ]);
     expect(auth.calls).toEqual(['r0']);
     expect(new Set(tokens)).toEqual(new Set(['a1']));
     expect(storage.value).toBe('r1');
@@ -48,7 +65,11 @@ describe('token refresh', () => {
 
   it('answers a caller whose token was already replaced without refreshing again', async () => {
     const auth = rotatingAuth();
-    const session = new AuthSession({ refreshUrl: 'http://x/r', fetch: auth.fetch, storage: memoryStorage('r0') });
+    const session = new AuthSession({
+      refreshUrl: 'http://x/r',
+      fetch: auth.fetch,
+      storage: memoryStorage('r0'),
+    });
     const first = await session.accessToken();
     const again = await session.refresh('an-older-token');
     expect(again).toBe(first);
@@ -58,7 +79,13 @@ describe('token refresh', () => {
   it('refreshes ahead of expiry, not only after a 401', async () => {
     const auth = rotatingAuth();
     let now = 0;
-    const session = new AuthSession({ refreshUrl: 'http://x/r', fetch: auth.fetch, storage: memoryStorage('r0'), now: () => now, marginMs: 60_000 });
+    const session = new AuthSession({
+      refreshUrl: 'http://x/r',
+      fetch: auth.fetch,
+      storage: memoryStorage('r0'),
+      now: () => now,
+      marginMs: 60_000,
+    });
     expect(await session.accessToken()).toBe('a1');
     now = 500_000; // 100 s left of 600: still good
     expect(await session.accessToken()).toBe('a1');
@@ -72,9 +99,12 @@ describe('token refresh', () => {
     const storage = memoryStorage('r0');
     // What navigator.locks does for two tabs: one holder at a time, in order.
     let queue = Promise.resolve();
-    const lock = <T,>(task: () => Promise<T>) => {
+    const lock = <T>(task: () => Promise<T>) => {
       const run = queue.then(task);
-      queue = run.then(() => undefined, () => undefined);
+      queue = run.then(
+        () => undefined,
+        () => undefined,
+      );
       return run;
     };
     const tabA = new AuthSession({ refreshUrl: 'http://x/r', fetch: auth.fetch, storage, lock });
@@ -112,7 +142,20 @@ describe('token refresh', () => {
 describe('the API client with a refused access token', () => {
   const config = parseConfig(
     {
-      functions: Object.fromEntries(['auth', 'admin', 'add-spot', 'set-availability', 'list-spots', 'reserve', 'cancel', 'settle', 'me', 'graphql'].map((n) => [n, `/fn/${n}`])),
+      functions: Object.fromEntries(
+        [
+          'auth',
+          'admin',
+          'add-spot',
+          'set-availability',
+          'list-spots',
+          'reserve',
+          'cancel',
+          'settle',
+          'me',
+          'graphql',
+        ].map((n) => [n, `/fn/${n}`]),
+      ),
       relay: '/ws',
     },
     'http://app.test/',
@@ -125,9 +168,15 @@ describe('the API client with a refused access token', () => {
       if (url.endsWith('/refresh')) return auth.fetch(url, init);
       const header = new Headers(init?.headers).get('authorization') ?? '';
       seen.push(header);
-      return header === 'Bearer a2' ? json(200, { credits: 50 }) : json(401, { code: 'invalid_token', status: 401 });
+      return header === 'Bearer a2'
+        ? json(200, { credits: 50 })
+        : json(401, { code: 'invalid_token', status: 401 });
     };
-    const session = new AuthSession({ refreshUrl: `${config.functions.auth}/refresh`, fetch, storage: memoryStorage('r0') });
+    const session = new AuthSession({
+      refreshUrl: `${config.functions.auth}/refresh`,
+      fetch,
+      storage: memoryStorage('r0'),
+    });
     const api = new Api(config, session, fetch);
     await expect(api.call('me', '')).resolves.toEqual({ credits: 50 });
     expect(seen).toEqual(['Bearer a1', 'Bearer a2']);
@@ -141,19 +190,27 @@ describe('the API client with a refused access token', () => {
       calls += 1;
       return json(401, { code: 'invalid_token', status: 401, title: 'Invalid or expired token' });
     };
-    const session = new AuthSession({ refreshUrl: `${config.functions.auth}/refresh`, fetch, storage: memoryStorage('r0') });
+    const session = new AuthSession({
+      refreshUrl: `${config.functions.auth}/refresh`,
+      fetch,
+      storage: memoryStorage('r0'),
+    });
     const api = new Api(config, session, fetch);
     await expect(api.call('me', '')).rejects.toBeInstanceOf(ApiError);
     expect(calls).toBe(2);
   });
 
   it('builds every URL from config.json, relative to each function', () => {
-    const session = new AuthSession({ refreshUrl: 'x', fetch: async () => json(200, {}), storage: memoryStorage(null) });
+    const session = new AuthSession({
+      refreshUrl: 'x',
+      fetch: async () => json(200, {}),
+      storage: memoryStorage(null),
+    });
     const api = new Api(config, session, async () => json(200, {}));
     expect(api.url('auth', '/login')).toBe('http://app.test/fn/auth/login');
-    expect(api.url('list-spots', '', { start: '2026-12-01T10:00:00.000Z', available_only: true })).toBe(
-      'http://app.test/fn/list-spots?start=2026-12-01T10%3A00%3A00.000Z&available_only=true',
-    );
+    expect(
+      api.url('list-spots', '', { start: '2026-12-01T10:00:00.000Z', available_only: true }),
+    ).toBe('http://app.test/fn/list-spots?start=2026-12-01T10%3A00%3A00.000Z&available_only=true');
     expect(api.ssoStartUrl('b-1')).toBe('http://app.test/fn/auth/sso/start?building=b-1');
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Me, Reservation, SpotView } from '../src/api/types';
-import { meWithBooking, meWithoutBooking, spotsWithAvailability, spotsWithBooking, spotsWithoutBooking } from '../src/data/optimistic';
+import {
+  meWithBooking,
+  meWithoutBooking,
+  spotsWithAvailability,
+  spotsWithBooking,
+  spotsWithoutBooking,
+} from '../src/data/optimistic';
 import { merge, subtract } from '../src/lib/intervals';
 import { sortSpots } from '../src/lib/spots';
 
@@ -21,7 +27,15 @@ const spot = (over: Partial<SpotView> = {}): SpotView => ({
   ...over,
 });
 
-const reservation: Reservation = { id: 'r1', spot_id: 's1', user_id: 'me', start: iso(10), end: iso(12), status: 'booked', cost: 3 };
+const reservation: Reservation = {
+  id: 'r1',
+  spot_id: 's1',
+  user_id: 'me',
+  start: iso(10),
+  end: iso(12),
+  status: 'booked',
+  cost: 3,
+};
 const me = { credits: 50, reservations: { upcoming: [], past: [] } } as unknown as Me;
 
 describe('optimistic bookings', () => {
@@ -45,7 +59,10 @@ describe('optimistic bookings', () => {
   });
 
   it('cancelling takes the booking away and frees the spot if it was running', () => {
-    const booked = spot({ status_now: 'reserved', reservations: [{ start: iso(10), end: iso(12), mine: true }] });
+    const booked = spot({
+      status_now: 'reserved',
+      reservations: [{ start: iso(10), end: iso(12), mine: true }],
+    });
     const [after] = spotsWithoutBooking([booked], 's1', { start: iso(10), end: iso(12) }, t(11));
     expect(after?.reservations).toEqual([]);
     expect(after?.status_now).toBe('free');
@@ -64,14 +81,29 @@ describe('optimistic bookings', () => {
 
 describe('optimistic sharing', () => {
   it('merges a touching window as the server does, and frees the spot now', () => {
-    const off = spot({ status_now: 'unavailable', availability: [{ start: iso(8), end: iso(10) }] });
-    const [after] = spotsWithAvailability([off], 's1', { start: iso(10), end: iso(14) }, true, t(11));
+    const off = spot({
+      status_now: 'unavailable',
+      availability: [{ start: iso(8), end: iso(10) }],
+    });
+    const [after] = spotsWithAvailability(
+      [off],
+      's1',
+      { start: iso(10), end: iso(14) },
+      true,
+      t(11),
+    );
     expect(after?.availability).toEqual([{ start: iso(8), end: iso(14) }]);
     expect(after?.status_now).toBe('free');
   });
 
   it('withdrawing the middle splits the window', () => {
-    const [after] = spotsWithAvailability([spot()], 's1', { start: iso(11), end: iso(13) }, false, t(12));
+    const [after] = spotsWithAvailability(
+      [spot()],
+      's1',
+      { start: iso(11), end: iso(13) },
+      false,
+      t(12),
+    );
     expect(after?.availability).toEqual([
       { start: iso(8), end: iso(11) },
       { start: iso(13), end: iso(20) },
@@ -82,14 +114,28 @@ describe('optimistic sharing', () => {
 
 describe('intervals', () => {
   it('merge joins overlapping and touching ones', () => {
-    expect(merge([{ start: 5, end: 7 }, { start: 1, end: 3 }, { start: 3, end: 4 }])).toEqual([
+    expect(
+      merge([
+        { start: 5, end: 7 },
+        { start: 1, end: 3 },
+        { start: 3, end: 4 },
+      ]),
+    ).toEqual([
       { start: 1, end: 4 },
       { start: 5, end: 7 },
     ]);
   });
 
   it('subtract leaves the uncovered parts', () => {
-    expect(subtract([{ start: 0, end: 10 }], [{ start: 2, end: 3 }, { start: 8, end: 12 }])).toEqual([
+    expect(
+      subtract(
+        [{ start: 0, end: 10 }],
+        [
+          { start: 2, end: 3 },
+          { start: 8, end: 12 },
+        ],
+      ),
+    ).toEqual([
       { start: 0, end: 2 },
       { start: 3, end: 8 },
     ]);
@@ -100,11 +146,29 @@ describe('garage order', () => {
   it('puts free spots first, then spots with some free time, then the rest, by label', () => {
     const window = { start: t(9), end: t(21) };
     const list = [
-      spot({ id: 'a', label: 'B1-10', free_for_window: false, status_now: 'unavailable', availability: [] }),
-      spot({ id: 'b', label: 'B1-9', free_for_window: false, status_now: 'reserved', availability: [{ start: iso(8), end: iso(20) }], reservations: [{ start: iso(8), end: iso(12), mine: false }] }),
+      spot({
+        id: 'a',
+        label: 'B1-10',
+        free_for_window: false,
+        status_now: 'unavailable',
+        availability: [],
+      }),
+      spot({
+        id: 'b',
+        label: 'B1-9',
+        free_for_window: false,
+        status_now: 'reserved',
+        availability: [{ start: iso(8), end: iso(20) }],
+        reservations: [{ start: iso(8), end: iso(12), mine: false }],
+      }),
       spot({ id: 'c', label: 'B1-3', free_for_window: false, status_now: 'free' }),
       spot({ id: 'd', label: 'B1-2', free_for_window: true }),
     ];
-    expect(sortSpots(list, window, t(10)).map((s) => s.label)).toEqual(['B1-2', 'B1-3', 'B1-9', 'B1-10']);
+    expect(sortSpots(list, window, t(10)).map((s) => s.label)).toEqual([
+      'B1-2',
+      'B1-3',
+      'B1-9',
+      'B1-10',
+    ]);
   });
 });

@@ -89,7 +89,9 @@ describe('local calendar days', () => {
   it('finds the next full hour on the local clock, also in a half-hour zone', () => {
     expect(nextFullHour(utc('2026-12-01T13:20:00Z'), PARIS)).toBe(utc('2026-12-01T14:00:00Z'));
     // Kolkata is UTC+05:30: its full hours fall on UTC half hours.
-    expect(nextFullHour(utc('2026-12-01T13:20:00Z'), 'Asia/Kolkata')).toBe(utc('2026-12-01T13:30:00Z'));
+    expect(nextFullHour(utc('2026-12-01T13:20:00Z'), 'Asia/Kolkata')).toBe(
+      utc('2026-12-01T13:30:00Z'),
+    );
   });
 });
 
@@ -100,12 +102,22 @@ describe('display', () => {
   });
 
   it('writes a range within one local day once', () => {
-    const text = formatRange(utc('2026-12-01T13:00:00Z'), utc('2026-12-01T15:00:00Z'), PARIS, 'en-GB');
+    const text = formatRange(
+      utc('2026-12-01T13:00:00Z'),
+      utc('2026-12-01T15:00:00Z'),
+      PARIS,
+      'en-GB',
+    );
     expect(text).toBe('Tue 1 Dec, 14:00–16:00');
   });
 
   it('writes both ends of a range across midnight', () => {
-    const text = formatRange(utc('2026-12-01T20:00:00Z'), utc('2026-12-02T06:00:00Z'), PARIS, 'en-GB');
+    const text = formatRange(
+      utc('2026-12-01T20:00:00Z'),
+      utc('2026-12-02T06:00:00Z'),
+      PARIS,
+      'en-GB',
+    );
     expect(text).toBe('Tue 1 Dec, 21:00 – Wed 2 Dec, 07:00');
   });
 });

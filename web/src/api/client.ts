@@ -6,25 +6,26 @@ import type { AppConfig, FunctionName } from '../config';
 import { ApiError, networkError } from './problems';
 import { AuthSession, readProblem, type FetchLike } from './session';
 import type {
-  AdminLedgerEntry,
-  AuditEntry,
+  AdminLedger,
+  AuditLog,
   CreditAdjustment,
   DisableSummary,
+  Garage,
   Invite,
+  Invites,
   Me,
   Policy,
+  ProfileChanged,
   Reservation,
-  Resident,
+  Residents,
   Role,
-  Session,
-  SignupUser,
+  Sessions,
+  SignedUp,
   Spot,
-  SpotView,
-  SsoSettings,
+  SpotAvailability,
+  SsoState,
   Tokens,
-  User,
   Utilization,
-  Window,
 } from './types';
 
 type Query = Record<string, string | number | boolean | null | undefined>;
@@ -83,7 +84,11 @@ export class Api {
     }
     if (!response.ok) {
       const retryAfter = Number(response.headers.get('retry-after'));
-      throw new ApiError(response.status, await readProblem(response), Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+      throw new ApiError(
+        response.status,
+        await readProblem(response),
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+      );
     }
     if (response.status === 204) return undefined as T;
     // The functions' answers follow the contract; types.ts mirrors it.
@@ -93,12 +98,20 @@ export class Api {
   // --- auth -------------------------------------------------------------------------------
 
   async login(email: string, password: string): Promise<void> {
-    const tokens = await this.call<Tokens>('auth', '/login', { method: 'POST', auth: false, body: { email, password } });
+    const tokens = await this.call<Tokens>('auth', '/login', {
+      method: 'POST',
+      auth: false,
+      body: { email, password },
+    });
     this.session.accept(tokens);
   }
 
   async ssoExchange(code: string): Promise<void> {
-    const tokens = await this.call<Tokens>('auth', '/sso/exchange', { method: 'POST', auth: false, body: { code } });
+    const tokens = await this.call<Tokens>('auth', '/sso/exchange', {
+      method: 'POST',
+      auth: false,
+      body: { code },
+    });
     this.session.accept(tokens);
   }
 
@@ -110,21 +123,33 @@ export class Api {
     const refreshToken = this.session.refreshToken;
     this.session.clear();
     if (refreshToken) {
-      await this.call<void>('auth', '/logout', { method: 'POST', auth: false, body: { refresh_token: refreshToken } }).catch(() => {
+      await this.call<void>('auth', '/logout', {
+        method: 'POST',
+        auth: false,
+        body: { refresh_token: refreshToken },
+      }).catch(() => {
         // Signed out here either way; the server forgets the session when it expires.
       });
     }
   }
 
-  signup(body: { invite_code: string; email: string; password: string; display_name: string }): Promise<{ user: SignupUser }> {
+  signup(body: {
+    invite_code: string;
+    email: string;
+    password: string;
+    display_name: string;
+  }): Promise<SignedUp> {
     return this.call('auth', '/signup', { method: 'POST', auth: false, body });
   }
 
   changePassword(current_password: string, new_password: string): Promise<void> {
-    return this.call('auth', '/password', { method: 'POST', body: { current_password, new_password } });
+    return this.call('auth', '/password', {
+      method: 'POST',
+      body: { current_password, new_password },
+    });
   }
 
-  sessions(): Promise<{ sessions: Session[] }> {
+  sessions(): Promise<Sessions> {
     return this.call('auth', '/sessions');
   }
 
@@ -138,18 +163,29 @@ export class Api {
     return this.call('me', '');
   }
 
-  updateProfile(display_name: string): Promise<{ user: Pick<User, 'id' | 'display_name'> }> {
+  updateProfile(display_name: string): Promise<ProfileChanged> {
     return this.call('me', '', { method: 'PATCH', body: { display_name } });
   }
 
-  listSpots(window: { start: string; end: string; availableOnly?: boolean }): Promise<{ spots: SpotView[] }> {
+  listSpots(window: { start: string; end: string; availableOnly?: boolean }): Promise<Garage> {
     return this.call('list-spots', '', {
-      query: { start: window.start, end: window.end, available_only: window.availableOnly ? 'true' : undefined },
+      query: {
+        start: window.start,
+        end: window.end,
+        available_only: window.availableOnly ? 'true' : undefined,
+      },
     });
   }
 
-  reserve(body: { spot_id: string; start: string; end: string }, idempotencyKey: string): Promise<Reservation> {
-    return this.call('reserve', '', { method: 'POST', body, headers: { 'idempotency-key': idempotencyKey } });
+  reserve(
+    body: { spot_id: string; start: string; end: string },
+    idempotencyKey: string,
+  ): Promise<Reservation> {
+    return this.call('reserve', '', {
+      method: 'POST',
+      body,
+      headers: { 'idempotency-key': idempotencyKey },
+    });
   }
 
   cancel(reservation_id: string): Promise<Reservation> {
@@ -166,13 +202,13 @@ export class Api {
     end: string;
     available: boolean;
     cancel_reservations?: boolean;
-  }): Promise<{ spot_id: string; availability: Window[] }> {
+  }): Promise<SpotAvailability> {
     return this.call('set-availability', '', { method: 'POST', body });
   }
 
   // --- admin ------------------------------------------------------------------------------
 
-  residents(): Promise<{ residents: Resident[] }> {
+  residents(): Promise<Residents> {
     return this.call('admin', '/residents');
   }
 
@@ -188,11 +224,15 @@ export class Api {
     return this.call('admin', '/invites', { method: 'POST', body });
   }
 
-  createInvites(invites: { email: string; role: Role }[]): Promise<{ invites: Invite[] }> {
+  createInvites(invites: { email: string; role: Role }[]): Promise<Invites> {
     return this.call('admin', '/invites/bulk', { method: 'POST', body: { invites } });
   }
 
-  adjustCredits(body: { user_id: string; amount: number; reason: string }): Promise<CreditAdjustment> {
+  adjustCredits(body: {
+    user_id: string;
+    amount: number;
+    reason: string;
+  }): Promise<CreditAdjustment> {
     return this.call('admin', '/credits', { method: 'POST', body });
   }
 
@@ -200,15 +240,17 @@ export class Api {
     return this.call('admin', '/policy', { method: 'PATCH', body });
   }
 
-  adminLedger(query: { user_id?: string; before?: number; limit?: number } = {}): Promise<{ entries: AdminLedgerEntry[] }> {
+  adminLedger(
+    query: { user_id?: string; before?: number; limit?: number } = {},
+  ): Promise<AdminLedger> {
     return this.call('admin', '/ledger', { query });
   }
 
-  audit(query: { action?: string; before?: number; limit?: number } = {}): Promise<{ entries: AuditEntry[] }> {
+  audit(query: { action?: string; before?: number; limit?: number } = {}): Promise<AuditLog> {
     return this.call('admin', '/audit', { query });
   }
 
-  sso(): Promise<{ sso: SsoSettings | null }> {
+  sso(): Promise<SsoState> {
     return this.call('admin', '/sso');
   }
 

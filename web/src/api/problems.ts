@@ -50,7 +50,8 @@ const MESSAGES: Record<string, Message> = {
   overlapping_reservation:
     'You already have a booking at that time. Cancel it first or choose another time.',
   insufficient_credits: 'You don’t have enough credits for this booking.',
-  spot_unavailable: 'The owner hasn’t shared this spot for the whole of that time. Try a shorter or different window.',
+  spot_unavailable:
+    'The owner hasn’t shared this spot for the whole of that time. Try a shorter or different window.',
   own_spot: 'That’s your own spot: you don’t need to book it.',
   invalid_window: withDetail('That time window doesn’t work'),
   idempotency_mismatch: 'This booking was already sent with other details. Please try again.',
@@ -71,7 +72,8 @@ const MESSAGES: Record<string, Message> = {
       : 'Too many attempts. Wait a few minutes and try again.',
   invalid_token: 'Your session has ended. Please sign in again.',
   unauthenticated: 'Your session has ended. Please sign in again.',
-  invalid_invite: 'This invite code is unknown, already used or expired. Ask your building’s admin for a new one.',
+  invalid_invite:
+    'This invite code is unknown, already used or expired. Ask your building’s admin for a new one.',
   email_taken: 'An account with this email already exists. Sign in instead.',
   no_password: 'Your account signs in through your building’s account, so it has no password here.',
   session_not_found: 'That session has already ended.',
@@ -80,14 +82,17 @@ const MESSAGES: Record<string, Message> = {
   user_not_found: 'That resident no longer exists.',
   conflict: withDetail('That clashes with another change'),
   // single sign-on (also what #sso_error=<code> carries back)
-  sso_failed: 'Signing in with your building’s account failed. Try again, or use your email and password.',
-  sso_forbidden: 'Your building’s account isn’t allowed to sign in to parkshare. Ask your building’s admin.',
+  sso_failed:
+    'Signing in with your building’s account failed. Try again, or use your email and password.',
+  sso_forbidden:
+    'Your building’s account isn’t allowed to sign in to parkshare. Ask your building’s admin.',
   sso_not_configured: 'Your building doesn’t offer sign-in with its own account (any more).',
   invalid_state: 'That sign-in took too long or started in another browser. Please try again.',
   // generic
   invalid_request: withDetail('Some details aren’t valid'),
   invalid_json: 'The app sent something the server could not read. Reload the page and try again.',
-  unsupported_media_type: 'The app sent something the server could not read. Reload the page and try again.',
+  unsupported_media_type:
+    'The app sent something the server could not read. Reload the page and try again.',
   payload_too_large: 'That is too much text to send at once.',
   not_found: 'This isn’t available on this server (yet).',
   method_not_allowed: 'This isn’t available on this server (yet).',
@@ -98,7 +103,10 @@ const MESSAGES: Record<string, Message> = {
 };
 
 /** What to tell the person about `error`; `overrides` words a code for one screen. */
-export function problemMessage(error: unknown, overrides: Partial<Record<string, string>> = {}): string {
+export function problemMessage(
+  error: unknown,
+  overrides: Partial<Record<string, string>> = {},
+): string {
   if (!(error instanceof ApiError)) {
     return 'Something went wrong. Try again in a moment.';
   }
@@ -113,7 +121,7 @@ export function problemMessage(error: unknown, overrides: Partial<Record<string,
 
 /** The message for an SSO failure the auth function reported in the page's fragment. */
 export function ssoErrorMessage(code: string): string {
-  return problemMessage(new ApiError(400, { code }), {}) ;
+  return problemMessage(new ApiError(400, { code }), {});
 }
 
 export function isCode(error: unknown, ...codes: string[]): error is ApiError {

@@ -58,7 +58,9 @@ export function browserLock(name = 'parkshare.refresh'): LockRunner {
   return (task) =>
     typeof navigator !== 'undefined' && navigator.locks
       ? // The DOM typings wrap the callback's promise once more; the lock resolves with its value.
-        (navigator.locks.request(name, task) as unknown as Promise<Awaited<ReturnType<typeof task>>>)
+        (navigator.locks.request(name, task) as unknown as Promise<
+          Awaited<ReturnType<typeof task>>
+        >)
       : task();
 }
 
@@ -131,7 +133,12 @@ export class AuthSession {
    */
   refresh(stale: string | null = null): Promise<string> {
     const access = this.access;
-    if (stale !== null && access && access.token !== stale && access.expiresAt - this.marginMs > this.now()) {
+    if (
+      stale !== null &&
+      access &&
+      access.token !== stale &&
+      access.expiresAt - this.marginMs > this.now()
+    ) {
       return Promise.resolve(access.token);
     }
     if (!this.inflight) {

@@ -39,7 +39,11 @@ function Root({ services, notice: initialNotice }: { services: Services; notice:
   }, [route.name, signedIn]);
 
   if (!signedIn) {
-    return route.name === 'join' ? <JoinScreen theme={theme} /> : <SignInScreen theme={theme} notice={notice} />;
+    return route.name === 'join' ? (
+      <JoinScreen theme={theme} />
+    ) : (
+      <SignInScreen theme={theme} notice={notice} />
+    );
   }
   return <Shell route={route} theme={theme} />;
 }

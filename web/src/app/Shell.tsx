@@ -31,7 +31,13 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { route: 'garage', path: 'garage', icon: 'garage', short: 'Garage' },
-  { route: 'reservations', path: 'reservations', icon: 'calendar', lead: 'My ', short: 'reservations' },
+  {
+    route: 'reservations',
+    path: 'reservations',
+    icon: 'calendar',
+    lead: 'My ',
+    short: 'reservations',
+  },
   { route: 'my-spots', path: 'my-spots', icon: 'key', lead: 'My ', short: 'spots' },
   { route: 'credits', path: 'credits', icon: 'coins', short: 'Credits' },
 ];
@@ -69,7 +75,11 @@ function Screen({ route, me }: { route: Route; me: Me }) {
     case 'account':
       return <AccountScreen me={me} />;
     case 'admin':
-      return me.user.role === 'admin' ? <AdminScreen me={me} section={route.param} /> : <GarageScreen me={me} />;
+      return me.user.role === 'admin' ? (
+        <AdminScreen me={me} section={route.param} />
+      ) : (
+        <GarageScreen me={me} />
+      );
     default:
       return <GarageScreen me={me} />;
   }
@@ -84,7 +94,9 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
     void cache.fetch(nextDayKey(false), fetchNextDay(api, false));
   }, [api, cache]);
   const items: NavItem[] =
-    me.data?.user.role === 'admin' ? [...NAV, { route: 'admin', path: 'admin', icon: 'shield', short: 'Admin' }] : NAV;
+    me.data?.user.role === 'admin'
+      ? [...NAV, { route: 'admin', path: 'admin', icon: 'shield', short: 'Admin' }]
+      : NAV;
   const current: RouteName = route.name === 'spot' ? 'garage' : route.name;
 
   let content: ReactNode;
@@ -94,13 +106,23 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
 
   return (
     <div className="min-h-dvh">
-      <a href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }} className="sr-only focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-50 focus:rounded-lg focus:bg-white focus:px-3 focus:py-2 focus:text-slate-900">
+      <a
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+        className="sr-only focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-50 focus:rounded-lg focus:bg-white focus:px-3 focus:py-2 focus:text-slate-900"
+      >
         Skip to content
       </a>
       <header className="sticky top-0 z-30 border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-950">
         <div className="mx-auto flex max-w-5xl items-center gap-2 px-3 py-2 md:gap-4 md:px-4">
           <a href={href('garage')} className="flex items-center gap-2 rounded-lg font-bold">
-            <span aria-hidden="true" className="grid h-8 w-8 place-items-center rounded-lg bg-blue-700 text-white dark:bg-sky-400 dark:text-slate-950">
+            <span
+              aria-hidden="true"
+              className="grid h-8 w-8 place-items-center rounded-lg bg-blue-700 text-white dark:bg-sky-400 dark:text-slate-950"
+            >
               P
             </span>
             <span className="sr-only sm:not-sr-only md:sr-only lg:not-sr-only">parkshare</span>
@@ -120,7 +142,10 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
           </nav>
           <div className="ml-auto flex items-center gap-1 md:ml-0 md:gap-2">
             {me.data && (
-              <p className="flex items-center gap-1 rounded-full bg-amber-100 px-2.5 py-1 text-sm font-semibold text-amber-950 dark:bg-amber-900/60 dark:text-amber-100" title="Your credits">
+              <p
+                className="flex items-center gap-1 rounded-full bg-amber-100 px-2.5 py-1 text-sm font-semibold text-amber-950 dark:bg-amber-900/60 dark:text-amber-100"
+                title="Your credits"
+              >
                 <Icon name="coins" className="h-4 w-4" />
                 <span className="sr-only">Balance: </span>
                 <span data-testid="credits">{me.data.credits}</span>
@@ -140,7 +165,11 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
           </div>
         </div>
       </header>
-      <main id="main" tabIndex={-1} className="mx-auto max-w-5xl px-3 pb-28 pt-4 outline-none md:px-4 md:pb-12 md:pt-6">
+      <main
+        id="main"
+        tabIndex={-1}
+        className="mx-auto max-w-5xl px-3 pb-28 pt-4 outline-none md:px-4 md:pb-12 md:pt-6"
+      >
         {content}
       </main>
     </div>

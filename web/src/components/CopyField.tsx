@@ -15,12 +15,26 @@ export function CopyField({ label, value }: { label: string; value: string }) {
   };
   return (
     <div>
-      <label htmlFor={id} className="mb-1 block text-xs font-medium text-slate-700 dark:text-slate-300">
+      <label
+        htmlFor={id}
+        className="mb-1 block text-xs font-medium text-slate-700 dark:text-slate-300"
+      >
         {label}
       </label>
       <div className="flex gap-2">
-        <input id={id} readOnly value={value} onFocus={(e) => e.currentTarget.select()} className="min-w-0 flex-1 rounded-lg border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-sm dark:border-slate-600 dark:bg-slate-950" />
-        <button type="button" onClick={() => void copy()} className="rounded-lg border border-slate-300 px-3 text-sm font-semibold hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800" aria-label={`Copy ${label.toLowerCase()}`}>
+        <input
+          id={id}
+          readOnly
+          value={value}
+          onFocus={(e) => e.currentTarget.select()}
+          className="min-w-0 flex-1 rounded-lg border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-sm dark:border-slate-600 dark:bg-slate-950"
+        />
+        <button
+          type="button"
+          onClick={() => void copy()}
+          className="rounded-lg border border-slate-300 px-3 text-sm font-semibold hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
+          aria-label={`Copy ${label.toLowerCase()}`}
+        >
           {copied ? 'Copied' : 'Copy'}
         </button>
       </div>

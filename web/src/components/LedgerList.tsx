@@ -18,7 +18,9 @@ export function describeEntry(entry: { kind: string; reason: string | null }): s
 export function Amount({ value }: { value: number }) {
   const positive = value > 0;
   return (
-    <span className={`font-semibold tabular-nums ${positive ? 'text-green-800 dark:text-green-300' : 'text-slate-900 dark:text-slate-100'}`}>
+    <span
+      className={`font-semibold tabular-nums ${positive ? 'text-green-800 dark:text-green-300' : 'text-slate-900 dark:text-slate-100'}`}
+    >
       {positive ? '+' : value < 0 ? '−' : ''}
       {Math.abs(value)}
     </span>
@@ -32,7 +34,9 @@ export function LedgerList({ entries, zone }: { entries: LedgerEntry[]; zone: st
         <li key={entry.id} className="flex items-center justify-between gap-3 px-4 py-3 text-sm">
           <span>
             <span className="block font-medium">{describeEntry(entry)}</span>
-            <span className="text-slate-600 dark:text-slate-400">{formatDateTime(parseInstant(entry.at), zone)}</span>
+            <span className="text-slate-600 dark:text-slate-400">
+              {formatDateTime(parseInstant(entry.at), zone)}
+            </span>
           </span>
           <Amount value={entry.amount} />
         </li>

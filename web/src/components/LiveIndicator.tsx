@@ -1,9 +1,21 @@
 import type { LiveState } from '../live/connection';
 
 const LOOK: Record<LiveState, { text: string; dot: string; title: string }> = {
-  live: { text: 'Live', dot: 'bg-green-600 dark:bg-green-400', title: 'Changes appear as they happen' },
-  reconnecting: { text: 'Reconnecting…', dot: 'bg-amber-500 animate-pulse', title: 'The live connection dropped; reconnecting' },
-  offline: { text: 'Offline', dot: 'bg-slate-400', title: 'No network: what you see may be out of date' },
+  live: {
+    text: 'Live',
+    dot: 'bg-green-600 dark:bg-green-400',
+    title: 'Changes appear as they happen',
+  },
+  reconnecting: {
+    text: 'Reconnecting…',
+    dot: 'bg-amber-500 animate-pulse',
+    title: 'The live connection dropped; reconnecting',
+  },
+  offline: {
+    text: 'Offline',
+    dot: 'bg-slate-400',
+    title: 'No network: what you see may be out of date',
+  },
 };
 
 export function LiveIndicator({ state }: { state: LiveState }) {

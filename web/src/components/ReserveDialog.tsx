@@ -11,7 +11,17 @@ import { meWithBooking, spotsWithBooking } from '../data/optimistic';
 import { useAction } from '../hooks/useAction';
 import { covers, type Interval } from '../lib/intervals';
 import { spotFreeTimes } from '../lib/spots';
-import { MINUTE_MS, floorToMinute, formatDuration, formatRange, formatWhen, fromLocalInput, toIso, toLocalInput, zoneAbbreviation } from '../lib/time';
+import {
+  MINUTE_MS,
+  floorToMinute,
+  formatDuration,
+  formatRange,
+  formatWhen,
+  fromLocalInput,
+  toIso,
+  toLocalInput,
+  zoneAbbreviation,
+} from '../lib/time';
 import { randomUuid } from '../lib/uuid';
 import { bookingChoices, checkBooking, defaultBooking } from '../lib/windows';
 import { Dialog } from './Dialog';
@@ -19,7 +29,15 @@ import { useToast } from './Toasts';
 import { Button, ErrorNotice, Notice } from './ui';
 import { ChoiceChips, WindowInputs, type WindowText } from './WindowInputs';
 
-export function ReserveDialog({ spot, me, onClose }: { spot: SpotView; me: Me; onClose: () => void }) {
+export function ReserveDialog({
+  spot,
+  me,
+  onClose,
+}: {
+  spot: SpotView;
+  me: Me;
+  onClose: () => void;
+}) {
   const { api, cache } = useServices();
   const toast = useToast();
   const zone = me.building.timezone;
@@ -33,12 +51,15 @@ export function ReserveDialog({ spot, me, onClose }: { spot: SpotView; me: Me; o
   });
   // "Now" is a moving target: while the start is the minute the dialog chose as now, the
   // booking starts when it is confirmed (a dialog left open for a while stays valid).
-  const [startIsNow, setStartIsNow] = useState(() => fromLocalInput(text.start, zone) === floorToMinute(opened));
+  const [startIsNow, setStartIsNow] = useState(
+    () => fromLocalInput(text.start, zone) === floorToMinute(opened),
+  );
 
   const start = fromLocalInput(text.start, zone) ?? Number.NaN;
   const end = fromLocalInput(text.end, zone) ?? Number.NaN;
   const check = checkBooking({ start, end }, Date.now(), policy);
-  const inFreeTime = !check.error && free.some((i) => covers(i, { start: Math.max(start, opened), end }));
+  const inFreeTime =
+    !check.error && free.some((i) => covers(i, { start: Math.max(start, opened), end }));
   const after = me.credits - policy.cost;
   const zoneNote = `${zone} time (${zoneAbbreviation(Number.isNaN(start) ? opened : start, zone)})`;
 
@@ -52,22 +73,42 @@ export function ReserveDialog({ spot, me, onClose }: { spot: SpotView; me: Me; o
     const from = startIsNow ? Math.max(start, floorToMinute(now)) : start;
     const window = { start: toIso(from), end: toIso(end) };
     const idempotencyKey = randomUuid();
-    const pending: Reservation = { id: `pending-${idempotencyKey}`, spot_id: spot.id, user_id: me.user.id, ...window, status: 'booked', cost: policy.cost };
+    const pending: Reservation = {
+      id: `pending-${idempotencyKey}`,
+      spot_id: spot.id,
+      user_id: me.user.id,
+      ...window,
+      status: 'booked',
+      cost: policy.cost,
+    };
     const undo = [
-      cache.patch<SpotView[]>((k) => k.startsWith('spots:'), (list) => spotsWithBooking(list, spot.id, window, now)),
-      cache.patch<Me>((k) => k === keys.me, (m) => meWithBooking(m, pending)),
+      cache.patch<SpotView[]>(
+        (k) => k.startsWith('spots:'),
+        (list) => spotsWithBooking(list, spot.id, window, now),
+      ),
+      cache.patch<Me>(
+        (k) => k === keys.me,
+        (m) => meWithBooking(m, pending),
+      ),
     ];
     try {
       const booked = await api.reserve({ spot_id: spot.id, ...window }, idempotencyKey);
       cache.patch<Me>(
         (k) => k === keys.me,
-        (m) => ({ ...m, reservations: { ...m.reservations, upcoming: m.reservations.upcoming.map((r) => (r.id === pending.id ? booked : r)) } }),
+        (m) => ({
+          ...m,
+          reservations: {
+            ...m.reservations,
+            upcoming: m.reservations.upcoming.map((r) => (r.id === pending.id ? booked : r)),
+          },
+        }),
       );
       cache.invalidatePrefix(keys.me, 'spots:');
       return booked;
     } catch (error) {
       for (const rollback of undo) rollback();
-      if (isCode(error, 'spot_taken', 'spot_unavailable', 'spot_not_found')) cache.invalidatePrefix('spots:');
+      if (isCode(error, 'spot_taken', 'spot_unavailable', 'spot_not_found'))
+        cache.invalidatePrefix('spots:');
       throw error;
     }
   });
@@ -75,7 +116,9 @@ export function ReserveDialog({ spot, me, onClose }: { spot: SpotView; me: Me; o
   const confirm = () => {
     reserve.run().then(
       (booked) => {
-        toast.success(`Booked ${spot.label}, ${formatRange(Date.parse(booked.start), Date.parse(booked.end), zone)}. ${booked.cost} credits held.`);
+        toast.success(
+          `Booked ${spot.label}, ${formatRange(Date.parse(booked.start), Date.parse(booked.end), zone)}. ${booked.cost} credits held.`,
+        );
         onClose();
       },
       () => {
@@ -95,16 +138,35 @@ export function ReserveDialog({ spot, me, onClose }: { spot: SpotView; me: Me; o
             <p className="mb-2 text-sm font-medium">Free times</p>
             <ChoiceChips
               label="Free times"
-              choices={free.slice(0, 4).map((i) => ({ ...i, start: Math.max(i.start, floorToMinute(opened)), label: `${formatWhen(Math.max(i.start, opened), opened, zone)} – ${formatWhen(i.end, opened, zone)}` }))}
-              onPick={(choice) => setWindow({ start: choice.start, end: Math.min(choice.end, choice.start + policy.max_hours * 60 * MINUTE_MS) }, choice.start === floorToMinute(opened))}
+              choices={free.slice(0, 4).map((i) => ({
+                ...i,
+                start: Math.max(i.start, floorToMinute(opened)),
+                label: `${formatWhen(Math.max(i.start, opened), opened, zone)} – ${formatWhen(i.end, opened, zone)}`,
+              }))}
+              onPick={(choice) =>
+                setWindow(
+                  {
+                    start: choice.start,
+                    end: Math.min(choice.end, choice.start + policy.max_hours * 60 * MINUTE_MS),
+                  },
+                  choice.start === floorToMinute(opened),
+                )
+              }
             />
           </div>
         ) : (
-          <Notice tone="warning">This spot has no free time in the window you looked at. You can still try another time below.</Notice>
+          <Notice tone="warning">
+            This spot has no free time in the window you looked at. You can still try another time
+            below.
+          </Notice>
         )}
         <div>
           <p className="mb-2 text-sm font-medium">Quick choices</p>
-          <ChoiceChips label="Quick choices" choices={bookingChoices(opened, zone)} onPick={(choice) => setWindow(choice, choice.start === floorToMinute(opened))} />
+          <ChoiceChips
+            label="Quick choices"
+            choices={bookingChoices(opened, zone)}
+            onPick={(choice) => setWindow(choice, choice.start === floorToMinute(opened))}
+          />
         </div>
         <WindowInputs
           value={text}
@@ -116,30 +178,50 @@ export function ReserveDialog({ spot, me, onClose }: { spot: SpotView; me: Me; o
             if (changed === 'start') setStartIsNow(false);
           }}
         />
-        {check.error && <p role="alert" className="text-sm font-medium text-red-800 dark:text-red-300">{check.error}</p>}
+        {check.error && (
+          <p role="alert" className="text-sm font-medium text-red-800 dark:text-red-300">
+            {check.error}
+          </p>
+        )}
         {check.warnings.map((warning) => (
-          <Notice key={warning} tone="warning">{warning}</Notice>
+          <Notice key={warning} tone="warning">
+            {warning}
+          </Notice>
         ))}
         {!check.error && free.length > 0 && !inFreeTime && (
-          <Notice tone="warning">The spot doesn’t look free for all of this time; the booking may be refused.</Notice>
+          <Notice tone="warning">
+            The spot doesn’t look free for all of this time; the booking may be refused.
+          </Notice>
         )}
         <dl className="grid grid-cols-2 gap-x-4 gap-y-1 rounded-lg bg-slate-100 px-4 py-3 text-sm dark:bg-slate-800">
           <dt className="text-slate-700 dark:text-slate-300">Duration</dt>
-          <dd className="text-right font-medium">{check.error ? '–' : formatDuration(end - start)}</dd>
+          <dd className="text-right font-medium">
+            {check.error ? '–' : formatDuration(end - start)}
+          </dd>
           <dt className="text-slate-700 dark:text-slate-300">Cost</dt>
-          <dd className="text-right font-medium" data-testid="reserve-cost">{policy.cost} credits</dd>
+          <dd className="text-right font-medium" data-testid="reserve-cost">
+            {policy.cost} credits
+          </dd>
           <dt className="text-slate-700 dark:text-slate-300">Your balance</dt>
           <dd className="text-right font-medium" data-testid="reserve-balance">
             {me.credits} → {after} credits
           </dd>
         </dl>
-        {after < 0 && <Notice tone="warning">You don’t have enough credits for this booking.</Notice>}
+        {after < 0 && (
+          <Notice tone="warning">You don’t have enough credits for this booking.</Notice>
+        )}
         <ErrorNotice error={reserve.error} />
         <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
           <Button variant="secondary" onClick={onClose}>
             Not now
           </Button>
-          <Button size="lg" onClick={confirm} pending={reserve.pending} disabled={Boolean(check.error)} data-autofocus>
+          <Button
+            size="lg"
+            onClick={confirm}
+            pending={reserve.pending}
+            disabled={Boolean(check.error)}
+            data-autofocus
+          >
             {reserve.pending ? 'Reserving…' : 'Confirm reservation'}
           </Button>
         </div>

@@ -53,25 +53,36 @@ export function SpotCard({
       data-status={spot.status_now}
       data-reservations={spot.reservations.length}
       className={`flex flex-col gap-3 rounded-xl border bg-white p-4 shadow-sm dark:bg-slate-900 ${
-        bookable && !mine ? 'border-green-600/40 dark:border-green-400/40' : 'border-slate-200 dark:border-slate-800'
+        bookable && !mine
+          ? 'border-green-600/40 dark:border-green-400/40'
+          : 'border-slate-200 dark:border-slate-800'
       }`}
     >
       <div className="flex items-start justify-between gap-3">
         <div className="min-w-0">
           <h2 className="text-xl font-bold tracking-tight">{spot.label}</h2>
-          {spot.location && <p className="truncate text-sm text-slate-600 dark:text-slate-400">{spot.location}</p>}
+          {spot.location && (
+            <p className="truncate text-sm text-slate-600 dark:text-slate-400">{spot.location}</p>
+          )}
         </div>
         <StatusBadge status={spot.status_now} />
       </div>
       <div className="space-y-0.5 text-sm">
         <p className="font-medium">{nowLine(spot, now, zone)}</p>
         <p className="text-slate-700 dark:text-slate-300">{windowLine(spot, window, now, zone)}</p>
-        <p className="text-slate-600 dark:text-slate-400">{mine ? 'Your spot' : `Shared by ${spot.owner.display_name}`}</p>
+        <p className="text-slate-600 dark:text-slate-400">
+          {mine ? 'Your spot' : `Shared by ${spot.owner.display_name}`}
+        </p>
         {spot.notes && <p className="text-slate-600 dark:text-slate-400">{spot.notes}</p>}
       </div>
       <div className="mt-auto flex items-center gap-2">
         {!mine && (
-          <Button size="lg" className="flex-1" variant={bookable ? 'primary' : 'secondary'} onClick={() => onReserve(spot)}>
+          <Button
+            size="lg"
+            className="flex-1"
+            variant={bookable ? 'primary' : 'secondary'}
+            onClick={() => onReserve(spot)}
+          >
             Reserve
           </Button>
         )}

@@ -35,14 +35,31 @@ function endLabel(instant: number, day: Interval, zone: string): string {
   return instant >= day.end ? '24:00' : formatTime(instant, zone);
 }
 
-export function SpotTimeline({ spot, days, zone, now }: { spot: SpotView; days: string[]; zone: string; now: number }) {
+export function SpotTimeline({
+  spot,
+  days,
+  zone,
+  now,
+}: {
+  spot: SpotView;
+  days: string[];
+  zone: string;
+  now: number;
+}) {
   return (
     <div>
-      <ul className="mb-3 flex flex-wrap gap-4 text-xs text-slate-700 dark:text-slate-300" aria-label="Legend">
+      <ul
+        className="mb-3 flex flex-wrap gap-4 text-xs text-slate-700 dark:text-slate-300"
+        aria-label="Legend"
+      >
         {(['free', 'booked', 'mine'] as const).map((kind) => (
           <li key={kind} className="flex items-center gap-1.5">
             <span aria-hidden="true" className={`h-3 w-5 rounded-sm ${COLORS[kind]}`} />
-            {kind === 'free' ? 'Shared and free' : kind === 'booked' ? 'Booked by someone' : 'Booked by you'}
+            {kind === 'free'
+              ? 'Shared and free'
+              : kind === 'booked'
+                ? 'Booked by someone'
+                : 'Booked by you'}
           </li>
         ))}
         <li className="flex items-center gap-1.5">
@@ -62,20 +79,47 @@ export function SpotTimeline({ spot, days, zone, now }: { spot: SpotView; days: 
             <li key={date}>
               <p className="mb-1 flex items-baseline justify-between text-sm font-semibold">
                 {formatDay(start, zone)}
-                {hours !== 24 && <span className="text-xs font-normal text-slate-600 dark:text-slate-400">{hours}-hour day (clock change)</span>}
+                {hours !== 24 && (
+                  <span className="text-xs font-normal text-slate-600 dark:text-slate-400">
+                    {hours}-hour day (clock change)
+                  </span>
+                )}
               </p>
-              <div aria-hidden="true" className="relative h-8 overflow-hidden rounded-md bg-slate-200 dark:bg-slate-700">
+              <div
+                aria-hidden="true"
+                className="relative h-8 overflow-hidden rounded-md bg-slate-200 dark:bg-slate-700"
+              >
                 {segments.map((s) => (
-                  <div key={`${s.kind}${s.start}`} className={`absolute inset-y-0 ${COLORS[s.kind]}`} style={{ left: pos(s.start), width: `${((s.end - s.start) / length) * 100}%` }} />
+                  <div
+                    key={`${s.kind}${s.start}`}
+                    className={`absolute inset-y-0 ${COLORS[s.kind]}`}
+                    style={{ left: pos(s.start), width: `${((s.end - s.start) / length) * 100}%` }}
+                  />
                 ))}
                 {TICKS.map((tick) => (
-                  <div key={tick} className="absolute inset-y-0 w-px bg-white/70 dark:bg-slate-950/60" style={{ left: pos(atLocalTime(date, tick, zone)) }} />
+                  <div
+                    key={tick}
+                    className="absolute inset-y-0 w-px bg-white/70 dark:bg-slate-950/60"
+                    style={{ left: pos(atLocalTime(date, tick, zone)) }}
+                  />
                 ))}
-                {now >= start && now < end && <div className="absolute -inset-y-1 w-0.5 bg-slate-950 dark:bg-white" style={{ left: pos(now) }} />}
+                {now >= start && now < end && (
+                  <div
+                    className="absolute -inset-y-1 w-0.5 bg-slate-950 dark:bg-white"
+                    style={{ left: pos(now) }}
+                  />
+                )}
               </div>
-              <div aria-hidden="true" className="relative mt-0.5 h-4 text-[11px] text-slate-600 dark:text-slate-400">
+              <div
+                aria-hidden="true"
+                className="relative mt-0.5 h-4 text-[11px] text-slate-600 dark:text-slate-400"
+              >
                 {TICKS.map((tick) => (
-                  <span key={tick} className="absolute -translate-x-1/2" style={{ left: pos(atLocalTime(date, tick, zone)) }}>
+                  <span
+                    key={tick}
+                    className="absolute -translate-x-1/2"
+                    style={{ left: pos(atLocalTime(date, tick, zone)) }}
+                  >
                     {tick.slice(0, 2)}
                   </span>
                 ))}
@@ -83,7 +127,12 @@ export function SpotTimeline({ spot, days, zone, now }: { spot: SpotView; days: 
               <p className="text-sm text-slate-700 dark:text-slate-300">
                 {segments.length === 0
                   ? 'Not shared.'
-                  : segments.map((s) => `${WORDS[s.kind]} ${formatTime(s.start, zone)}–${endLabel(s.end, day, zone)}`).join(' · ')}
+                  : segments
+                      .map(
+                        (s) =>
+                          `${WORDS[s.kind]} ${formatTime(s.start, zone)}–${endLabel(s.end, day, zone)}`,
+                      )
+                      .join(' · ')}
               </p>
             </li>
           );

@@ -1,6 +1,12 @@
 import { Icon } from './icons';
 
-export function ThemeToggle({ theme, onToggle }: { theme: 'light' | 'dark'; onToggle: () => void }) {
+export function ThemeToggle({
+  theme,
+  onToggle,
+}: {
+  theme: 'light' | 'dark';
+  onToggle: () => void;
+}) {
   return (
     <button
       type="button"

@@ -23,7 +23,10 @@ let nextId = 1;
 
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
-  const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
+  const dismiss = useCallback(
+    (id: number) => setToasts((all) => all.filter((t) => t.id !== id)),
+    [],
+  );
   const push = useCallback(
     (kind: Kind, message: string) => {
       const id = nextId++;
@@ -32,7 +35,10 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     },
     [dismiss],
   );
-  const toaster = useMemo<Toaster>(() => ({ success: (m) => push('success', m), error: (m) => push('error', m) }), [push]);
+  const toaster = useMemo<Toaster>(
+    () => ({ success: (m) => push('success', m), error: (m) => push('error', m) }),
+    [push],
+  );
   return (
     <ToastContext.Provider value={toaster}>
       {children}
@@ -48,7 +54,11 @@ export function ToastProvider({ children }: { children: ReactNode }) {
             }`}
           >
             <span className="flex-1">{toast.message}</span>
-            <button type="button" onClick={() => dismiss(toast.id)} className="font-semibold underline underline-offset-2">
+            <button
+              type="button"
+              onClick={() => dismiss(toast.id)}
+              className="font-semibold underline underline-offset-2"
+            >
               Dismiss
             </button>
           </div>

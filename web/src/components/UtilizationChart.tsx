@@ -9,17 +9,41 @@ const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part /
 function dayLabel(date: string, locale?: string): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   // A calendar date, not an instant: format it in UTC so no zone moves it to another day.
-  return new Intl.DateTimeFormat(locale, { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' }).format(Date.UTC(y, m - 1, d));
+  return new Intl.DateTimeFormat(locale, {
+    timeZone: 'UTC',
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  }).format(Date.UTC(y, m - 1, d));
 }
 
-function Row({ name, available, booked, max }: { name: string; available: number; booked: number; max: number }) {
+function Row({
+  name,
+  available,
+  booked,
+  max,
+}: {
+  name: string;
+  available: number;
+  booked: number;
+  max: number;
+}) {
   const scale = max > 0 ? 100 / max : 0;
   return (
     <li className="grid grid-cols-[6.5rem_1fr] items-center gap-3 text-sm sm:grid-cols-[8rem_1fr_11rem]">
       <span className="truncate font-medium">{name}</span>
-      <span aria-hidden="true" className="relative h-5 overflow-hidden rounded bg-slate-100 dark:bg-slate-800">
-        <span className="absolute inset-y-0 left-0 rounded bg-green-200 dark:bg-green-900" style={{ width: `${available * scale}%` }} />
-        <span className="absolute inset-y-0 left-0 rounded bg-blue-700 dark:bg-sky-400" style={{ width: `${booked * scale}%` }} />
+      <span
+        aria-hidden="true"
+        className="relative h-5 overflow-hidden rounded bg-slate-100 dark:bg-slate-800"
+      >
+        <span
+          className="absolute inset-y-0 left-0 rounded bg-green-200 dark:bg-green-900"
+          style={{ width: `${available * scale}%` }}
+        />
+        <span
+          className="absolute inset-y-0 left-0 rounded bg-blue-700 dark:bg-sky-400"
+          style={{ width: `${booked * scale}%` }}
+        />
       </span>
       <span className="col-span-2 text-slate-700 sm:col-span-1 dark:text-slate-300">
         {hours(booked)} of {hours(available)} booked ({percent(booked, available)} %)
@@ -33,30 +57,60 @@ export function UtilizationChart({ data }: { data: Utilization }) {
   const booked = data.days.reduce((s, d) => s + d.booked_hours, 0);
   const dayMax = Math.max(0, ...data.days.map((d) => d.available_hours));
   const spotMax = Math.max(0, ...data.spots.map((s) => s.available_hours));
-  const spots = [...data.spots].sort((a, b) => b.booked_hours - a.booked_hours || a.label.localeCompare(b.label));
+  const spots = [...data.spots].sort(
+    (a, b) => b.booked_hours - a.booked_hours || a.label.localeCompare(b.label),
+  );
   return (
     <div className="space-y-6">
       <p className="text-sm">
-        <span className="text-2xl font-bold">{percent(booked, available)} %</span> of shared time was booked: {hours(booked)} of {hours(available)}. Days
-        are {data.timezone} calendar days.
+        <span className="text-2xl font-bold">{percent(booked, available)} %</span> of shared time
+        was booked: {hours(booked)} of {hours(available)}. Days are {data.timezone} calendar days.
       </p>
       <div className="flex gap-4 text-xs text-slate-700 dark:text-slate-300" aria-hidden="true">
-        <span className="flex items-center gap-1.5"><span className="h-3 w-5 rounded-sm bg-green-200 dark:bg-green-900" /> Shared</span>
-        <span className="flex items-center gap-1.5"><span className="h-3 w-5 rounded-sm bg-blue-700 dark:bg-sky-400" /> Booked</span>
+        <span className="flex items-center gap-1.5">
+          <span className="h-3 w-5 rounded-sm bg-green-200 dark:bg-green-900" /> Shared
+        </span>
+        <span className="flex items-center gap-1.5">
+          <span className="h-3 w-5 rounded-sm bg-blue-700 dark:bg-sky-400" /> Booked
+        </span>
       </div>
       <section aria-labelledby="usage-days">
-        <h3 id="usage-days" className="mb-2 font-semibold">Per day</h3>
-        {data.days.length === 0 ? <p className="text-sm">No days in this range.</p> : (
+        <h3 id="usage-days" className="mb-2 font-semibold">
+          Per day
+        </h3>
+        {data.days.length === 0 ? (
+          <p className="text-sm">No days in this range.</p>
+        ) : (
           <ul className="space-y-2">
-            {data.days.map((d) => <Row key={d.date} name={dayLabel(d.date)} available={d.available_hours} booked={d.booked_hours} max={dayMax} />)}
+            {data.days.map((d) => (
+              <Row
+                key={d.date}
+                name={dayLabel(d.date)}
+                available={d.available_hours}
+                booked={d.booked_hours}
+                max={dayMax}
+              />
+            ))}
           </ul>
         )}
       </section>
       <section aria-labelledby="usage-spots">
-        <h3 id="usage-spots" className="mb-2 font-semibold">Per spot</h3>
-        {spots.length === 0 ? <p className="text-sm">No spots.</p> : (
+        <h3 id="usage-spots" className="mb-2 font-semibold">
+          Per spot
+        </h3>
+        {spots.length === 0 ? (
+          <p className="text-sm">No spots.</p>
+        ) : (
           <ul className="space-y-2">
-            {spots.map((s) => <Row key={s.spot_id} name={s.label} available={s.available_hours} booked={s.booked_hours} max={spotMax} />)}
+            {spots.map((s) => (
+              <Row
+                key={s.spot_id}
+                name={s.label}
+                available={s.available_hours}
+                booked={s.booked_hours}
+                max={spotMax}
+              />
+            ))}
           </ul>
         )}
       </section>

@@ -8,7 +8,15 @@ export interface WindowText {
   end: string;
 }
 
-export function ChoiceChips({ choices, onPick, label }: { choices: Choice[]; onPick: (choice: Choice) => void; label: string }) {
+export function ChoiceChips({
+  choices,
+  onPick,
+  label,
+}: {
+  choices: Choice[];
+  onPick: (choice: Choice) => void;
+  label: string;
+}) {
   return (
     <div role="group" aria-label={label} className="flex flex-wrap gap-2">
       {choices.map((choice) => (

@@ -6,7 +6,8 @@ export const keys = {
   me: 'me',
   /** Every list-spots answer starts with "spots:" so optimistic patches reach them all. */
   garage: (window: string) => `spots:garage:${window}`,
-  timeline: (spotId: string, from: string, days: number) => `spots:timeline:${spotId}:${from}:${days}`,
+  timeline: (spotId: string, from: string, days: number) =>
+    `spots:timeline:${spotId}:${from}:${days}`,
   mySpots: 'spots:mine',
   residents: 'admin:residents',
   adminLedger: (userId: string) => `admin:ledger:${userId}`,

@@ -5,11 +5,19 @@ import type { Me, Reservation, SpotView, Window } from '../api/types';
 import { covers, merge, overlaps, subtract, type Interval } from '../lib/intervals';
 import { parseInstant, toIso } from '../lib/time';
 
-const interval = (w: Window): Interval => ({ start: parseInstant(w.start), end: parseInstant(w.end) });
+const interval = (w: Window): Interval => ({
+  start: parseInstant(w.start),
+  end: parseInstant(w.end),
+});
 const asWindow = (i: Interval): Window => ({ start: toIso(i.start), end: toIso(i.end) });
 
 /** The spot lists with `booking` added to its spot: reserved now if it covers `now`. */
-export function spotsWithBooking(spots: SpotView[], spotId: string, booking: Window, now: number): SpotView[] {
+export function spotsWithBooking(
+  spots: SpotView[],
+  spotId: string,
+  booking: Window,
+  now: number,
+): SpotView[] {
   const span = interval(booking);
   let changed = false;
   const next = spots.map((spot) => {
@@ -25,22 +33,32 @@ export function spotsWithBooking(spots: SpotView[], spotId: string, booking: Win
       status_now: coversNow ? 'reserved' : spot.status_now,
       // The list's window is not known here; a booking overlapping any part of the spot's
       // free time makes "free for the whole window" doubtful until the re-fetch says.
-      free_for_window: spot.free_for_window && !spot.availability.some((a) => overlaps(interval(a), span)),
+      free_for_window:
+        spot.free_for_window && !spot.availability.some((a) => overlaps(interval(a), span)),
     } satisfies SpotView;
   });
   return changed ? next : spots;
 }
 
 /** The spot lists with `booking` gone from its spot (a cancelled reservation of mine). */
-export function spotsWithoutBooking(spots: SpotView[], spotId: string, booking: Window, now: number): SpotView[] {
+export function spotsWithoutBooking(
+  spots: SpotView[],
+  spotId: string,
+  booking: Window,
+  now: number,
+): SpotView[] {
   let changed = false;
   const next = spots.map((spot) => {
     if (spot.id !== spotId) return spot;
-    const reservations = spot.reservations.filter((r) => !(r.mine && r.start === booking.start && r.end === booking.end));
+    const reservations = spot.reservations.filter(
+      (r) => !(r.mine && r.start === booking.start && r.end === booking.end),
+    );
     if (reservations.length === spot.reservations.length) return spot;
     changed = true;
     const span = interval(booking);
-    const sharedNow = spot.availability.some((a) => covers(interval(a), { start: now, end: now + 1 }));
+    const sharedNow = spot.availability.some((a) =>
+      covers(interval(a), { start: now, end: now + 1 }),
+    );
     const wasThisOne = span.start <= now && now < span.end;
     return {
       ...spot,
@@ -67,7 +85,8 @@ export function spotsWithAvailability(
     const current = spot.availability.map(interval);
     const windows = available ? merge([...current, span]) : subtract(current, [span]);
     const sharedNow = windows.some((w) => w.start <= now && now < w.end);
-    const status_now = spot.status_now === 'reserved' ? 'reserved' : sharedNow ? 'free' : 'unavailable';
+    const status_now =
+      spot.status_now === 'reserved' ? 'reserved' : sharedNow ? 'free' : 'unavailable';
     return { ...spot, availability: windows.map(asWindow), status_now } satisfies SpotView;
   });
   return changed ? next : spots;
@@ -76,7 +95,9 @@ export function spotsWithAvailability(
 /** My page with a new booking: upcoming, and its cost held from my balance. */
 export function meWithBooking(me: Me, reservation: Reservation): Me {
   if (me.reservations.upcoming.some((r) => r.id === reservation.id)) return me;
-  const upcoming = [...me.reservations.upcoming, reservation].sort((a, b) => parseInstant(a.start) - parseInstant(b.start));
+  const upcoming = [...me.reservations.upcoming, reservation].sort(
+    (a, b) => parseInstant(a.start) - parseInstant(b.start),
+  );
   return {
     ...me,
     credits: me.credits - reservation.cost,

@@ -8,7 +8,9 @@ export interface Action<A extends unknown[], R> {
 }
 
 /** A user action's pending and error state; the error is also rethrown to the caller. */
-export function useAction<A extends unknown[], R>(perform: (...args: A) => Promise<R>): Action<A, R> {
+export function useAction<A extends unknown[], R>(
+  perform: (...args: A) => Promise<R>,
+): Action<A, R> {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const performRef = useRef(perform);

@@ -15,7 +15,9 @@ export function useLive(me: Me | undefined): LiveState {
   const { config, session, cache } = useServices();
   const [state, setState] = useState<LiveState>('reconnecting');
   const viewerRef = useRef<Viewer | null>(null);
-  viewerRef.current = me ? { userId: me.user.id, mySpotIds: new Set(me.spots.map((s) => s.id)) } : null;
+  viewerRef.current = me
+    ? { userId: me.user.id, mySpotIds: new Set(me.spots.map((s) => s.id)) }
+    : null;
 
   useEffect(() => {
     const pending = new Set<Topic>();
@@ -41,7 +43,11 @@ export function useLive(me: Me | undefined): LiveState {
           pending.add('spots').add('me');
         } else {
           const credits = creditsFor(event, viewer);
-          if (credits !== null) cache.patch<Me>((k) => k === keys.me, (m) => (m.credits === credits ? m : { ...m, credits }));
+          if (credits !== null)
+            cache.patch<Me>(
+              (k) => k === keys.me,
+              (m) => (m.credits === credits ? m : { ...m, credits }),
+            );
           for (const topic of topicsFor(event, viewer)) pending.add(topic);
         }
         const spot = spotOf(event);
@@ -49,7 +55,10 @@ export function useLive(me: Me | undefined): LiveState {
         if (spot && status) {
           cache.patch<SpotView[]>(
             (k) => k.startsWith('spots:'),
-            (list) => (list.some((s) => s.id === spot.id && s.status_now !== status) ? list.map((s) => (s.id === spot.id ? { ...s, status_now: status } : s)) : list),
+            (list) =>
+              list.some((s) => s.id === spot.id && s.status_now !== status)
+                ? list.map((s) => (s.id === spot.id ? { ...s, status_now: status } : s))
+                : list,
           );
         }
         timer ??= setTimeout(flush, COALESCE_MS);

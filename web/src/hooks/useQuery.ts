@@ -9,7 +9,12 @@ export interface QueryState<T> {
   refetch: () => void;
 }
 
-const NONE: Entry<never> = Object.freeze({ data: undefined, error: undefined, loading: false, stale: false });
+const NONE: Entry<never> = Object.freeze({
+  data: undefined,
+  error: undefined,
+  loading: false,
+  stale: false,
+});
 const noSubscription = () => () => {};
 
 /**
@@ -17,12 +22,19 @@ const noSubscription = () => () => {};
  * `onMount: 'refetch'` also asks again each time a screen shows it (cached data meanwhile),
  * for what no event announces (a resident joining, the audit log).
  */
-export function useQuery<T>(key: string | null, fetcher: () => Promise<T>, options: { onMount?: 'cached' | 'refetch' } = {}): QueryState<T> {
+export function useQuery<T>(
+  key: string | null,
+  fetcher: () => Promise<T>,
+  options: { onMount?: 'cached' | 'refetch' } = {},
+): QueryState<T> {
   const refetchOnMount = options.onMount === 'refetch';
   const { cache } = useServices();
   const fetcherRef = useRef(fetcher);
   fetcherRef.current = fetcher;
-  const subscribe = useCallback((listener: () => void) => (key ? cache.subscribe(key, listener) : noSubscription()), [cache, key]);
+  const subscribe = useCallback(
+    (listener: () => void) => (key ? cache.subscribe(key, listener) : noSubscription()),
+    [cache, key],
+  );
   const entry = useSyncExternalStore(subscribe, () => (key ? cache.get<T>(key) : NONE));
   useEffect(() => {
     if (key && refetchOnMount) void cache.fetch(key, () => fetcherRef.current(), true);

@@ -1,7 +1,15 @@
 // One theme for the whole page: every component using this hook sees the same choice.
 
 import { useSyncExternalStore } from 'react';
-import { applyTheme, effectiveTheme, readThemeChoice, saveThemeChoice, toggled, type Theme, type ThemeChoice } from '../lib/theme';
+import {
+  applyTheme,
+  effectiveTheme,
+  readThemeChoice,
+  saveThemeChoice,
+  toggled,
+  type Theme,
+  type ThemeChoice,
+} from '../lib/theme';
 
 interface ThemeState {
   choice: ThemeChoice;

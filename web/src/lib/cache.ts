@@ -14,7 +14,12 @@ export interface Entry<T> {
 
 type Fetcher<T> = () => Promise<T>;
 
-const EMPTY: Entry<never> = Object.freeze({ data: undefined, error: undefined, loading: false, stale: true });
+const EMPTY: Entry<never> = Object.freeze({
+  data: undefined,
+  error: undefined,
+  loading: false,
+  stale: true,
+});
 
 export class QueryCache {
   private entries = new Map<string, Entry<unknown>>();
@@ -56,12 +61,14 @@ export class QueryCache {
     this.write(key, { ...current, loading: true });
     return fetcher().then(
       (data) => {
-        if (this.sequence.get(key) === sequence) this.write(key, { data, error: undefined, loading: false, stale: false });
+        if (this.sequence.get(key) === sequence)
+          this.write(key, { data, error: undefined, loading: false, stale: false });
         return data;
       },
       (error: unknown) => {
         // Keep showing the last good data beside the error.
-        if (this.sequence.get(key) === sequence) this.write(key, { ...this.get<T>(key), error, loading: false, stale: false });
+        if (this.sequence.get(key) === sequence)
+          this.write(key, { ...this.get<T>(key), error, loading: false, stale: false });
         return undefined;
       },
     );

@@ -4,7 +4,10 @@ import type { SpotView } from '../api/types';
 import { clip, freeIntervals, type Interval } from './intervals';
 import { parseInstant } from './time';
 
-export const toInterval = (w: { start: string; end: string }): Interval => ({ start: parseInstant(w.start), end: parseInstant(w.end) });
+export const toInterval = (w: { start: string; end: string }): Interval => ({
+  start: parseInstant(w.start),
+  end: parseInstant(w.end),
+});
 
 /** When the spot can still be booked (shared, not reserved), within `window` if given. */
 export function spotFreeTimes(spot: SpotView, window?: Interval): Interval[] {
@@ -18,13 +21,25 @@ export function spotFreeTimes(spot: SpotView, window?: Interval): Interval[] {
  */
 export function sortSpots(spots: readonly SpotView[], window: Interval, now: number): SpotView[] {
   const rank = (s: SpotView) =>
-    s.free_for_window ? 0 : s.status_now === 'free' ? 1 : spotFreeTimes(s, window).some((i) => i.end > now) ? 2 : 3;
+    s.free_for_window
+      ? 0
+      : s.status_now === 'free'
+        ? 1
+        : spotFreeTimes(s, window).some((i) => i.end > now)
+          ? 2
+          : 3;
   const ranked = spots.map((spot) => ({ spot, rank: rank(spot) }));
-  ranked.sort((a, b) => a.rank - b.rank || a.spot.label.localeCompare(b.spot.label, undefined, { numeric: true }));
+  ranked.sort(
+    (a, b) =>
+      a.rank - b.rank || a.spot.label.localeCompare(b.spot.label, undefined, { numeric: true }),
+  );
   return ranked.map((r) => r.spot);
 }
 
 /** The reservation running now on this spot, if any. */
-export function currentReservation(spot: SpotView, now: number): SpotView['reservations'][number] | undefined {
+export function currentReservation(
+  spot: SpotView,
+  now: number,
+): SpotView['reservations'][number] | undefined {
   return spot.reservations.find((r) => parseInstant(r.start) <= now && now < parseInstant(r.end));
 }

@@ -92,7 +92,15 @@ const LOCAL_INPUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+
 export function fromLocalInput(value: string, zone: string): number | null {
   const match = LOCAL_INPUT.exec(value.trim());
   if (!match) return null;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
+  const [, y, mo, d, h, mi, s] = match.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const wall: WallTime = { year: y, month: mo, day: d, hour: h, minute: mi, second: s || 0 };
   const guess = wallAsUtc(wall);
   // Reject what Date.UTC silently rolls over (February 30th, 25:00).
@@ -172,7 +180,11 @@ export function parseInstant(text: string): number {
 
 const displayFormatters = new Map<string, Intl.DateTimeFormat>();
 
-function display(zone: string, options: Intl.DateTimeFormatOptions, locale?: string): Intl.DateTimeFormat {
+function display(
+  zone: string,
+  options: Intl.DateTimeFormatOptions,
+  locale?: string,
+): Intl.DateTimeFormat {
   const key = `${locale ?? ''}|${zone}|${JSON.stringify(options)}`;
   let formatter = displayFormatters.get(key);
   if (!formatter) {
@@ -183,11 +195,15 @@ function display(zone: string, options: Intl.DateTimeFormatOptions, locale?: str
 }
 
 export function formatTime(instant: number, zone: string, locale?: string): string {
-  return display(zone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, locale).format(instant);
+  return display(zone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, locale).format(
+    instant,
+  );
 }
 
 export function formatDay(instant: number, zone: string, locale?: string): string {
-  return display(zone, { weekday: 'short', day: 'numeric', month: 'short' }, locale).format(instant);
+  return display(zone, { weekday: 'short', day: 'numeric', month: 'short' }, locale).format(
+    instant,
+  );
 }
 
 export function formatDateTime(instant: number, zone: string, locale?: string): string {
@@ -206,7 +222,9 @@ export function formatRange(start: number, end: number, zone: string, locale?: s
 /** The zone's short name at `instant` ("CET", "CEST", or "GMT+1" where there is none). */
 export function zoneAbbreviation(instant: number, zone: string, locale?: string): string {
   const name = (loc: string | undefined) =>
-    display(zone, { timeZoneName: 'short' }, loc).formatToParts(instant).find((part) => part.type === 'timeZoneName')?.value;
+    display(zone, { timeZoneName: 'short' }, loc)
+      .formatToParts(instant)
+      .find((part) => part.type === 'timeZoneName')?.value;
   const own = name(locale);
   if (own && !own.startsWith('GMT') && !own.startsWith('UTC')) return own;
   // Most locales know only their own zones' abbreviations ("CET" is "GMT+1" in en-US):

@@ -28,7 +28,12 @@ export const START_GRACE_MS = 5 * MINUTE_MS;
  * be cancelled; "Now" is one tap away), moved to the start of the spot's next free time and
  * cut short where that free time ends. With nothing known to be free: the next full hour.
  */
-export function defaultBooking(now: number, zone: string, free: readonly Interval[], hours = 2): Interval {
+export function defaultBooking(
+  now: number,
+  zone: string,
+  free: readonly Interval[],
+  hours = 2,
+): Interval {
   const hour = nextFullHour(now, zone);
   const next = free.filter((i) => i.end > hour + MINUTE_MS).sort((a, b) => a.start - b.start)[0];
   if (!next) return { start: hour, end: hour + hours * HOUR_MS };
@@ -41,7 +46,8 @@ function tonight(now: number, zone: string): Interval {
   const evening = atLocalTime(today, '19:00', zone);
   const morning = atLocalTime(addDays(today, 1), '07:00', zone);
   if (now < morning && now >= evening) return { start: floorToMinute(now), end: morning };
-  if (now < atLocalTime(today, '07:00', zone)) return { start: floorToMinute(now), end: atLocalTime(today, '07:00', zone) };
+  if (now < atLocalTime(today, '07:00', zone))
+    return { start: floorToMinute(now), end: atLocalTime(today, '07:00', zone) };
   return { start: evening, end: morning };
 }
 
@@ -105,16 +111,24 @@ export interface WindowCheck {
 }
 
 /** Friendly checks of a booking window; the server has the last word. */
-export function checkBooking(window: Partial<Interval>, now: number, policy: Policy | null): WindowCheck {
+export function checkBooking(
+  window: Partial<Interval>,
+  now: number,
+  policy: Policy | null,
+): WindowCheck {
   const { start, end } = window;
-  if (start === undefined || Number.isNaN(start)) return { error: 'Choose when the booking starts.', warnings: [] };
-  if (end === undefined || Number.isNaN(end)) return { error: 'Choose when the booking ends.', warnings: [] };
+  if (start === undefined || Number.isNaN(start))
+    return { error: 'Choose when the booking starts.', warnings: [] };
+  if (end === undefined || Number.isNaN(end))
+    return { error: 'Choose when the booking ends.', warnings: [] };
   if (end <= start) return { error: '“Until” must be after “From”.', warnings: [] };
   const warnings: string[] = [];
   if (start < now - START_GRACE_MS) warnings.push('This starts in the past: choose a later start.');
   if (policy) {
     if (end - start > policy.max_hours * HOUR_MS) {
-      warnings.push(`Bookings last at most ${policy.max_hours} h here (this one: ${formatDuration(end - start)}).`);
+      warnings.push(
+        `Bookings last at most ${policy.max_hours} h here (this one: ${formatDuration(end - start)}).`,
+      );
     }
     if (start > now + policy.horizon_days * 24 * HOUR_MS) {
       warnings.push(`Bookings open at most ${policy.horizon_days} days ahead.`);

@@ -20,7 +20,11 @@ export interface SocketHandle {
   close(code?: number): void;
 }
 
-export type SocketFactory = (url: string, protocols: string[], handlers: SocketHandlers) => SocketHandle;
+export type SocketFactory = (
+  url: string,
+  protocols: string[],
+  handlers: SocketHandlers,
+) => SocketHandle;
 
 export const browserSocket: SocketFactory = (url, protocols, handlers) => {
   const ws = new WebSocket(url, protocols);
@@ -212,7 +216,10 @@ export class LiveConnection {
     clearTimeout(this.pongTimer);
     // A network that vanished without a FIN leaves the socket "open" for minutes; silence
     // after a ping is how we notice.
-    this.pongTimer = setTimeout(() => this.giveUpOnSilentSocket(), this.options.pongTimeoutMs ?? 10_000);
+    this.pongTimer = setTimeout(
+      () => this.giveUpOnSilentSocket(),
+      this.options.pongTimeoutMs ?? 10_000,
+    );
   }
 
   private giveUpOnSilentSocket(): void {
@@ -247,7 +254,10 @@ export class LiveConnection {
     const immediate = decision.immediate && this.attempt <= 2;
     if (immediate && this.state === 'live') {
       clearTimeout(this.graceTimer);
-      this.graceTimer = setTimeout(() => this.setState('reconnecting'), this.options.graceMs ?? 2_000);
+      this.graceTimer = setTimeout(
+        () => this.setState('reconnecting'),
+        this.options.graceMs ?? 2_000,
+      );
     } else {
       this.setState('reconnecting');
     }
@@ -263,7 +273,11 @@ export class LiveConnection {
       if (!this.stopped) await this.connect();
     };
     if (immediate) void go();
-    else this.retryTimer = setTimeout(() => void go(), backoffDelay(this.attempt, this.options.random));
+    else
+      this.retryTimer = setTimeout(
+        () => void go(),
+        backoffDelay(this.attempt, this.options.random),
+      );
   }
 
   /** Getting a token failed: stop when the session is over, else try again later. */
@@ -276,7 +290,10 @@ export class LiveConnection {
     this.attempt += 1;
     this.setState(this.isOnline() ? 'reconnecting' : 'offline');
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.connect(), backoffDelay(this.attempt, this.options.random));
+    this.retryTimer = setTimeout(
+      () => void this.connect(),
+      backoffDelay(this.attempt, this.options.random),
+    );
   }
 
   private setState(state: LiveState): void {

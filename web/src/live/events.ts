@@ -50,7 +50,10 @@ export function parseEvent(text: string): LiveEvent | null {
   if (typeof value !== 'object' || value === null) return null;
   const record = value as Record<string, unknown>;
   if (typeof record.id !== 'string' || typeof record.type !== 'string') return null;
-  const data = typeof record.data === 'object' && record.data !== null ? (record.data as Record<string, unknown>) : {};
+  const data =
+    typeof record.data === 'object' && record.data !== null
+      ? (record.data as Record<string, unknown>)
+      : {};
   return {
     id: record.id,
     type: record.type,

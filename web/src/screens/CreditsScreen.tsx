@@ -24,8 +24,8 @@ export function CreditsScreen({ me }: { me: Me }) {
         </Card>
       </div>
       <p className="mt-3 text-sm text-slate-700 dark:text-slate-300">
-        Booking a spot holds its cost; cancelling before the start gives it back; when the stay ends it goes to the spot’s owner. Sharing your spot earns
-        you the same.
+        Booking a spot holds its cost; cancelling before the start gives it back; when the stay ends
+        it goes to the spot’s owner. Sharing your spot earns you the same.
       </p>
       <section className="mt-6" aria-labelledby="ledger-title">
         <SectionTitle id="ledger-title">History</SectionTitle>

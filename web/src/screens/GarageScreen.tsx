@@ -12,7 +12,15 @@ import { nextDayKey, nextDayWindow, useSpots } from '../hooks/data';
 import { useNow } from '../hooks/useNow';
 import type { Interval } from '../lib/intervals';
 import { sortSpots } from '../lib/spots';
-import { HOUR_MS, floorToMinute, formatRange, fromLocalInput, toIso, toLocalInput, zoneAbbreviation } from '../lib/time';
+import {
+  HOUR_MS,
+  floorToMinute,
+  formatRange,
+  fromLocalInput,
+  toIso,
+  toLocalInput,
+  zoneAbbreviation,
+} from '../lib/time';
 import { checkSharing, garageChoices } from '../lib/windows';
 
 declare global {
@@ -32,15 +40,22 @@ export function GarageScreen({ me }: { me: Me }) {
   const [editing, setEditing] = useState(false);
   const [reserving, setReserving] = useState<SpotView | null>(null);
 
-  const span: Interval = filter.kind === 'next24' ? { start: now, end: now + 24 * HOUR_MS } : filter;
-  const key = filter.kind === 'next24' ? nextDayKey(availableOnly) : keys.garage(`${filter.start}:${filter.end}:${availableOnly}`);
+  const span: Interval =
+    filter.kind === 'next24' ? { start: now, end: now + 24 * HOUR_MS } : filter;
+  const key =
+    filter.kind === 'next24'
+      ? nextDayKey(availableOnly)
+      : keys.garage(`${filter.start}:${filter.end}:${availableOnly}`);
   const spots = useSpots(key, () =>
-    filter.kind === 'next24' ? nextDayWindow(availableOnly) : { start: toIso(filter.start), end: toIso(filter.end), availableOnly },
+    filter.kind === 'next24'
+      ? nextDayWindow(availableOnly)
+      : { start: toIso(filter.start), end: toIso(filter.end), availableOnly },
   );
 
   const hasData = spots.data !== undefined;
   useEffect(() => {
-    if (hasData && window.__parkshareFirstRender === undefined) window.__parkshareFirstRender = performance.now();
+    if (hasData && window.__parkshareFirstRender === undefined)
+      window.__parkshareFirstRender = performance.now();
   }, [hasData]);
 
   const list = spots.data ? sortSpots(spots.data, span, now) : [];
@@ -50,46 +65,101 @@ export function GarageScreen({ me }: { me: Me }) {
 
   return (
     <div>
-      <PageTitle aside={<span>Times in {zone} ({zoneAbbreviation(now, zone)})</span>}>Garage</PageTitle>
-      <section aria-label="Window" className="mb-4 rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
+      <PageTitle
+        aside={
+          <span>
+            Times in {zone} ({zoneAbbreviation(now, zone)})
+          </span>
+        }
+      >
+        Garage
+      </PageTitle>
+      <section
+        aria-label="Window"
+        className="mb-4 rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900"
+      >
         <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
           <p className="text-sm">
             <span className="text-slate-600 dark:text-slate-400">Showing </span>
-            <span className="font-semibold">{filter.kind === 'next24' ? 'the next 24 hours' : formatRange(filter.start, filter.end, zone)}</span>
+            <span className="font-semibold">
+              {filter.kind === 'next24'
+                ? 'the next 24 hours'
+                : formatRange(filter.start, filter.end, zone)}
+            </span>
           </p>
           <label className="flex items-center gap-2 text-sm font-medium">
-            <input type="checkbox" className="h-5 w-5 accent-blue-700 dark:accent-sky-400" checked={availableOnly} onChange={(e) => setAvailableOnly(e.target.checked)} />
+            <input
+              type="checkbox"
+              className="h-5 w-5 accent-blue-700 dark:accent-sky-400"
+              checked={availableOnly}
+              onChange={(e) => setAvailableOnly(e.target.checked)}
+            />
             Available only
           </label>
-          <Button variant="ghost" size="sm" aria-expanded={editing} onClick={() => setEditing((v) => !v)}>
+          <Button
+            variant="ghost"
+            size="sm"
+            aria-expanded={editing}
+            onClick={() => setEditing((v) => !v)}
+          >
             {editing ? 'Hide window' : 'Change window'}
           </Button>
         </div>
         {editing && <WindowFilter zone={zone} now={now} filter={filter} onApply={setFilter} />}
       </section>
 
-      {spots.error !== undefined && spots.error !== null && <ErrorNotice error={spots.error} onRetry={spots.refetch} />}
+      {spots.error !== undefined && spots.error !== null && (
+        <ErrorNotice error={spots.error} onRetry={spots.refetch} />
+      )}
       {!hasData && !spots.error && <Loading label="Loading the garage…" />}
       {hasData && list.length === 0 && (
         <EmptyState title={availableOnly ? 'No spot is free for the whole window' : 'No spots yet'}>
-          {availableOnly ? 'Try a shorter window, or show every spot.' : 'Residents add their spots under “My spots”.'}
+          {availableOnly
+            ? 'Try a shorter window, or show every spot.'
+            : 'Residents add their spots under “My spots”.'}
         </EmptyState>
       )}
       {list.length > 0 && (
         <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label="Spots">
           {list.map((spot) => (
-            <SpotCard key={spot.id} spot={spot} mine={mySpotIds.has(spot.id)} zone={zone} window={span} now={now} onReserve={setReserving} />
+            <SpotCard
+              key={spot.id}
+              spot={spot}
+              mine={mySpotIds.has(spot.id)}
+              zone={zone}
+              window={span}
+              now={now}
+              onReserve={setReserving}
+            />
           ))}
         </ul>
       )}
-      {reservingNow && <ReserveDialog spot={reservingNow} me={me} onClose={() => setReserving(null)} />}
+      {reservingNow && (
+        <ReserveDialog spot={reservingNow} me={me} onClose={() => setReserving(null)} />
+      )}
     </div>
   );
 }
 
-function WindowFilter({ zone, now, filter, onApply }: { zone: string; now: number; filter: Filter; onApply: (f: Filter) => void }) {
-  const initial = filter.kind === 'window' ? filter : { start: floorToMinute(now), end: floorToMinute(now) + 24 * HOUR_MS };
-  const [text, setText] = useState<WindowText>({ start: toLocalInput(initial.start, zone), end: toLocalInput(initial.end, zone) });
+function WindowFilter({
+  zone,
+  now,
+  filter,
+  onApply,
+}: {
+  zone: string;
+  now: number;
+  filter: Filter;
+  onApply: (f: Filter) => void;
+}) {
+  const initial =
+    filter.kind === 'window'
+      ? filter
+      : { start: floorToMinute(now), end: floorToMinute(now) + 24 * HOUR_MS };
+  const [text, setText] = useState<WindowText>({
+    start: toLocalInput(initial.start, zone),
+    end: toLocalInput(initial.end, zone),
+  });
   const start = fromLocalInput(text.start, zone) ?? Number.NaN;
   const end = fromLocalInput(text.end, zone) ?? Number.NaN;
   const check = checkSharing({ start, end });
@@ -100,7 +170,11 @@ function WindowFilter({ zone, now, filter, onApply }: { zone: string; now: numbe
         choices={garageChoices(now, zone)}
         onPick={(choice) => {
           setText({ start: toLocalInput(choice.start, zone), end: toLocalInput(choice.end, zone) });
-          onApply(choice.label === 'Next 24 h' ? { kind: 'next24' } : { kind: 'window', start: choice.start, end: choice.end });
+          onApply(
+            choice.label === 'Next 24 h'
+              ? { kind: 'next24' }
+              : { kind: 'window', start: choice.start, end: choice.end },
+          );
         }}
       />
       <form
@@ -111,7 +185,13 @@ function WindowFilter({ zone, now, filter, onApply }: { zone: string; now: numbe
         }}
       >
         <div className="min-w-0 flex-1">
-          <WindowInputs value={text} onChange={setText} labels={['Window start', 'Window end']} zoneNote={`${zone} time`} invalid={Boolean(check.error)} />
+          <WindowInputs
+            value={text}
+            onChange={setText}
+            labels={['Window start', 'Window end']}
+            zoneNote={`${zone} time`}
+            invalid={Boolean(check.error)}
+          />
         </div>
         <Button type="submit" disabled={Boolean(check.error)} className="mb-5">
           Show

@@ -15,7 +15,12 @@ export function JoinScreen({ theme }: { theme: ReturnType<typeof useTheme> }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const join = useAction(async () => {
-    await api.signup({ invite_code: code.trim(), email: email.trim(), password, display_name: name.trim() });
+    await api.signup({
+      invite_code: code.trim(),
+      email: email.trim(),
+      password,
+      display_name: name.trim(),
+    });
     await api.login(email.trim(), password);
   });
   const tooShort = password.length > 0 && password.length < 10;
@@ -29,11 +34,34 @@ export function JoinScreen({ theme }: { theme: ReturnType<typeof useTheme> }) {
     <AuthFrame theme={theme}>
       <div className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
         <h1 className="text-2xl font-bold">Join your building</h1>
-        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">Your building’s admin gave you an invite code.</p>
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+          Your building’s admin gave you an invite code.
+        </p>
         <form onSubmit={submit} className="mt-5 space-y-4" noValidate>
-          <TextField label="Invite code" required value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" />
-          <TextField label="Your name" hint="Neighbours see it on your spots." required value={name} onChange={(e) => setName(e.target.value)} autoComplete="name" maxLength={100} />
-          <TextField label="Email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="email" />
+          <TextField
+            label="Invite code"
+            required
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+            autoComplete="off"
+          />
+          <TextField
+            label="Your name"
+            hint="Neighbours see it on your spots."
+            required
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            autoComplete="name"
+            maxLength={100}
+          />
+          <TextField
+            label="Email"
+            type="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            autoComplete="email"
+          />
           <TextField
             label="Password"
             type="password"
@@ -45,13 +73,22 @@ export function JoinScreen({ theme }: { theme: ReturnType<typeof useTheme> }) {
             aria-invalid={tooShort || undefined}
           />
           <ErrorNotice error={join.error} />
-          <Button type="submit" size="lg" className="w-full" pending={join.pending} disabled={!code || !name || !email || password.length < 10}>
+          <Button
+            type="submit"
+            size="lg"
+            className="w-full"
+            pending={join.pending}
+            disabled={!code || !name || !email || password.length < 10}
+          >
             Create my account
           </Button>
         </form>
         <p className="mt-5 text-sm">
           Already have an account?{' '}
-          <a className="font-semibold text-blue-800 underline underline-offset-2 dark:text-sky-300" href={href('signin')}>
+          <a
+            className="font-semibold text-blue-800 underline underline-offset-2 dark:text-sky-300"
+            href={href('signin')}
+          >
             Sign in
           </a>
         </p>

@@ -7,7 +7,18 @@ import type { Me, Spot, SpotView } from '../api/types';
 import { useServices } from '../app/services';
 import { Dialog } from '../components/Dialog';
 import { useToast } from '../components/Toasts';
-import { Button, Card, EmptyState, ErrorNotice, Loading, PageTitle, SectionTitle, SelectField, TextArea, TextField } from '../components/ui';
+import {
+  Button,
+  Card,
+  EmptyState,
+  ErrorNotice,
+  Loading,
+  PageTitle,
+  SectionTitle,
+  SelectField,
+  TextArea,
+  TextField,
+} from '../components/ui';
 import { ChoiceChips, WindowInputs, type WindowText } from '../components/WindowInputs';
 import { keys } from '../data/keys';
 import { spotsWithAvailability } from '../data/optimistic';
@@ -17,7 +28,17 @@ import { useNow } from '../hooks/useNow';
 import { overlaps, type Interval } from '../lib/intervals';
 import { href } from '../lib/router';
 import { toInterval } from '../lib/spots';
-import { DAY_MS, HOUR_MS, floorToMinute, formatRange, formatWhen, fromLocalInput, toIso, toLocalInput, zoneAbbreviation } from '../lib/time';
+import {
+  DAY_MS,
+  HOUR_MS,
+  floorToMinute,
+  formatRange,
+  formatWhen,
+  fromLocalInput,
+  toIso,
+  toLocalInput,
+  zoneAbbreviation,
+} from '../lib/time';
 import { checkSharing, sharingChoices } from '../lib/windows';
 
 const SHARE_HOURS = [1, 2, 3, 4, 6, 8, 12, 24];
@@ -34,9 +55,17 @@ function useAvailabilityChange(spotId: string) {
   const { api, cache } = useServices();
   return useAction(async ({ window, available, cancelReservations = false }: Change) => {
     const w = { start: toIso(window.start), end: toIso(window.end) };
-    const undo = cache.patch<SpotView[]>((k) => k.startsWith('spots:'), (list) => spotsWithAvailability(list, spotId, w, available, Date.now()));
+    const undo = cache.patch<SpotView[]>(
+      (k) => k.startsWith('spots:'),
+      (list) => spotsWithAvailability(list, spotId, w, available, Date.now()),
+    );
     try {
-      const answer = await api.setAvailability({ spot_id: spotId, ...w, available, cancel_reservations: cancelReservations || undefined });
+      const answer = await api.setAvailability({
+        spot_id: spotId,
+        ...w,
+        available,
+        cancel_reservations: cancelReservations || undefined,
+      });
       cache.invalidatePrefix('spots:');
       if (cancelReservations) cache.invalidatePrefix(keys.me);
       return answer;
@@ -59,13 +88,26 @@ export function MySpotsScreen({ me }: { me: Me }) {
   return (
     <div>
       <PageTitle aside={`Times in ${zone} (${zoneAbbreviation(now, zone)})`}>My spots</PageTitle>
-      {views.error !== undefined && views.error !== null && <div className="mb-4"><ErrorNotice error={views.error} onRetry={views.refetch} /></div>}
+      {views.error !== undefined && views.error !== null && (
+        <div className="mb-4">
+          <ErrorNotice error={views.error} onRetry={views.refetch} />
+        </div>
+      )}
       {me.spots.length === 0 ? (
-        <EmptyState title="You haven’t added a spot yet">Add your parking spot below, then share it when you don’t need it.</EmptyState>
+        <EmptyState title="You haven’t added a spot yet">
+          Add your parking spot below, then share it when you don’t need it.
+        </EmptyState>
       ) : (
         <ul className="space-y-4">
           {me.spots.map((spot) => (
-            <MySpotCard key={spot.id} spot={spot} view={byId.get(spot.id)} loading={!views.data && !views.error} zone={zone} now={now} />
+            <MySpotCard
+              key={spot.id}
+              spot={spot}
+              view={byId.get(spot.id)}
+              loading={!views.data && !views.error}
+              zone={zone}
+              now={now}
+            />
           ))}
         </ul>
       )}
@@ -76,7 +118,19 @@ export function MySpotsScreen({ me }: { me: Me }) {
 
 const WINDOWS_SHOWN = 4;
 
-function MySpotCard({ spot, view, loading, zone, now }: { spot: Spot; view: SpotView | undefined; loading: boolean; zone: string; now: number }) {
+function MySpotCard({
+  spot,
+  view,
+  loading,
+  zone,
+  now,
+}: {
+  spot: Spot;
+  view: SpotView | undefined;
+  loading: boolean;
+  zone: string;
+  now: number;
+}) {
   const [showAll, setShowAll] = useState(false);
   const withdrawal = useWithdraw(spot, zone);
   // Just added, the server's answer (and the spot's id) still on its way.
@@ -84,21 +138,36 @@ function MySpotCard({ spot, view, loading, zone, now }: { spot: Spot; view: Spot
   const windows = (view?.availability ?? []).map(toInterval).filter((w) => w.end > now);
   const bookings = (view?.reservations ?? []).map(toInterval).filter((r) => r.end > now);
   return (
-    <li data-testid="my-spot" data-spot-label={spot.label} aria-busy={pending || undefined} className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+    <li
+      data-testid="my-spot"
+      data-spot-label={spot.label}
+      aria-busy={pending || undefined}
+      className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900"
+    >
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h2 className="text-xl font-bold">{spot.label}</h2>
-        <a href={href(`spots/${spot.id}`)} className="text-sm font-semibold text-blue-800 underline-offset-2 hover:underline dark:text-sky-300" aria-label={`Timeline of ${spot.label}`}>
+        <a
+          href={href(`spots/${spot.id}`)}
+          className="text-sm font-semibold text-blue-800 underline-offset-2 hover:underline dark:text-sky-300"
+          aria-label={`Timeline of ${spot.label}`}
+        >
           Timeline
         </a>
       </div>
-      {(spot.location || spot.notes) && <p className="text-sm text-slate-600 dark:text-slate-400">{[spot.location, spot.notes].filter(Boolean).join(' · ')}</p>}
+      {(spot.location || spot.notes) && (
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          {[spot.location, spot.notes].filter(Boolean).join(' · ')}
+        </p>
+      )}
       <ShareNow spot={spot} zone={zone} disabled={pending} />
       <div className="mt-4">
         <h3 className="mb-2 text-sm font-semibold">Shared</h3>
         {loading ? (
           <Loading label="Loading windows…" />
         ) : windows.length === 0 ? (
-          <p className="text-sm text-slate-600 dark:text-slate-400">Not shared in the coming weeks.</p>
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            Not shared in the coming weeks.
+          </p>
         ) : (
           <>
             <ul className="space-y-2">
@@ -110,19 +179,34 @@ function MySpotCard({ spot, view, loading, zone, now }: { spot: Spot; view: Spot
                   zone={zone}
                   busy={withdrawal.pending}
                   // What has begun stays: withdraw from now on.
-                  onWithdraw={() => void withdrawal.withdraw({ start: Math.max(w.start, floorToMinute(Date.now())), end: w.end }, false)}
+                  onWithdraw={() =>
+                    void withdrawal.withdraw(
+                      { start: Math.max(w.start, floorToMinute(Date.now())), end: w.end },
+                      false,
+                    )
+                  }
                 />
               ))}
             </ul>
             {windows.length > WINDOWS_SHOWN && (
-              <Button variant="ghost" size="sm" className="mt-1" aria-expanded={showAll} onClick={() => setShowAll((v) => !v)}>
+              <Button
+                variant="ghost"
+                size="sm"
+                className="mt-1"
+                aria-expanded={showAll}
+                onClick={() => setShowAll((v) => !v)}
+              >
                 {showAll ? 'Show fewer' : `Show all ${windows.length} windows`}
               </Button>
             )}
           </>
         )}
       </div>
-      {withdrawal.error !== null && <div className="mt-2"><ErrorNotice error={withdrawal.error} /></div>}
+      {withdrawal.error !== null && (
+        <div className="mt-2">
+          <ErrorNotice error={withdrawal.error} />
+        </div>
+      )}
       {withdrawal.dialog}
       {!pending && <ShareWindowForm spot={spot} zone={zone} now={now} />}
     </li>
@@ -144,12 +228,22 @@ function ShareNow({ spot, zone, disabled }: { spot: Spot; zone: string; disabled
     );
   };
   return (
-    <form onSubmit={share} className="mt-3 rounded-lg bg-slate-100 p-3 dark:bg-slate-800" aria-labelledby={titleId}>
+    <form
+      onSubmit={share}
+      className="mt-3 rounded-lg bg-slate-100 p-3 dark:bg-slate-800"
+      aria-labelledby={titleId}
+    >
       <p id={titleId} className="mb-2 text-sm font-semibold">
         Share now
       </p>
       <div className="flex items-end gap-2">
-        <SelectField label="Hours" value={hours} disabled={disabled} onChange={(e) => setHours(Number(e.target.value))} className="w-28">
+        <SelectField
+          label="Hours"
+          value={hours}
+          disabled={disabled}
+          onChange={(e) => setHours(Number(e.target.value))}
+          className="w-28"
+        >
           {SHARE_HOURS.map((h) => (
             <option key={h} value={h}>
               {h} h
@@ -160,19 +254,36 @@ function ShareNow({ spot, zone, disabled }: { spot: Spot; zone: string; disabled
           Share
         </Button>
       </div>
-      {change.error !== null && <div className="mt-2"><ErrorNotice error={change.error} /></div>}
+      {change.error !== null && (
+        <div className="mt-2">
+          <ErrorNotice error={change.error} />
+        </div>
+      )}
     </form>
   );
 }
 
-function SharedWindow({ window, bookings, zone, busy, onWithdraw }: { window: Interval; bookings: Interval[]; zone: string; busy: boolean; onWithdraw: () => void }) {
+function SharedWindow({
+  window,
+  bookings,
+  zone,
+  busy,
+  onWithdraw,
+}: {
+  window: Interval;
+  bookings: Interval[];
+  zone: string;
+  busy: boolean;
+  onWithdraw: () => void;
+}) {
   return (
     <li className="flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 px-3 py-2 dark:border-slate-700">
       <div className="min-w-0 flex-1 text-sm">
         <p className="font-medium">{formatRange(window.start, window.end, zone)}</p>
         {bookings.length > 0 && (
           <p className="text-slate-600 dark:text-slate-400">
-            {bookings.length === 1 ? '1 booking' : `${bookings.length} bookings`}: {bookings.map((b) => formatRange(b.start, b.end, zone)).join('; ')}
+            {bookings.length === 1 ? '1 booking' : `${bookings.length} bookings`}:{' '}
+            {bookings.map((b) => formatRange(b.start, b.end, zone)).join('; ')}
           </p>
         )}
       </div>
@@ -196,7 +307,9 @@ function useWithdraw(spot: Spot, zone: string) {
     change.run({ window: span, available: false, cancelReservations }).then(
       () => {
         setConfirming(null);
-        toast.success(`${spot.label} is no longer shared ${formatRange(span.start, span.end, zone)}${cancelReservations ? '; its bookings were cancelled and refunded' : ''}.`);
+        toast.success(
+          `${spot.label} is no longer shared ${formatRange(span.start, span.end, zone)}${cancelReservations ? '; its bookings were cancelled and refunded' : ''}.`,
+        );
       },
       (error: unknown) => {
         if (!cancelReservations && isCode(error, 'has_reservations')) {
@@ -208,17 +321,28 @@ function useWithdraw(spot: Spot, zone: string) {
   const dialog = confirming && (
     <Dialog title={`Withdraw ${spot.label}?`} onClose={() => setConfirming(null)}>
       <p className="text-sm">
-        Residents have booked {spot.label} between {formatRange(confirming.start, confirming.end, zone)}. Withdraw it anyway and cancel their bookings? They get
-        their credits back. A booking already under way stays.
+        Residents have booked {spot.label} between{' '}
+        {formatRange(confirming.start, confirming.end, zone)}. Withdraw it anyway and cancel their
+        bookings? They get their credits back. A booking already under way stays.
       </p>
       <div className="mt-4">
-        <ErrorNotice error={change.error} overrides={{ has_reservations: 'A booking is under way in this window and cannot be cancelled. Withdraw from its end instead.' }} />
+        <ErrorNotice
+          error={change.error}
+          overrides={{
+            has_reservations:
+              'A booking is under way in this window and cannot be cancelled. Withdraw from its end instead.',
+          }}
+        />
       </div>
       <div className="mt-4 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
         <Button variant="secondary" onClick={() => setConfirming(null)} data-autofocus>
           Keep sharing
         </Button>
-        <Button variant="danger" pending={change.pending} onClick={() => void withdraw(confirming, true)}>
+        <Button
+          variant="danger"
+          pending={change.pending}
+          onClick={() => void withdraw(confirming, true)}
+        >
           Withdraw and cancel bookings
         </Button>
       </div>
@@ -239,10 +363,15 @@ function ShareWindowForm({ spot, zone, now }: { spot: Spot; zone: string; now: n
   const submit = (available: boolean) => {
     if (check.error) return;
     share.run({ window: { start, end }, available }).then(
-      () => toast.success(`${spot.label} ${available ? 'is shared' : 'is no longer shared'} ${formatRange(start, end, zone)}.`),
+      () =>
+        toast.success(
+          `${spot.label} ${available ? 'is shared' : 'is no longer shared'} ${formatRange(start, end, zone)}.`,
+        ),
       (error: unknown) => {
         if (!available && isCode(error, 'has_reservations')) {
-          toast.error(`${problemMessage(error)} Withdraw that window from the list above to cancel those bookings.`);
+          toast.error(
+            `${problemMessage(error)} Withdraw that window from the list above to cancel those bookings.`,
+          );
         }
       },
     );
@@ -261,15 +390,33 @@ function ShareWindowForm({ spot, zone, now }: { spot: Spot; zone: string; now: n
             submit(true);
           }}
         >
-          <ChoiceChips label="Common windows" choices={sharingChoices(now, zone)} onPick={(c) => setText({ start: toLocalInput(c.start, zone), end: toLocalInput(c.end, zone) })} />
-          <WindowInputs value={text} onChange={setText} labels={['Start', 'End']} zoneNote={`${zone} time`} invalid={Boolean(text.start && text.end && check.error)} />
-          {text.start && text.end && check.error && <p className="text-sm text-red-800 dark:text-red-300">{check.error}</p>}
+          <ChoiceChips
+            label="Common windows"
+            choices={sharingChoices(now, zone)}
+            onPick={(c) =>
+              setText({ start: toLocalInput(c.start, zone), end: toLocalInput(c.end, zone) })
+            }
+          />
+          <WindowInputs
+            value={text}
+            onChange={setText}
+            labels={['Start', 'End']}
+            zoneNote={`${zone} time`}
+            invalid={Boolean(text.start && text.end && check.error)}
+          />
+          {text.start && text.end && check.error && (
+            <p className="text-sm text-red-800 dark:text-red-300">{check.error}</p>
+          )}
           <ErrorNotice error={share.error} />
           <div className="flex flex-wrap gap-2">
             <Button type="submit" disabled={Boolean(check.error)} pending={share.pending}>
               Offer these times
             </Button>
-            <Button variant="secondary" disabled={Boolean(check.error) || share.pending} onClick={() => submit(false)}>
+            <Button
+              variant="secondary"
+              disabled={Boolean(check.error) || share.pending}
+              onClick={() => submit(false)}
+            >
               Withdraw these times
             </Button>
           </div>
@@ -286,12 +433,28 @@ function AddSpotForm({ me }: { me: Me }) {
   const [location, setLocation] = useState('');
   const [notes, setNotes] = useState('');
   const add = useAction(async () => {
-    const body = { label: label.trim(), location: location.trim() || undefined, notes: notes.trim() || undefined };
-    const pending: Spot = { id: `pending-${body.label}`, label: body.label, location: body.location ?? null, notes: body.notes ?? null, owner: { id: me.user.id, display_name: me.user.display_name } };
-    const undo = cache.patch<Me>((k) => k === keys.me, (m) => ({ ...m, spots: [...m.spots, pending] }));
+    const body = {
+      label: label.trim(),
+      location: location.trim() || undefined,
+      notes: notes.trim() || undefined,
+    };
+    const pending: Spot = {
+      id: `pending-${body.label}`,
+      label: body.label,
+      location: body.location ?? null,
+      notes: body.notes ?? null,
+      owner: { id: me.user.id, display_name: me.user.display_name },
+    };
+    const undo = cache.patch<Me>(
+      (k) => k === keys.me,
+      (m) => ({ ...m, spots: [...m.spots, pending] }),
+    );
     try {
       const spot = await api.addSpot(body);
-      cache.patch<Me>((k) => k === keys.me, (m) => ({ ...m, spots: m.spots.map((s) => (s.id === pending.id ? spot : s)) }));
+      cache.patch<Me>(
+        (k) => k === keys.me,
+        (m) => ({ ...m, spots: m.spots.map((s) => (s.id === pending.id ? spot : s)) }),
+      );
       cache.invalidatePrefix(keys.me, 'spots:');
       return spot;
     } catch (error) {
@@ -315,9 +478,27 @@ function AddSpotForm({ me }: { me: Me }) {
     <Card className="mt-8">
       <SectionTitle>Add a spot</SectionTitle>
       <form onSubmit={submit} className="space-y-3">
-        <TextField label="Label" required maxLength={32} value={label} onChange={(e) => setLabel(e.target.value)} hint="As painted on the ground, e.g. B2-17. Unique in the building." />
-        <TextField label="Location (optional)" maxLength={200} value={location} onChange={(e) => setLocation(e.target.value)} />
-        <TextArea label="Notes (optional)" maxLength={2000} rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
+        <TextField
+          label="Label"
+          required
+          maxLength={32}
+          value={label}
+          onChange={(e) => setLabel(e.target.value)}
+          hint="As painted on the ground, e.g. B2-17. Unique in the building."
+        />
+        <TextField
+          label="Location (optional)"
+          maxLength={200}
+          value={location}
+          onChange={(e) => setLocation(e.target.value)}
+        />
+        <TextArea
+          label="Notes (optional)"
+          maxLength={2000}
+          rows={2}
+          value={notes}
+          onChange={(e) => setNotes(e.target.value)}
+        />
         <ErrorNotice error={add.error} />
         <Button type="submit" pending={add.pending} disabled={!label.trim()}>
           Add spot

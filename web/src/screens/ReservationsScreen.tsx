@@ -11,9 +11,25 @@ import { useAction } from '../hooks/useAction';
 import { useNow } from '../hooks/useNow';
 import { useSpotLabels } from '../hooks/useSpotLabels';
 import { href } from '../lib/router';
-import { formatDuration, formatRange, formatWhen, parseInstant, zoneAbbreviation } from '../lib/time';
+import {
+  formatDuration,
+  formatRange,
+  formatWhen,
+  parseInstant,
+  zoneAbbreviation,
+} from '../lib/time';
 
-function UpcomingReservation({ reservation, label, zone, now }: { reservation: Reservation; label: string; zone: string; now: number }) {
+function UpcomingReservation({
+  reservation,
+  label,
+  zone,
+  now,
+}: {
+  reservation: Reservation;
+  label: string;
+  zone: string;
+  now: number;
+}) {
   const { api, cache } = useServices();
   const toast = useToast();
   const start = parseInstant(reservation.start);
@@ -23,8 +39,14 @@ function UpcomingReservation({ reservation, label, zone, now }: { reservation: R
   const cancel = useAction(async () => {
     const at = Date.now();
     const undo = [
-      cache.patch<Me>((k) => k === keys.me, (m) => meWithoutBooking(m, reservation.id)),
-      cache.patch<SpotView[]>((k) => k.startsWith('spots:'), (list) => spotsWithoutBooking(list, reservation.spot_id, reservation, at)),
+      cache.patch<Me>(
+        (k) => k === keys.me,
+        (m) => meWithoutBooking(m, reservation.id),
+      ),
+      cache.patch<SpotView[]>(
+        (k) => k.startsWith('spots:'),
+        (list) => spotsWithoutBooking(list, reservation.spot_id, reservation, at),
+      ),
     ];
     try {
       await api.cancel(reservation.id);
@@ -36,18 +58,31 @@ function UpcomingReservation({ reservation, label, zone, now }: { reservation: R
   });
 
   return (
-    <li data-testid="reservation" data-spot-label={label} className="flex flex-wrap items-center gap-3 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+    <li
+      data-testid="reservation"
+      data-spot-label={label}
+      className="flex flex-wrap items-center gap-3 rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+    >
       <div className="min-w-0 flex-1">
         <p className="text-lg font-bold">
-          <a href={href(`spots/${reservation.spot_id}`)} className="underline-offset-2 hover:underline">
+          <a
+            href={href(`spots/${reservation.spot_id}`)}
+            className="underline-offset-2 hover:underline"
+          >
             {label}
           </a>
-          {started && <span className="ml-2 rounded-full bg-blue-100 px-2 py-0.5 text-xs font-semibold text-blue-900 dark:bg-sky-950 dark:text-sky-200">Now</span>}
+          {started && (
+            <span className="ml-2 rounded-full bg-blue-100 px-2 py-0.5 text-xs font-semibold text-blue-900 dark:bg-sky-950 dark:text-sky-200">
+              Now
+            </span>
+          )}
         </p>
         <p className="text-sm">{formatRange(start, end, zone)}</p>
         <p className="text-sm text-slate-600 dark:text-slate-400">
           {formatDuration(end - start)} · {reservation.cost} credits ·{' '}
-          {started ? `ends ${formatWhen(end, now, zone)}` : `starts ${formatWhen(start, now, zone)}`}
+          {started
+            ? `ends ${formatWhen(end, now, zone)}`
+            : `starts ${formatWhen(start, now, zone)}`}
         </p>
       </div>
       <Button
@@ -57,7 +92,10 @@ function UpcomingReservation({ reservation, label, zone, now }: { reservation: R
         title={started ? 'A booking that has started cannot be cancelled' : undefined}
         onClick={() =>
           cancel.run().then(
-            () => toast.success(`Cancelled ${label}, ${formatRange(start, end, zone)}. ${reservation.cost} credits refunded.`),
+            () =>
+              toast.success(
+                `Cancelled ${label}, ${formatRange(start, end, zone)}. ${reservation.cost} credits refunded.`,
+              ),
             // The row disappeared at once (optimistically) and is back now: say why here.
             (error: unknown) => toast.error(`${label}: ${problemMessage(error)}`),
           )
@@ -65,12 +103,20 @@ function UpcomingReservation({ reservation, label, zone, now }: { reservation: R
       >
         Cancel
       </Button>
-      {started && <p className="w-full text-xs text-slate-600 dark:text-slate-400">Under way: it can no longer be cancelled.</p>}
+      {started && (
+        <p className="w-full text-xs text-slate-600 dark:text-slate-400">
+          Under way: it can no longer be cancelled.
+        </p>
+      )}
     </li>
   );
 }
 
-const STATUS_WORDS: Record<string, string> = { cancelled: 'Cancelled', settled: 'Completed', booked: 'Ended' };
+const STATUS_WORDS: Record<string, string> = {
+  cancelled: 'Cancelled',
+  settled: 'Completed',
+  booked: 'Ended',
+};
 
 export function ReservationsScreen({ me }: { me: Me }) {
   const zone = me.building.timezone;
@@ -81,7 +127,9 @@ export function ReservationsScreen({ me }: { me: Me }) {
 
   return (
     <div>
-      <PageTitle aside={`Times in ${zone} (${zoneAbbreviation(now, zone)})`}>My reservations</PageTitle>
+      <PageTitle aside={`Times in ${zone} (${zoneAbbreviation(now, zone)})`}>
+        My reservations
+      </PageTitle>
       <section aria-labelledby="upcoming-title" className="mb-8">
         <SectionTitle id="upcoming-title">Upcoming</SectionTitle>
         {upcoming.length === 0 ? (
@@ -93,7 +141,13 @@ export function ReservationsScreen({ me }: { me: Me }) {
         ) : (
           <ul className="space-y-3">
             {upcoming.map((r) => (
-              <UpcomingReservation key={r.id} reservation={r} label={label(r.spot_id)} zone={zone} now={now} />
+              <UpcomingReservation
+                key={r.id}
+                reservation={r}
+                label={label(r.spot_id)}
+                zone={zone}
+                now={now}
+              />
             ))}
           </ul>
         )}
@@ -106,9 +160,13 @@ export function ReservationsScreen({ me }: { me: Me }) {
           <Card as="div" className="p-0">
             <ul className="divide-y divide-slate-200 dark:divide-slate-800">
               {past.map((r) => (
-                <li key={r.id} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm">
+                <li
+                  key={r.id}
+                  className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm"
+                >
                   <span>
-                    <span className="font-semibold">{label(r.spot_id)}</span> · {formatRange(parseInstant(r.start), parseInstant(r.end), zone)}
+                    <span className="font-semibold">{label(r.spot_id)}</span> ·{' '}
+                    {formatRange(parseInstant(r.start), parseInstant(r.end), zone)}
                   </span>
                   <span className="text-slate-600 dark:text-slate-400">
                     {STATUS_WORDS[r.status] ?? r.status}

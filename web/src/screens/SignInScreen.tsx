@@ -33,12 +33,21 @@ const DEMO_PEOPLE = [
 ];
 const DEMO_PASSWORD = 'parkshare-demo';
 
-export function AuthFrame({ theme, children }: { theme: ReturnType<typeof useTheme>; children: React.ReactNode }) {
+export function AuthFrame({
+  theme,
+  children,
+}: {
+  theme: ReturnType<typeof useTheme>;
+  children: React.ReactNode;
+}) {
   return (
     <div className="min-h-dvh px-4 py-6">
       <header className="mx-auto flex max-w-md items-center justify-between">
         <p className="flex items-center gap-2 text-lg font-bold">
-          <span aria-hidden="true" className="grid h-9 w-9 place-items-center rounded-lg bg-blue-700 text-white dark:bg-sky-400 dark:text-slate-950">
+          <span
+            aria-hidden="true"
+            className="grid h-9 w-9 place-items-center rounded-lg bg-blue-700 text-white dark:bg-sky-400 dark:text-slate-950"
+          >
             P
           </span>
           parkshare
@@ -50,7 +59,13 @@ export function AuthFrame({ theme, children }: { theme: ReturnType<typeof useThe
   );
 }
 
-export function SignInScreen({ theme, notice }: { theme: ReturnType<typeof useTheme>; notice: string | null }) {
+export function SignInScreen({
+  theme,
+  notice,
+}: {
+  theme: ReturnType<typeof useTheme>;
+  notice: string | null;
+}) {
   const { api, config } = useServices();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -76,15 +91,23 @@ export function SignInScreen({ theme, notice }: { theme: ReturnType<typeof useTh
     <AuthFrame theme={theme}>
       <div className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
         <h1 className="text-2xl font-bold">Sign in</h1>
-        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">Share your parking spot, or book a neighbour’s.</p>
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+          Share your parking spot, or book a neighbour’s.
+        </p>
         {notice && (
-          <div role="alert" className="mt-4 rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">
+          <div
+            role="alert"
+            className="mt-4 rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100"
+          >
             {notice}
           </div>
         )}
         {building && (
           <div className="mt-5">
-            <a href={api.ssoStartUrl(building)} className={`${buttonClass('secondary', 'lg')} w-full`}>
+            <a
+              href={api.ssoStartUrl(building)}
+              className={`${buttonClass('secondary', 'lg')} w-full`}
+            >
               Sign in with your building's account
             </a>
             <p className="my-4 flex items-center gap-3 text-xs uppercase tracking-wide text-slate-600 dark:text-slate-400">
@@ -95,8 +118,22 @@ export function SignInScreen({ theme, notice }: { theme: ReturnType<typeof useTh
           </div>
         )}
         <form onSubmit={submit} className="mt-5 space-y-4" noValidate>
-          <TextField label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
-          <TextField label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <TextField
+            label="Email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+          <TextField
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
           {missing && (!email.trim() || !password) && (
             <p role="alert" className="text-sm font-medium text-red-800 dark:text-red-300">
               Enter your email and your password.
@@ -109,27 +146,44 @@ export function SignInScreen({ theme, notice }: { theme: ReturnType<typeof useTh
         </form>
         <p className="mt-5 text-sm text-slate-700 dark:text-slate-300">
           New here with an invite code?{' '}
-          <a className="font-semibold text-blue-800 underline underline-offset-2 dark:text-sky-300" href={href('join')}>
+          <a
+            className="font-semibold text-blue-800 underline underline-offset-2 dark:text-sky-300"
+            href={href('join')}
+          >
             Join your building
           </a>
         </p>
       </div>
       {config.demo && (
-        <section aria-labelledby="demo-title" className="mt-6 rounded-2xl border border-blue-200 bg-blue-50 p-5 text-sm text-blue-950 dark:border-sky-900 dark:bg-sky-950 dark:text-sky-100">
+        <section
+          aria-labelledby="demo-title"
+          className="mt-6 rounded-2xl border border-blue-200 bg-blue-50 p-5 text-sm text-blue-950 dark:border-sky-900 dark:bg-sky-950 dark:text-sky-100"
+        >
           <h2 id="demo-title" className="font-semibold">
             Trying the demo?
           </h2>
           <p className="mt-1">
-            Every demo resident’s password is <code className="whitespace-nowrap rounded bg-white/70 px-1 font-mono dark:bg-black/30">{DEMO_PASSWORD}</code>. Pick one to go straight to the garage:
+            Every demo resident’s password is{' '}
+            <code className="whitespace-nowrap rounded bg-white/70 px-1 font-mono dark:bg-black/30">
+              {DEMO_PASSWORD}
+            </code>
+            . Pick one to go straight to the garage:
           </p>
           <ul className="mt-3 space-y-2">
             {DEMO_PEOPLE.map((person) => (
               <li key={person.email} className="flex items-center justify-between gap-2">
                 <span className="min-w-0">
-                  <span className="block truncate font-mono text-xs sm:text-sm">{person.email}</span>
+                  <span className="block truncate font-mono text-xs sm:text-sm">
+                    {person.email}
+                  </span>
                   <span className="block text-xs opacity-90">{person.note}</span>
                 </span>
-                <Button variant="secondary" size="sm" onClick={() => tryAs(person.email)} disabled={login.pending}>
+                <Button
+                  variant="secondary"
+                  size="sm"
+                  onClick={() => tryAs(person.email)}
+                  disabled={login.pending}
+                >
                   Try as {person.name}
                 </Button>
               </li>

@@ -26,19 +26,32 @@ export function SpotScreen({ me, spotId }: { me: Me; spotId: string }) {
 
   return (
     <div>
-      <a href={href('garage')} className="text-sm font-semibold text-blue-800 underline-offset-2 hover:underline dark:text-sky-300">
+      <a
+        href={href('garage')}
+        className="text-sm font-semibold text-blue-800 underline-offset-2 hover:underline dark:text-sky-300"
+      >
         ← Back to the garage
       </a>
-      {spots.error !== undefined && spots.error !== null && <div className="mt-3"><ErrorNotice error={spots.error} onRetry={spots.refetch} /></div>}
+      {spots.error !== undefined && spots.error !== null && (
+        <div className="mt-3">
+          <ErrorNotice error={spots.error} onRetry={spots.refetch} />
+        </div>
+      )}
       {!spots.data && !spots.error && <Loading />}
-      {spots.data && !spot && <div className="mt-4"><EmptyState title="This spot doesn’t exist (any more)." /></div>}
+      {spots.data && !spot && (
+        <div className="mt-4">
+          <EmptyState title="This spot doesn’t exist (any more)." />
+        </div>
+      )}
       {spot && (
         <>
           <div className="mb-4 mt-3 flex flex-wrap items-start justify-between gap-3">
             <div>
               <h1 className="text-2xl font-bold tracking-tight">{spot.label}</h1>
               <p className="text-sm text-slate-600 dark:text-slate-400">
-                {[spot.location, mine ? 'your spot' : `shared by ${spot.owner.display_name}`].filter(Boolean).join(' · ')}
+                {[spot.location, mine ? 'your spot' : `shared by ${spot.owner.display_name}`]
+                  .filter(Boolean)
+                  .join(' · ')}
               </p>
               {spot.notes && <p className="mt-1 text-sm">{spot.notes}</p>}
             </div>
@@ -49,7 +62,13 @@ export function SpotScreen({ me, spotId }: { me: Me; spotId: string }) {
               <h2 className="text-lg font-semibold">Next {days} days</h2>
               <div role="group" aria-label="Days shown" className="flex gap-1">
                 {[3, 7].map((n) => (
-                  <Button key={n} size="sm" variant={n === days ? 'primary' : 'secondary'} aria-pressed={n === days} onClick={() => setDays(n)}>
+                  <Button
+                    key={n}
+                    size="sm"
+                    variant={n === days ? 'primary' : 'secondary'}
+                    aria-pressed={n === days}
+                    onClick={() => setDays(n)}
+                  >
                     {n} days
                   </Button>
                 ))}

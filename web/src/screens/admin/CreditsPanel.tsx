@@ -2,7 +2,15 @@ import { useState, type FormEvent } from 'react';
 import type { Me } from '../../api/types';
 import { useServices } from '../../app/services';
 import { useToast } from '../../components/Toasts';
-import { Button, Card, ErrorNotice, Loading, SectionTitle, SelectField, TextField } from '../../components/ui';
+import {
+  Button,
+  Card,
+  ErrorNotice,
+  Loading,
+  SectionTitle,
+  SelectField,
+  TextField,
+} from '../../components/ui';
 import { keys } from '../../data/keys';
 import { useAction } from '../../hooks/useAction';
 import { useQuery } from '../../hooks/useQuery';
@@ -18,7 +26,12 @@ export function CreditsPanel({ me }: { me: Me }) {
   const [amount, setAmount] = useState('5');
   const [reason, setReason] = useState('');
   const value = Number(amount);
-  const valid = Number.isInteger(value) && value > 0 && value <= 1_000_000 && reason.trim() !== '' && userId !== '';
+  const valid =
+    Number.isInteger(value) &&
+    value > 0 &&
+    value <= 1_000_000 &&
+    reason.trim() !== '' &&
+    userId !== '';
   const adjust = useAction(async () => {
     const signed = direction === 'grant' ? value : -value;
     await api.adjustCredits({ user_id: userId, amount: signed, reason: reason.trim() });
@@ -28,18 +41,30 @@ export function CreditsPanel({ me }: { me: Me }) {
   const name = residents.data?.find((r) => r.id === userId)?.display_name ?? 'the resident';
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    adjust.run().then((signed) => {
-      toast.success(`${signed > 0 ? 'Granted' : 'Deducted'} ${Math.abs(signed)} credits ${signed > 0 ? 'to' : 'from'} ${name}.`);
-      setReason('');
-    }, () => {});
+    adjust.run().then(
+      (signed) => {
+        toast.success(
+          `${signed > 0 ? 'Granted' : 'Deducted'} ${Math.abs(signed)} credits ${signed > 0 ? 'to' : 'from'} ${name}.`,
+        );
+        setReason('');
+      },
+      () => {},
+    );
   };
   return (
     <div className="space-y-6">
       <Card>
         <SectionTitle>Grant or deduct credits</SectionTitle>
-        {residents.error !== undefined && residents.error !== null && <ErrorNotice error={residents.error} onRetry={residents.refetch} />}
+        {residents.error !== undefined && residents.error !== null && (
+          <ErrorNotice error={residents.error} onRetry={residents.refetch} />
+        )}
         <form onSubmit={submit} className="grid gap-3 sm:grid-cols-2">
-          <SelectField label="Resident" value={userId} onChange={(e) => setUserId(e.target.value)} required>
+          <SelectField
+            label="Resident"
+            value={userId}
+            onChange={(e) => setUserId(e.target.value)}
+            required
+          >
             <option value="">Choose…</option>
             {residents.data?.map((r) => (
               <option key={r.id} value={r.id}>
@@ -51,15 +76,42 @@ export function CreditsPanel({ me }: { me: Me }) {
             <legend className="sr-only">Grant or deduct</legend>
             {(['grant', 'deduct'] as const).map((d) => (
               <label key={d} className="flex min-h-11 items-center gap-2 text-sm font-medium">
-                <input type="radio" name="direction" className="h-5 w-5 accent-blue-700 dark:accent-sky-400" checked={direction === d} onChange={() => setDirection(d)} />
+                <input
+                  type="radio"
+                  name="direction"
+                  className="h-5 w-5 accent-blue-700 dark:accent-sky-400"
+                  checked={direction === d}
+                  onChange={() => setDirection(d)}
+                />
                 {d === 'grant' ? 'Grant' : 'Deduct'}
               </label>
             ))}
           </fieldset>
-          <TextField label="Amount" type="number" min={1} max={1_000_000} step={1} inputMode="numeric" value={amount} onChange={(e) => setAmount(e.target.value)} />
-          <TextField label="Reason" required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} hint="Kept in the ledger and the audit log." />
+          <TextField
+            label="Amount"
+            type="number"
+            min={1}
+            max={1_000_000}
+            step={1}
+            inputMode="numeric"
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+          />
+          <TextField
+            label="Reason"
+            required
+            maxLength={500}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            hint="Kept in the ledger and the audit log."
+          />
           <div className="sm:col-span-2">
-            <ErrorNotice error={adjust.error} overrides={{ insufficient_credits: `${name} doesn’t have that many credits to deduct.` }} />
+            <ErrorNotice
+              error={adjust.error}
+              overrides={{
+                insufficient_credits: `${name} doesn’t have that many credits to deduct.`,
+              }}
+            />
           </div>
           <div className="sm:col-span-2">
             <Button type="submit" pending={adjust.pending} disabled={!valid}>
@@ -75,16 +127,26 @@ export function CreditsPanel({ me }: { me: Me }) {
 
 function party(side: { account: string; user: { display_name: string } | null }): string {
   if (side.user) return side.user.display_name;
-  return side.account === 'escrow' ? 'held bookings' : side.account === 'issuance' ? 'the building' : side.account;
+  return side.account === 'escrow'
+    ? 'held bookings'
+    : side.account === 'issuance'
+      ? 'the building'
+      : side.account;
 }
 
 function BuildingLedger({ userId, zone }: { userId: string; zone: string }) {
   const { api } = useServices();
-  const ledger = useQuery(keys.adminLedger(userId || 'all'), async () => (await api.adminLedger({ user_id: userId || undefined, limit: 50 })).entries, { onMount: 'refetch' });
+  const ledger = useQuery(
+    keys.adminLedger(userId || 'all'),
+    async () => (await api.adminLedger({ user_id: userId || undefined, limit: 50 })).entries,
+    { onMount: 'refetch' },
+  );
   return (
     <Card>
       <SectionTitle>Recent credit movements{userId ? ' of this resident' : ''}</SectionTitle>
-      {ledger.error !== undefined && ledger.error !== null && <ErrorNotice error={ledger.error} onRetry={ledger.refetch} />}
+      {ledger.error !== undefined && ledger.error !== null && (
+        <ErrorNotice error={ledger.error} onRetry={ledger.refetch} />
+      )}
       {!ledger.data && !ledger.error && <Loading />}
       <ul className="divide-y divide-slate-200 dark:divide-slate-800">
         {ledger.data?.map((e) => (

@@ -7,10 +7,34 @@ import { keys } from '../../data/keys';
 import { useAction } from '../../hooks/useAction';
 
 const FIELDS: { key: keyof Policy; label: string; hint: string; min: number; max: number }[] = [
-  { key: 'cost', label: 'Cost of a booking (credits)', hint: 'Moves from the parker to the owner when the stay ends.', min: 0, max: 1_000_000 },
-  { key: 'starting_credits', label: 'Starting credits', hint: 'What each new resident receives.', min: 0, max: 1_000_000 },
-  { key: 'max_hours', label: 'Longest booking (hours)', hint: 'Elapsed hours: a 25-hour autumn day counts 25.', min: 1, max: 744 },
-  { key: 'horizon_days', label: 'How far ahead (days)', hint: 'Bookings may start up to this many local days from now.', min: 1, max: 400 },
+  {
+    key: 'cost',
+    label: 'Cost of a booking (credits)',
+    hint: 'Moves from the parker to the owner when the stay ends.',
+    min: 0,
+    max: 1_000_000,
+  },
+  {
+    key: 'starting_credits',
+    label: 'Starting credits',
+    hint: 'What each new resident receives.',
+    min: 0,
+    max: 1_000_000,
+  },
+  {
+    key: 'max_hours',
+    label: 'Longest booking (hours)',
+    hint: 'Elapsed hours: a 25-hour autumn day counts 25.',
+    min: 1,
+    max: 744,
+  },
+  {
+    key: 'horizon_days',
+    label: 'How far ahead (days)',
+    hint: 'Bookings may start up to this many local days from now.',
+    min: 1,
+    max: 400,
+  },
 ];
 
 export function PolicyPanel({ me }: { me: Me }) {
@@ -23,22 +47,37 @@ export function PolicyPanel({ me }: { me: Me }) {
     max_hours: String(current.max_hours),
     horizon_days: String(current.horizon_days),
   });
-  const parsed = Object.fromEntries(FIELDS.map((f) => [f.key, Number(values[f.key])])) as Record<keyof Policy, number>;
-  const invalid = FIELDS.filter((f) => !Number.isInteger(parsed[f.key]) || parsed[f.key] < f.min || parsed[f.key] > f.max).map((f) => f.key);
-  const changes: Partial<Policy> = Object.fromEntries(FIELDS.filter((f) => parsed[f.key] !== current[f.key]).map((f) => [f.key, parsed[f.key]]));
+  const parsed = Object.fromEntries(FIELDS.map((f) => [f.key, Number(values[f.key])])) as Record<
+    keyof Policy,
+    number
+  >;
+  const invalid = FIELDS.filter(
+    (f) => !Number.isInteger(parsed[f.key]) || parsed[f.key] < f.min || parsed[f.key] > f.max,
+  ).map((f) => f.key);
+  const changes: Partial<Policy> = Object.fromEntries(
+    FIELDS.filter((f) => parsed[f.key] !== current[f.key]).map((f) => [f.key, parsed[f.key]]),
+  );
   const save = useAction(async () => {
     const policy = await api.setPolicy(changes);
-    cache.patch<Me>((k) => k === keys.me, (m) => ({ ...m, building: { ...m.building, policy } }));
+    cache.patch<Me>(
+      (k) => k === keys.me,
+      (m) => ({ ...m, building: { ...m.building, policy } }),
+    );
     cache.invalidatePrefix(keys.me);
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    save.run().then(() => toast.success('Policy saved. It applies to new bookings; existing ones keep theirs.'), () => {});
+    save.run().then(
+      () => toast.success('Policy saved. It applies to new bookings; existing ones keep theirs.'),
+      () => {},
+    );
   };
   return (
     <Card>
       <SectionTitle>Policy</SectionTitle>
-      <p className="mb-4 text-sm text-slate-700 dark:text-slate-300">Changes apply to bookings made from now on.</p>
+      <p className="mb-4 text-sm text-slate-700 dark:text-slate-300">
+        Changes apply to bookings made from now on.
+      </p>
       <form onSubmit={submit} className="grid gap-4 sm:grid-cols-2">
         {FIELDS.map((f) => (
           <TextField
@@ -59,7 +98,11 @@ export function PolicyPanel({ me }: { me: Me }) {
           <ErrorNotice error={save.error} />
         </div>
         <div className="sm:col-span-2">
-          <Button type="submit" pending={save.pending} disabled={invalid.length > 0 || Object.keys(changes).length === 0}>
+          <Button
+            type="submit"
+            pending={save.pending}
+            disabled={invalid.length > 0 || Object.keys(changes).length === 0}
+          >
             Save policy
           </Button>
         </div>

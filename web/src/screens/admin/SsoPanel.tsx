@@ -19,19 +19,29 @@ export function SsoPanel({ me }: { me: Me }) {
   return (
     <Card>
       <SectionTitle>Single sign-on</SectionTitle>
-      {sso.error !== undefined && sso.error !== null && <ErrorNotice error={sso.error} onRetry={sso.refetch} />}
+      {sso.error !== undefined && sso.error !== null && (
+        <ErrorNotice error={sso.error} onRetry={sso.refetch} />
+      )}
       {sso.data === undefined && !sso.error && <Loading />}
-      {sso.data === null && <p className="text-sm">Not set up: residents sign in with their email and password.</p>}
+      {sso.data === null && (
+        <p className="text-sm">Not set up: residents sign in with their email and password.</p>
+      )}
       {settings && (
         <div className="space-y-4">
-          <p className="text-sm font-medium text-green-800 dark:text-green-300">On: residents can sign in with the building’s account.</p>
+          <p className="text-sm font-medium text-green-800 dark:text-green-300">
+            On: residents can sign in with the building’s account.
+          </p>
           <dl className="grid gap-x-4 gap-y-2 text-sm sm:grid-cols-[12rem_1fr]">
             <dt className="text-slate-600 dark:text-slate-400">Provider (issuer)</dt>
             <dd className="break-all font-mono">{settings.issuer}</dd>
             <dt className="text-slate-600 dark:text-slate-400">Client ID</dt>
             <dd className="break-all font-mono">{settings.client_id}</dd>
             <dt className="text-slate-600 dark:text-slate-400">Client secret</dt>
-            <dd>{settings.has_client_secret ? 'stored (never shown)' : 'none: a public client, PKCE only'}</dd>
+            <dd>
+              {settings.has_client_secret
+                ? 'stored (never shown)'
+                : 'none: a public client, PKCE only'}
+            </dd>
             <dt className="text-slate-600 dark:text-slate-400">Email domain</dt>
             <dd>{settings.email_domain ?? 'any'}</dd>
             <dt className="text-slate-600 dark:text-slate-400">Required group</dt>
@@ -39,11 +49,15 @@ export function SsoPanel({ me }: { me: Me }) {
             <dt className="text-slate-600 dark:text-slate-400">Last changed</dt>
             <dd>{formatDateTime(parseInstant(settings.updated_at), me.building.timezone)}</dd>
           </dl>
-          <CopyField label="Sign-in link to share with residents" value={ssoSignInLink(me.building.id)} />
+          <CopyField
+            label="Sign-in link to share with residents"
+            value={ssoSignInLink(me.building.id)}
+          />
         </div>
       )}
       <p className="mt-4 text-sm text-slate-700 dark:text-slate-300">
-        The provider is set with <code className="font-mono">PUT /sso</code> on the admin function (see the README’s “Single sign-on” section).
+        The provider is set with <code className="font-mono">PUT /sso</code> on the admin function
+        (see the README’s “Single sign-on” section).
       </p>
     </Card>
   );

@@ -18,7 +18,9 @@ export function UsagePanel({ me }: { me: Me }) {
   const today = localDate(Date.now(), zone);
   const start = toIso(startOfLocalDay(addDays(today, 1 - days), zone));
   const end = toIso(startOfLocalDay(addDays(today, 1), zone));
-  const usage = useQuery(keys.utilization(start, end), () => api.utilization(start, end), { onMount: 'refetch' });
+  const usage = useQuery(keys.utilization(start, end), () => api.utilization(start, end), {
+    onMount: 'refetch',
+  });
   const missing = isCode(usage.error, 'not_found', 'method_not_allowed');
   return (
     <Card>
@@ -26,16 +28,26 @@ export function UsagePanel({ me }: { me: Me }) {
         <SectionTitle>Usage</SectionTitle>
         <div role="group" aria-label="Range" className="flex gap-1">
           {RANGES.map((n) => (
-            <Button key={n} size="sm" variant={n === days ? 'primary' : 'secondary'} aria-pressed={n === days} onClick={() => setDays(n)}>
+            <Button
+              key={n}
+              size="sm"
+              variant={n === days ? 'primary' : 'secondary'}
+              aria-pressed={n === days}
+              onClick={() => setDays(n)}
+            >
               Last {n} days
             </Button>
           ))}
         </div>
       </div>
       {missing ? (
-        <Notice tone="warning">This server doesn’t report usage yet. Update parkshare to see booked and shared hours per day and per spot.</Notice>
+        <Notice tone="warning">
+          This server doesn’t report usage yet. Update parkshare to see booked and shared hours per
+          day and per spot.
+        </Notice>
       ) : (
-        usage.error !== undefined && usage.error !== null && <ErrorNotice error={usage.error} onRetry={usage.refetch} />
+        usage.error !== undefined &&
+        usage.error !== null && <ErrorNotice error={usage.error} onRetry={usage.refetch} />
       )}
       {!usage.data && !usage.error && <Loading />}
       {usage.data && <UtilizationChart data={usage.data} />}
