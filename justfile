@@ -35,18 +35,25 @@ web-deps:
 web: web-deps
     cd web && npm run build --silent && npm run size --silent
 
-# ruff, the formatter check, mypy and the web app's type check
+# ruff, the formatter check, mypy, the generated schemas, the web app's types and ESLint/Prettier
 lint: web-deps
     ruff check .
     ruff format --check .
     mypy shared tests
     # Every function is its own main.py: mypy needs one run per file to tell them apart.
     for f in functions/*/main.py; do mypy --follow-imports=silent "$f" || exit 1; done
+    # The package's layers (.importlinter): an import against them or a cycle fails.
+    lint-imports --no-cache
     # The schema the web app and integrations build against must be the one served.
     parkshare graphql-schema --check
+    # Likewise the OpenAPI document, and the web app's types generated from it.
+    parkshare openapi --check
+    cd web && npm run api:check --silent
     # What sql/ builds must be the checked-in sql/schema.sql (a scratch database).
     parkshare schema --check
     cd web && npm run typecheck --silent
+    # ESLint, then Prettier's check (`npm run format` in web/ writes what it would change).
+    cd web && npm run lint --silent
 
 # format the code
 fmt:
@@ -60,6 +67,11 @@ schema:
 # write the GraphQL schema to web/schema.graphql (CI fails when it has drifted)
 graphql-schema:
     parkshare graphql-schema
+
+# write the OpenAPI document to web/openapi.json and the web app's types generated from it
+openapi: web-deps
+    parkshare openapi
+    cd web && npm run api --silent
 
 # apply pending migrations
 migrate:

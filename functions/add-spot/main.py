@@ -6,11 +6,10 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint
+from parkshare import entrypoint, ops
+from parkshare.answers import Spot
 from parkshare.http import Body, Call, Router
-from parkshare.queries import load
 
-SQL = load("functions")
 router = Router("add-spot")
 
 
@@ -26,11 +25,11 @@ class AddSpotBody(Body):
     status=201,
     errors=("label_taken", "invalid_request"),
     summary="Add a spot owned by the caller",
+    response=Spot,
 )
 async def handle(call: Call[AddSpotBody, None]) -> Any:
-    return await db.value(
-        call.user.building_id, call.user.user_id, SQL["add_spot"], call.body.model_dump()
-    )
+    body = call.body
+    return await ops.add_spot(call.user, body.label, body.location, body.notes)
 
 
 @entrypoint.http

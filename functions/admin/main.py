@@ -6,9 +6,6 @@ Whether the caller is an admin is decided by the procedures (ps_admin), not here
 them writes its audit entry in the same transaction as its change.
 """
 
-import hashlib
-import secrets
-from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -17,21 +14,34 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import db, entrypoint
+from parkshare.answers import (
+    AdminLedger,
+    AuditLog,
+    CreditAdjustment,
+    DisableSummary,
+    Invite,
+    Invites,
+    Policy,
+    Residents,
+    SsoConfigured,
+    SsoState,
+    Utilization,
+)
 from parkshare.http import Body, Call, Instant, Query, Router
+from parkshare.identity import invites
+from parkshare.identity.email_address import EMAIL_PATTERN
+from parkshare.identity.sso import settings as sso_settings
 from parkshare.queries import load
-from parkshare.secretbox import seal
 
 SQL = load("functions")
 router = Router("admin")
-INVITE_LIFETIME = timedelta(days=7)
-EMAIL = r"^[^@\s]+@[^@\s]+$"
 Role = Literal["resident", "admin"]
 
 
 class InviteBody(Body):
     role: Role = "resident"
     # If given, only this address can sign up with the code.
-    email: str | None = Field(default=None, max_length=254, pattern=EMAIL)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
 
 
 class BulkInviteBody(Body):
@@ -90,31 +100,6 @@ async def _one(call: Call[Any, Any], query: str, params: dict[str, Any] | None =
     return await db.value(call.user.building_id, call.user.user_id, query, params)
 
 
-def _invite_params(invite: InviteBody) -> tuple[str, dict[str, Any]]:
-    code = secrets.token_urlsafe(18)
-    return code, {
-        "code_hash": hashlib.sha256(code.encode()).hexdigest(),
-        "role": invite.role,
-        "email": invite.email,
-        "expires_at": datetime.now(UTC) + INVITE_LIFETIME,
-    }
-
-
-async def _create_invites(call: Call[Any, Any], invites: list[InviteBody]) -> list[dict[str, Any]]:
-    """All in one transaction: a bulk invite is made whole or not at all."""
-    prepared = [_invite_params(invite) for invite in invites]
-
-    async def create(conn: db.AsyncConn) -> list[dict[str, Any]]:
-        made = []
-        for code, params in prepared:
-            row = await (await conn.execute(SQL["create_invite"], params)).fetchone()
-            assert row is not None
-            made.append({"invite_code": code, **row})
-        return made
-
-    return await db.run(call.user.building_id, call.user.user_id, create)
-
-
 @router.route(
     "POST",
     "/invites",
@@ -122,9 +107,10 @@ async def _create_invites(call: Call[Any, Any], invites: list[InviteBody]) -> li
     status=201,
     errors=("forbidden", "invalid_request"),
     summary="Create an invite code (shown once) for a new resident or admin",
+    response=Invite,
 )
-async def invites(call: Call[InviteBody, None]) -> Any:
-    (made,) = await _create_invites(call, [call.body])
+async def invite(call: Call[InviteBody, None]) -> Any:
+    (made,) = await invites.create(call.user, [call.body])
     if made["email"] is None:
         del made["email"]
     return made
@@ -137,9 +123,10 @@ async def invites(call: Call[InviteBody, None]) -> Any:
     status=201,
     errors=("forbidden", "invalid_request"),
     summary="Create up to 200 invites at once, each for its own address",
+    response=Invites,
 )
 async def invites_bulk(call: Call[BulkInviteBody, None]) -> Any:
-    return {"invites": await _create_invites(call, list(call.body.invites))}
+    return {"invites": await invites.create(call.user, call.body.invites)}
 
 
 @router.route(
@@ -147,6 +134,7 @@ async def invites_bulk(call: Call[BulkInviteBody, None]) -> Any:
     "/residents",
     errors=("forbidden",),
     summary="Everyone in the building with their balance, spots and upcoming bookings",
+    response=Residents,
 )
 async def residents(call: Call[None, None]) -> Any:
     return {"residents": await _one(call, SQL["admin_residents"])}
@@ -159,6 +147,7 @@ async def residents(call: Call[None, None]) -> Any:
     errors=("forbidden", "user_not_found", "conflict"),
     summary="Disable a resident: bookings not yet started are cancelled and refunded, their"
     " spots withdrawn from then on, their sessions ended",
+    response=DisableSummary,
 )
 async def disable(call: Call[UserBody, None]) -> Any:
     return await _one(call, SQL["disable_user"], {"user_id": call.body.user_id})
@@ -183,6 +172,7 @@ async def enable(call: Call[UserBody, None]) -> None:
     status=201,
     errors=("forbidden", "user_not_found", "insufficient_credits", "invalid_request"),
     summary="Grant (positive) or deduct (negative) credits with a reason",
+    response=CreditAdjustment,
 )
 async def credits(call: Call[CreditsBody, None]) -> Any:
     async def grant(conn: db.AsyncConn) -> Any:
@@ -204,6 +194,7 @@ async def credits(call: Call[CreditsBody, None]) -> Any:
     body=PolicyBody,
     errors=("forbidden", "invalid_request"),
     summary="Change the policy (omitted fields stay); bookings already made keep theirs",
+    response=Policy,
 )
 async def policy(call: Call[PolicyBody, None]) -> Any:
     return await _one(call, SQL["set_policy"], call.body.model_dump())
@@ -215,6 +206,7 @@ async def policy(call: Call[PolicyBody, None]) -> Any:
     query=LedgerQuery,
     errors=("forbidden", "user_not_found"),
     summary="The building's ledger (or one resident's), newest first; page with `before`",
+    response=AdminLedger,
 )
 async def ledger(call: Call[None, LedgerQuery]) -> Any:
     return {"entries": await _one(call, SQL["admin_ledger"], call.query.model_dump())}
@@ -226,6 +218,7 @@ async def ledger(call: Call[None, LedgerQuery]) -> Any:
     query=AuditQuery,
     errors=("forbidden",),
     summary="The building's audit log, newest first; page with `before`",
+    response=AuditLog,
 )
 async def audit_log(call: Call[None, AuditQuery]) -> Any:
     return {"entries": await _one(call, SQL["admin_audit"], call.query.model_dump())}
@@ -237,6 +230,7 @@ async def audit_log(call: Call[None, AuditQuery]) -> Any:
     query=UtilizationQuery,
     errors=("forbidden", "invalid_window"),
     summary="Hours offered and booked per local day and per spot (default: the last 7 days)",
+    response=Utilization,
 )
 async def utilization(call: Call[None, UtilizationQuery]) -> Any:
     return await _one(call, SQL["admin_utilization"], call.query.model_dump())
@@ -247,6 +241,7 @@ async def utilization(call: Call[None, UtilizationQuery]) -> Any:
     "/sso",
     errors=("forbidden",),
     summary="The building's single sign-on settings (never the client secret)",
+    response=SsoState,
 )
 async def sso(call: Call[None, None]) -> Any:
     return {"sso": await _one(call, SQL["sso_settings"])}
@@ -258,17 +253,10 @@ async def sso(call: Call[None, None]) -> Any:
     body=SsoBody,
     errors=("forbidden", "invalid_request"),
     summary="Set the building's OpenID Connect provider; the client secret is write-only",
+    response=SsoConfigured,
 )
 async def set_sso(call: Call[SsoBody, None]) -> Any:
-    body = call.body
-    secret = body.client_secret
-    params = {
-        **body.model_dump(exclude={"client_secret"}),
-        "client_secret": (
-            seal(secret.encode(), call.user.building_id.bytes) if secret is not None else None
-        ),
-    }
-    return {"sso": await _one(call, SQL["set_sso"], params)}
+    return {"sso": await sso_settings.save(call.user, call.body.model_dump())}
 
 
 @router.route(

@@ -6,11 +6,10 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint
+from parkshare import entrypoint, ops
+from parkshare.answers import Reservation
 from parkshare.http import Body, Call, Router
-from parkshare.queries import load
 
-SQL = load("functions")
 router = Router("cancel")
 
 
@@ -23,11 +22,10 @@ class CancelBody(Body):
     body=CancelBody,
     errors=("reservation_not_found", "not_yours", "already_started"),
     summary="Cancel a reservation; the parker is refunded in full",
+    response=Reservation,
 )
 async def handle(call: Call[CancelBody, None]) -> Any:
-    return await db.value(
-        call.user.building_id, call.user.user_id, SQL["cancel"], call.body.model_dump()
-    )
+    return await ops.cancel(call.user, call.body.reservation_id)
 
 
 @entrypoint.http

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import entrypoint, metrics
+from parkshare.answers import GraphiQL, GraphQLAnswer
 from parkshare.config import get_settings
 from parkshare.gql import view
 from parkshare.http import Call, Router
@@ -34,6 +35,7 @@ metrics.readiness("graphql", optional={"redis": metrics.redis_answers}, prepare=
     "POST",
     errors=("payload_too_large",),
     summary="A GraphQL query or mutation (application/json: {query, variables, operationName})",
+    response=GraphQLAnswer,
 )
 async def execute(call: Call[None, None]) -> Any:
     limit = get_settings().max_body_bytes
@@ -43,7 +45,7 @@ async def execute(call: Call[None, None]) -> Any:
     return await view.answer(call.request, call.principal)
 
 
-@router.route("GET", auth=False, summary="GraphiQL, where introspection is on")
+@router.route("GET", auth=False, summary="GraphiQL, where introspection is on", response=GraphiQL)
 async def ide(call: Call[None, None]) -> Any:
     if not get_settings().graphql_introspection:
         raise Problem("not_found", "the GraphQL IDE is off here")

@@ -4,6 +4,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import db, entrypoint
+from parkshare.answers import Garage
 from parkshare.http import Call, Instant, JsonText, Query, Router
 from parkshare.queries import load
 from parkshare.windows import view_window
@@ -23,6 +24,7 @@ class ListSpotsQuery(Query):
     query=ListSpotsQuery,
     errors=("invalid_window",),
     summary="Every spot with its status now and over the window (default: the next 24 h)",
+    response=Garage,
 )
 async def handle(call: Call[None, ListSpotsQuery]) -> JsonText:
     start, end = view_window(call.query.start, call.query.end)

@@ -7,7 +7,8 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint
+from parkshare import db, entrypoint, ops
+from parkshare.answers import Me, ProfileChanged
 from parkshare.http import Body, Call, Router
 from parkshare.queries import load
 
@@ -20,7 +21,9 @@ class ProfileBody(Body):
 
 
 @router.route(
-    "GET", summary="The caller's page: user, building, credits, spots, reservations, ledger"
+    "GET",
+    summary="The caller's page: user, building, credits, spots, reservations, ledger",
+    response=Me,
 )
 async def handle(call: Call[None, None]) -> Any:
     return await db.value(call.user.building_id, call.user.user_id, SQL["me"])
@@ -31,14 +34,10 @@ async def handle(call: Call[None, None]) -> Any:
     body=ProfileBody,
     errors=("invalid_request",),
     summary="Change the caller's display name (their spots show it)",
+    response=ProfileChanged,
 )
 async def profile(call: Call[ProfileBody, None]) -> Any:
-    params = {"display_name": call.body.display_name}
-    return {
-        "user": await db.value(
-            call.user.building_id, call.user.user_id, SQL["update_profile"], params
-        )
-    }
+    return await ops.update_profile(call.user, call.body.display_name)
 
 
 @entrypoint.http

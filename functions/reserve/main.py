@@ -1,18 +1,15 @@
 """POST /fn/reserve {spot_id, start, end}: book a spot; optional Idempotency-Key header."""
 
-import hashlib
 from typing import Any
 from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint
+from parkshare import entrypoint, ops
+from parkshare.answers import Reservation
 from parkshare.http import Body, Call, Instant, Router
-from parkshare.problems import Problem
-from parkshare.queries import load
 
-SQL = load("functions")
 router = Router("reserve")
 
 
@@ -37,18 +34,11 @@ class ReserveBody(Body):
         "idempotency_mismatch",
     ),
     summary="Reserve a spot for [start, end); the cost moves from you to escrow",
+    response=Reservation,
 )
 async def handle(call: Call[ReserveBody, None]) -> Any:
-    key = call.request.headers.get("idempotency-key")
-    if key is not None and not 1 <= len(key) <= 200:
-        raise Problem("invalid_request", "Idempotency-Key must be 1 to 200 characters")
-    params = call.body.model_dump() | {
-        "key": key,
-        # The same key with another body is refused; compare the canonical body.
-        "request_hash": hashlib.sha256(call.body.model_dump_json().encode()).hexdigest(),
-    }
-
-    return await db.value(call.user.building_id, call.user.user_id, SQL["reserve"], params)
+    body, key = call.body, call.request.headers.get(ops.IDEMPOTENCY_HEADER)
+    return await ops.reserve(call.user, body.spot_id, body.start, body.end, key)
 
 
 @entrypoint.http

@@ -6,11 +6,10 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint
+from parkshare import entrypoint, ops
+from parkshare.answers import SpotAvailability
 from parkshare.http import Body, Call, Instant, Router
-from parkshare.queries import load
 
-SQL = load("functions")
 router = Router("set-availability")
 
 
@@ -27,12 +26,13 @@ class SetAvailabilityBody(Body):
     body=SetAvailabilityBody,
     errors=("not_owner", "spot_not_found", "has_reservations", "invalid_window"),
     summary="Offer or withdraw a spot for [start, end); windows merge",
+    response=SpotAvailability,
 )
 async def handle(call: Call[SetAvailabilityBody, None]) -> Any:
-    windows = await db.value(
-        call.user.building_id, call.user.user_id, SQL["set_availability"], call.body.model_dump()
+    body = call.body
+    return await ops.set_availability(
+        call.user, body.spot_id, body.start, body.end, body.available, body.cancel_reservations
     )
-    return {"spot_id": call.body.spot_id, "availability": windows}
 
 
 @entrypoint.http

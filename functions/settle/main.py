@@ -9,35 +9,28 @@ it as the CloudEvent extension `settletoken`.
 
 import hmac
 from typing import Any
-from uuid import UUID
 
 from cloudevents.http import from_http
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint
+from parkshare import entrypoint, ops
+from parkshare.answers import Settlement
 from parkshare.config import get_settings
 from parkshare.http import Call, Router, answer, render
 from parkshare.problems import Problem
-from parkshare.queries import load
 
-SQL = load("functions")
 router = Router("settle")
-
-
-async def _settle(building: UUID | None, user: UUID | None) -> dict[str, Any]:
-    # An admin's call is an admin action (audited by settle_building); the cron's is not.
-    query = SQL["settle"] if building is None else SQL["settle_building"]
-    return {"settled": await db.value(building, user, query)}
 
 
 @router.route(
     "POST",
     errors=("forbidden",),
     summary="Settle the caller's building (admins)",
+    response=Settlement,
 )
 async def handle(call: Call[None, None]) -> Any:
-    return await _settle(call.user.building_id, call.user.user_id)
+    return await ops.settle(call.user)
 
 
 def _is_cloud_event(request: Request) -> bool:
@@ -57,7 +50,7 @@ async def _from_cron(request: Request) -> Response:
         given = str(event.get("settletoken") or "")
         if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
             raise Problem("forbidden", "the event does not carry the settlement token")
-    return render(await _settle(None, None), 200)
+    return render(await ops.settle(None), 200)
 
 
 @entrypoint.http

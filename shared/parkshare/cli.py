@@ -26,11 +26,12 @@ from psycopg.rows import DictRow
 from parkshare.config import Settings, get_settings
 from parkshare.db import admin_connect, set_context
 from parkshare.embedded import Urls, resolve_urls
+from parkshare.identity.passwords import hash_password, weakness
 from parkshare.migrate import MigrationError, migrate
-from parkshare.passwords import hash_password, weakness
 from parkshare.serve import Unconfigured, require
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "web" / "schema.graphql"
+OPENAPI_FILE = SCHEMA_FILE.with_name("openapi.json")
 
 app = typer.Typer(
     help="parkshare: residents of a building share their parking spots.",
@@ -194,20 +195,41 @@ def _export(urls: Urls) -> None:
     get_settings.cache_clear()
 
 
+# The --check of the commands that write a generated file (CI fails when one has drifted).
+Check = Annotated[
+    bool, typer.Option("--check", help="Only compare; exit 1 if the file has drifted.")
+]
+
+
 @app.command("graphql-schema")
 def graphql_schema_command(
-    check: Annotated[
-        bool, typer.Option("--check", help="Only compare; exit 1 if the file has drifted.")
-    ] = False,
+    check: Check = False,
     out: Annotated[Path, typer.Option(help="Where the SDL goes.")] = SCHEMA_FILE,
 ) -> None:
     """Write the GraphQL schema (SDL) for the web app and integrations."""
     from parkshare.gql.view import sdl
 
-    current = sdl()
+    _generated(out, sdl(), check=check, what="the schema", command="graphql-schema")
+
+
+@app.command("openapi")
+def openapi_command(
+    check: Check = False,
+    out: Annotated[Path, typer.Option(help="Where the document goes.")] = OPENAPI_FILE,
+) -> None:
+    """Write the OpenAPI document the gateway serves at /openapi.json (the web app's types
+    are generated from it)."""
+    from parkshare import openapi
+
+    current = json.dumps(openapi.document(), indent=2, ensure_ascii=False) + "\n"
+    _generated(out, current, check=check, what="the served document", command="openapi")
+
+
+def _generated(out: Path, current: str, *, check: bool, what: str, command: str) -> None:
+    """Write a generated file, or with `check` only compare it (exit 1 when it has drifted)."""
     if check:
         if not out.is_file() or out.read_text(encoding="utf-8") != current:
-            _fail(f"{out} differs from the schema: run `parkshare graphql-schema`")
+            _fail(f"{out} differs from {what}: run `parkshare {command}`")
         typer.echo(f"{out} is up to date")
         return
     out.parent.mkdir(parents=True, exist_ok=True)

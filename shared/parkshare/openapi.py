@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 document of the function URLs, generated from the functions' routers:
-their pydantic models, auth flags, statuses and error codes."""
+their pydantic models, auth flags, statuses and error codes, and the shapes of their answers
+(parkshare.answers), every one of which is a component."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from parkshare import functions
+from parkshare import answers, functions
 from parkshare.http import Route
 from parkshare.problems import CODES
 
+JSON = "application/json"
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type", "title", "status", "detail", "code"],
@@ -21,7 +23,19 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "code": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object"}},
+        # What failed validation, when it was the request (http.validation_problem).
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg", "type"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": "string"}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
     },
 }
 
@@ -126,12 +140,23 @@ def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
             for field, prop in schema.get("properties", {}).items()
         ]
         codes.append("invalid_request")
-    success: dict[str, Any] = {"description": "success"}
-    if route.status != 204:
-        body = schemas.ref(route.response, name) if route.response else {"type": "object"}
-        success["content"] = {"application/json": {"schema": body}}
-    op["responses"] = {str(route.status): success} | _problems(codes)
+    op["responses"] = {str(route.status): _success(name, route, schemas)} | _problems(codes)
     return op
+
+
+def _success(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
+    """The 2xx (or redirect) of a route: its `response` model, in its own media type (an
+    `answers.Page` is not JSON), or no body at all."""
+    if route.status == 204:
+        return {"description": "no content"}
+    if 300 <= route.status < 400:
+        location = {"required": True, "schema": {"type": "string", "format": "uri"}}
+        return {"description": "a redirect", "headers": {"Location": location}}
+    if route.response is None:
+        return {"description": "success", "content": {JSON: {"schema": {"type": "object"}}}}
+    media_type = getattr(route.response, "media_type", JSON)
+    schema = schemas.ref(route.response, name)
+    return {"description": "success", "content": {media_type: {"schema": schema}}}
 
 
 def document() -> dict[str, Any]:
@@ -141,6 +166,10 @@ def document() -> dict[str, Any]:
         for route in functions.router(name).routes:
             url = f"/fn/{name}" + ("" if route.path == "/" else route.path)
             paths.setdefault(url, {})[route.method.lower()] = _operation(name, route, schemas)
+    # Every shape of parkshare.answers, whether or not a route names it yet: clients (the web
+    # app's types among them) are generated from the document.
+    for model in answers.models():
+        schemas.ref(model, "answers")
     return {
         "openapi": "3.1.0",
         "info": {

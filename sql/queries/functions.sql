@@ -1,30 +1,9 @@
--- The statements the functions run: one call into a procedure or view each, with the
--- answer shaped as the public contract has it.
-
--- name: cancel
-SELECT parkshare.ps_reservation_json(r) AS reservation FROM parkshare.cancel(%(reservation_id)s) r
-
--- name: add_spot
-SELECT parkshare.ps_spot_json(s) AS spot
-FROM parkshare.add_spot(%(label)s, %(location)s, %(notes)s) s
-
--- name: set_availability
-SELECT coalesce(jsonb_agg(jsonb_build_object('start', parkshare.ps_iso(start_at),
-                                             'end', parkshare.ps_iso(end_at))
-                          ORDER BY start_at), '[]'::jsonb) AS availability
-FROM parkshare.set_availability(%(spot_id)s, %(start)s, %(end)s, %(available)s,
-                                %(cancel_reservations)s)
+-- The statements the functions run themselves (the writes GraphQL shares are in ops.sql):
+-- one call into a procedure or view each, with the answer shaped as the public contract has it.
 
 -- name: list_spots
 SELECT coalesce(json_agg(v.spot ORDER BY v.n), '[]'::json) AS spots
 FROM parkshare.spot_views_v2(%(start)s, %(end)s, %(available_only)s) WITH ORDINALITY v(spot, n)
-
--- name: reserve
-SELECT parkshare.reserve_request(%(spot_id)s, %(start)s, %(end)s, %(key)s, %(request_hash)s)
-    AS reservation
-
--- name: settle
-SELECT parkshare.settle_due() AS settled
 
 -- name: me
 SELECT parkshare.me_view() AS me
@@ -32,9 +11,6 @@ SELECT parkshare.me_view() AS me
 -- name: create_invite
 SELECT role, email, expires_at
 FROM parkshare.create_invite(%(code_hash)s, %(role)s, %(expires_at)s, %(email)s)
-
--- name: settle_building
-SELECT parkshare.settle_building() AS settled
 
 -- name: admin_residents
 SELECT parkshare.admin_residents() AS residents
@@ -67,9 +43,6 @@ SELECT parkshare.set_sso(%(issuer)s, %(client_id)s, %(client_secret)s, %(clear_c
 
 -- name: remove_sso
 SELECT parkshare.remove_sso()
-
--- name: update_profile
-SELECT parkshare.update_profile(%(display_name)s) AS user
 
 -- name: grant_credits
 SELECT id, kind, amount, reason, parkshare.ps_iso(created_at) AS at

@@ -1,7 +1,6 @@
 -- What the GraphQL function reads, each a batch: one statement however many spots or users a
 -- query names (the dataloaders collect the keys). Runs as the caller: row-level security
--- decides what is seen. Writes go through the same blocks as the REST functions
--- (functions.sql).
+-- decides what is seen. Writes are parkshare.ops (ops.sql), the calls the REST functions make.
 
 -- name: spots
 SELECT coalesce(json_agg(v.spot ORDER BY v.n), '[]'::json) AS spots

@@ -45,8 +45,8 @@ from psycopg.types.string import TextLoader
 from parkshare.config import get_settings
 from parkshare.db import admin_connect, app_connect, set_context
 from parkshare.embedded import app_url_from_admin, resolve_urls, with_database
+from parkshare.identity.passwords import hash_password
 from parkshare.migrate import migrate
-from parkshare.passwords import hash_password
 from parkshare.tokens import Principal, issue_access_token
 from parkshare.windows import DEFAULT_SPAN as VIEW_SPAN
 from tests.bench.bench_sql import fresh_database, percentile

@@ -9,7 +9,7 @@ import uuid
 import httpx
 
 from parkshare import functions
-from parkshare.passwords import hash_password
+from parkshare.identity.passwords import hash_password
 from tests.conftest import bearer
 from tests.support import Garage
 

@@ -16,9 +16,10 @@ import redis
 import redis.asyncio as aioredis
 from argon2 import PasswordHasher
 
-from parkshare import functions, redis_client
+from parkshare import redis_client
 from parkshare.config import get_settings
-from parkshare.passwords import needs_rehash
+from parkshare.identity import passwords
+from parkshare.identity.passwords import needs_rehash
 from parkshare.tokens import Principal, verify_access_token
 from tests.conftest import TestDb
 from tests.functions.conftest import PASSWORD, bearer, code_of, from_address, resident
@@ -79,7 +80,7 @@ async def test_login_refusals_are_indistinguishable(
 async def test_an_unknown_email_costs_a_password_verification_too(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    module = functions.module("auth")
+    module = passwords
     verified: list[str] = []
     real = module.verify_password
 

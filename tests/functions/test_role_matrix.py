@@ -26,7 +26,7 @@ from psycopg.rows import DictRow
 
 from parkshare import functions
 from parkshare.db import admin_connect
-from parkshare.passwords import hash_password
+from parkshare.identity.passwords import hash_password
 from tests.conftest import TestDb
 from tests.functions.conftest import PASSWORD, bearer, code_of, from_address, resident
 from tests.support import HOUR, Garage, next_hour

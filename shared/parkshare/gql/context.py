@@ -9,10 +9,12 @@ from typing import Any, TypeVar
 
 import psycopg
 from graphql import GraphQLError
+from starlette.requests import Request
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
-from parkshare import db
+from parkshare import db, ops
+from parkshare.gql.loaders import Loaders
 from parkshare.problems import Problem, problem_from_db_error
 from parkshare.tokens import Principal
 from parkshare.windows import view_window
@@ -25,8 +27,11 @@ class Context:
     principal: Principal | None = None
     # What a subscriber sent in `connection_init` (strawberry sets it).
     connection_params: dict[str, Any] | None = None
+    # The HTTP request of a query or mutation. None on a subscriptions socket: its headers came
+    # once, for every operation sent over it, so they name no one request.
+    request: Request | None = field(default=None, repr=False)
     # Built on first use (subscriptions never need them).
-    _loaders: Any = field(default=None, repr=False)
+    _loaders: Loaders | None = field(default=None, repr=False)
 
     @property
     def user(self) -> Principal:
@@ -35,10 +40,13 @@ class Context:
         return self.principal
 
     @property
-    def loaders(self) -> Any:
-        if self._loaders is None:
-            from parkshare.gql.loaders import Loaders
+    def idempotency_key(self) -> str | None:
+        """The request's Idempotency-Key header, which `reserve` takes as REST's does."""
+        return None if self.request is None else self.request.headers.get(ops.IDEMPOTENCY_HEADER)
 
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
             self._loaders = Loaders(self)
         return self._loaders
 

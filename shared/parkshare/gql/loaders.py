@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
@@ -13,14 +13,21 @@ from parkshare.db import AsyncConn
 from parkshare.queries import load
 from parkshare.windows import DEFAULT_SPAN
 
-if TYPE_CHECKING:
-    from parkshare.gql.context import Context
-
 SQL = load("graphql")
+T = TypeVar("T")
+
+
+class Caller(Protocol):
+    """What the loaders need of a request's context: its queries, as the one who asks (the
+    context is that; named here so the loaders do not import it back)."""
+
+    async def rows(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    async def run(self, work: Callable[[AsyncConn], Awaitable[T]]) -> T: ...
 
 
 class Loaders:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Caller) -> None:
         self._context = context
         self.users = DataLoader[UUID, dict[str, Any] | None](load_fn=self._users)
         self.spots = DataLoader[UUID, dict[str, Any] | None](load_fn=self._spots)
@@ -45,7 +52,7 @@ class Loaders:
 
 
 async def spot_views(
-    context: Context, query: str, params: dict[str, Any], *, with_next: bool
+    context: Caller, query: str, params: dict[str, Any], *, with_next: bool
 ) -> list[dict[str, Any]]:
     """The garage views `query` answers (one JSON list), each with its next booking under
     `next_reservation` when asked for: one transaction, one probe per spot."""

@@ -1,30 +1,33 @@
 """The GraphQL schema: the garage as screens and integrations read it, and the four writes,
-which call the very blocks of SQL the REST functions call and answer the same codes."""
+which are the REST functions' operations (parkshare.ops) and answer the same codes."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
+import psycopg
 import strawberry
-from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from parkshare import ops
 from parkshare.gql import live
 from parkshare.gql.context import Context, ctx, problem_error, selects, window
 from parkshare.gql.loaders import spot_views
 from parkshare.instants import iso
 from parkshare.problems import Problem as ProblemError
+from parkshare.problems import problem_from_db_error
 from parkshare.queries import load
 from parkshare.windows import expressible
 
 SQL = load("graphql")
 REST = load("functions")
 MAX_RESERVATIONS = 500
+T = TypeVar("T")
 
 
 def _parse_time(value: Any) -> datetime:
@@ -397,24 +400,14 @@ def _reservation_json(row: dict[str, Any]) -> Reservation:
     return Reservation.from_row(row)
 
 
-async def _write(info: Info[Context, Any], query: str, params: dict[str, Any]) -> Any:
-    """One REST write, as the caller (its events leave through the outbox, as REST's do)."""
-    context = ctx(info)
+async def _write(operation: Awaitable[T]) -> T | Problem:
+    """One write of parkshare.ops, the very call REST makes; its refusal as a typed answer."""
     try:
-        answer = await context.value(query, params)
-    except Exception as exc:
-        problem = _problem_of(exc)
-        if problem is None:
-            raise
-        return problem
-    return answer
-
-
-def _problem_of(exc: BaseException) -> Problem | None:
-    """The refusal a write's GraphQL error carries, as a typed answer."""
-    if isinstance(exc, GraphQLError) and exc.extensions and "code" in exc.extensions:
-        return Problem.of(ProblemError(str(exc.extensions["code"]), exc.message))
-    return None
+        return await operation
+    except ProblemError as refused:
+        return Problem.of(refused)
+    except psycopg.Error as exc:
+        return Problem.of(problem_from_db_error(exc))
 
 
 @strawberry.type
@@ -422,9 +415,7 @@ class Mutation:
     @strawberry.mutation(description="Add a spot you own (as POST /fn/add-spot).")
     async def add_spot(self, info: Info[Context, Any], input: AddSpotInput) -> AddSpotResult:
         answer = await _write(
-            info,
-            REST["add_spot"],
-            {"label": input.label, "location": input.location, "notes": input.notes},
+            ops.add_spot(ctx(info).user, input.label, input.location, input.notes)
         )
         if isinstance(answer, Problem):
             return answer
@@ -437,37 +428,33 @@ class Mutation:
     ) -> SetAvailabilityResult:
         spot = _uuid(input.spot_id, "spot_not_found")
         answer = await _write(
-            info,
-            REST["set_availability"],
-            {
-                "spot_id": spot,
-                "start": input.start,
-                "end": input.end,
-                "available": input.available,
-                "cancel_reservations": input.cancel_reservations,
-            },
+            ops.set_availability(
+                ctx(info).user,
+                spot,
+                input.start,
+                input.end,
+                input.available,
+                input.cancel_reservations,
+            )
         )
         if isinstance(answer, Problem):
             return answer
         return AvailabilityResult(
-            spot_id=strawberry.ID(str(spot)),
+            spot_id=strawberry.ID(str(answer["spot_id"])),
             availability=[
-                Availability(start=_time(a["start"]), end=_time(a["end"])) for a in answer
+                Availability(start=_time(a["start"]), end=_time(a["end"]))
+                for a in answer["availability"]
             ],
         )
 
     @strawberry.mutation(description="Reserve a spot for a window (as POST /fn/reserve).")
     async def reserve(self, info: Info[Context, Any], input: ReserveInput) -> ReservationResult:
+        # The request's Idempotency-Key header, as REST takes it: a retry with the key and the
+        # same input answers the first answer; with other input it is idempotency_mismatch.
+        context = ctx(info)
+        spot = _uuid(input.spot_id, "spot_not_found")
         answer = await _write(
-            info,
-            REST["reserve"],
-            {
-                "spot_id": _uuid(input.spot_id, "spot_not_found"),
-                "start": input.start,
-                "end": input.end,
-                "key": None,
-                "request_hash": None,
-            },
+            ops.reserve(context.user, spot, input.start, input.end, context.idempotency_key)
         )
         return answer if isinstance(answer, Problem) else _reservation_json(answer)
 
@@ -476,9 +463,7 @@ class Mutation:
         self, info: Info[Context, Any], reservation_id: strawberry.ID
     ) -> ReservationResult:
         answer = await _write(
-            info,
-            REST["cancel"],
-            {"reservation_id": _uuid(reservation_id, "reservation_not_found")},
+            ops.cancel(ctx(info).user, _uuid(reservation_id, "reservation_not_found"))
         )
         return answer if isinstance(answer, Problem) else _reservation_json(answer)
 

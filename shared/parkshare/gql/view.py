@@ -106,7 +106,10 @@ def sdl() -> str:
 class View(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         principal = request.scope.get("parkshare.principal")
-        return Context(principal=principal if isinstance(principal, Principal) else None)
+        return Context(
+            principal=principal if isinstance(principal, Principal) else None,
+            request=request if isinstance(request, Request) else None,
+        )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = getattr(context, "connection_params", None) or {}

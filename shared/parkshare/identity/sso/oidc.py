@@ -23,7 +23,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
-from parkshare.secretbox import Unsealable, open_sealed, seal
+from parkshare.identity.sealed import Unsealable, open_sealed, seal
 
 if TYPE_CHECKING:
     from authlib.integrations.httpx_client import AsyncOAuth2Client

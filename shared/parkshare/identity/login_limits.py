@@ -20,6 +20,7 @@ import redis.exceptions
 
 from parkshare.redis_client import get_redis
 
+# The name it has always logged under: what operators filter on stays the same.
 log = logging.getLogger("parkshare.ratelimit")
 
 

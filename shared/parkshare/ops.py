@@ -1,0 +1,111 @@
+"""The writes, once: what a REST function and a GraphQL mutation both run for an operation.
+
+Each runs one statement of `sql/queries/ops.sql` in one transaction in the caller's tenant
+context and answers the contract's JSON (the REST body). The procedures put the events in the
+outbox and NOTIFY; the publisher takes them from there, so nothing here publishes. Refusals
+leave as they come: a `Problem`, or the `psycopg.Error` the caller maps (`http`, `gql`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from pydantic_core import to_json
+
+from parkshare import db
+from parkshare.problems import Problem
+from parkshare.queries import load
+
+if TYPE_CHECKING:
+    from parkshare.tokens import Principal
+
+SQL = load("ops")
+# The header both paths read; a retry with the same key and body answers the first answer.
+IDEMPOTENCY_HEADER = "idempotency-key"
+IDEMPOTENCY_KEY_CHARACTERS_MAX = 200
+
+
+async def _as(principal: Principal, query: str, params: dict[str, Any] | None = None) -> Any:
+    return await db.value(principal.building_id, principal.user_id, query, params)
+
+
+async def _object(principal: Principal, query: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The one JSON object `query` answers (a reservation, a spot), as the caller."""
+    answer: dict[str, Any] = await _as(principal, query, params)
+    return answer
+
+
+def request_hash(spot_id: UUID, start: datetime, end: datetime) -> str:
+    """What a key is bound to: the body as pydantic writes `{spot_id, start, end}` (offsets as
+    sent), the hash the previous release stored, so its keys still replay."""
+    return hashlib.sha256(to_json({"spot_id": spot_id, "start": start, "end": end})).hexdigest()
+
+
+async def reserve(
+    principal: Principal,
+    spot_id: UUID,
+    start: datetime,
+    end: datetime,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    if idempotency_key is not None and not (
+        1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_CHARACTERS_MAX
+    ):
+        raise Problem(
+            "invalid_request",
+            f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_CHARACTERS_MAX} characters",
+        )
+    params = {
+        "spot_id": spot_id,
+        "start": start,
+        "end": end,
+        "key": idempotency_key,
+        "request_hash": None if idempotency_key is None else request_hash(spot_id, start, end),
+    }
+    return await _object(principal, SQL["reserve"], params)
+
+
+async def cancel(principal: Principal, reservation_id: UUID) -> dict[str, Any]:
+    return await _object(principal, SQL["cancel"], {"reservation_id": reservation_id})
+
+
+async def add_spot(
+    principal: Principal, label: str, location: str | None = None, notes: str | None = None
+) -> dict[str, Any]:
+    params = {"label": label, "location": location, "notes": notes}
+    return await _object(principal, SQL["add_spot"], params)
+
+
+async def set_availability(
+    principal: Principal,
+    spot_id: UUID,
+    start: datetime,
+    end: datetime,
+    available: bool,
+    cancel_reservations: bool = False,
+) -> dict[str, Any]:
+    params = {
+        "spot_id": spot_id,
+        "start": start,
+        "end": end,
+        "available": available,
+        "cancel_reservations": cancel_reservations,
+    }
+    windows = await _as(principal, SQL["set_availability"], params)
+    return {"spot_id": spot_id, "availability": windows}
+
+
+async def update_profile(principal: Principal, display_name: str) -> dict[str, Any]:
+    params = {"display_name": display_name}
+    return {"user": await _as(principal, SQL["update_profile"], params)}
+
+
+async def settle(principal: Principal | None) -> dict[str, int]:
+    """Every ended booking paid: the caller's building (an admin action, audited by the
+    procedure), or every building for the system (the cron) when there is no caller."""
+    if principal is None:
+        return {"settled": await db.value(None, None, SQL["settle"])}
+    return {"settled": await _as(principal, SQL["settle_building"])}
