@@ -71,7 +71,7 @@ The functions answer under <code>/fn/…</code>; see <a href="/docs">the API</a>
 </body></html>"""
 
 
-async def healthz(request: Request) -> Response:
+async def readyz(request: Request) -> Response:
     """Both servers, as the functions behind the gateway use them: 503 "degraded" if either
     does not answer."""
     return await metrics.ready(
@@ -127,7 +127,7 @@ class _FunctionRoots:
 
 def create_app() -> Starlette:
     routes: list[BaseRoute] = [
-        Route("/healthz", healthz, methods=["GET"]),
+        *metrics.probes(readyz),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", docs, methods=["GET"]),
         WebSocketRoute("/ws", relay.endpoint),

@@ -1,8 +1,9 @@
 """Prometheus metrics of every parkshare process, and the operational routes beside them.
 
-Each process (a function, a relay, the worker) keeps its own figures in prometheus_client's
-default registry, which also carries the process and Python collectors (memory, CPU, open
-files, GC); Prometheus adds them up across pods. Every HTTP process answers:
+Each process (a function, the relay, the gateway, the web app, the worker) keeps its own
+figures in prometheus_client's default registry, which also carries the process and Python
+collectors (memory, CPU, open files, GC); Prometheus adds them up across pods. Every HTTP
+process answers:
 
 - `GET /metrics` — the Prometheus text format, to `Authorization: Bearer <token>` when
   `PARKSHARE_METRICS_TOKEN` is set, else only to callers on this machine (loopback): a
@@ -13,7 +14,9 @@ files, GC); Prometheus adds them up across pods. Every HTTP process answers:
   first probe, what the function prepares before its first request: `readiness`).
 
 A function answers them before its routes (`intercept`, called by the Router), so they
-are nobody's route, need no token and are neither counted nor logged as requests.
+are nobody's route, need no token and are neither counted nor logged as requests; the
+gateway, the relay and the web app mount the same three (`probes`), each with its own
+readiness; the worker serves `/healthz` and `/metrics` on its metrics port.
 """
 
 from __future__ import annotations
@@ -145,6 +148,25 @@ def exposition(request: Request) -> Response:
 
 async def alive(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def probes(readiness_of_process: Endpoint) -> list[Any]:
+    """The operational routes of a Starlette process (the gateway, the relay, the web app),
+    the same in each: `/healthz` is `alive`, `/metrics` the exposition, and `/readyz` what
+    that process cannot work without. A function answers the same three from `intercept`."""
+    from starlette.routing import Route
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return exposition(request)
+
+    return [
+        Route("/healthz", alive, methods=["GET"]),
+        Route("/readyz", readiness_of_process, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+    ]
 
 
 Check = Callable[[], Awaitable[Any]]

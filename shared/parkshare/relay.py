@@ -35,8 +35,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import Response
+from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from parkshare import audit, events, logs, metrics
@@ -413,23 +413,15 @@ async def shutdown() -> None:
         _hub = None
 
 
-async def healthz(request: Request) -> Response:
-    """Liveness: the process answers. Not Redis: an outage must not get relays restarted
-    (they keep their sockets and resume reading when Redis is back)."""
-    return JSONResponse({"status": "ok", "feeds": len(get_hub().feeds)})
-
-
 async def readyz(request: Request) -> Response:
-    """Readiness: the relay reads the streams' Redis, without which it delivers nothing."""
+    """Readiness: the relay reads the streams' Redis, without which it delivers nothing.
+    (Liveness is only that the process answers: an outage of Redis must not get relays
+    restarted; they keep their sockets and resume reading when Redis is back.)"""
 
     async def redis_ping() -> None:
         await (await get_hub().redis()).ping()
 
     return await metrics.ready({"redis": redis_ping})
-
-
-async def metrics_endpoint(request: Request) -> Response:
-    return metrics.exposition(request)
 
 
 @asynccontextmanager
@@ -444,10 +436,5 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     await close_redis()
 
 
-routes = [
-    WebSocketRoute("/ws", endpoint),
-    Route("/healthz", healthz, methods=["GET"]),
-    Route("/readyz", readyz, methods=["GET"]),
-    Route("/metrics", metrics_endpoint, methods=["GET"]),
-]
+routes = [WebSocketRoute("/ws", endpoint), *metrics.probes(readyz)]
 app = Starlette(routes=routes, lifespan=lifespan)

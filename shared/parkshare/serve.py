@@ -227,6 +227,7 @@ def web_app(dist: Path, config: Path | None) -> Starlette:
     from starlette.responses import FileResponse, JSONResponse, Response
     from starlette.routing import Mount, Route
 
+    from parkshare import metrics
     from parkshare.headers import SecurityHeaders
     from parkshare.http import http_problem
     from parkshare.spa import ConfiguredOrigins, SpaFiles
@@ -236,9 +237,6 @@ def web_app(dist: Path, config: Path | None) -> Starlette:
         return FileResponse(
             config, media_type="application/json", headers={"Cache-Control": "no-cache"}
         )
-
-    async def alive(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
 
     async def ready(request: Request) -> Response:
         parts = {
@@ -251,10 +249,7 @@ def web_app(dist: Path, config: Path | None) -> Starlette:
             status_code=200 if healthy else 503,
         )
 
-    routes: list[Any] = [
-        Route("/healthz", alive, methods=["GET"]),
-        Route("/readyz", ready, methods=["GET"]),
-    ]
+    routes: list[Any] = metrics.probes(ready)
     if config is not None:
         routes.append(Route("/config.json", config_json, methods=["GET"]))
     routes.append(Mount("/", app=SpaFiles(directory=dist, html=True, check_dir=False)))

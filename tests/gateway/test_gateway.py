@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 from datetime import datetime
+from pathlib import Path
 from uuid import uuid4
 
 import httpx
@@ -45,23 +46,52 @@ def gateway() -> httpx.AsyncClient:
     )
 
 
-async def test_health_checks_postgres_and_redis(pool: object) -> None:
+async def test_readiness_checks_postgres_and_redis(pool: object) -> None:
     async with gateway() as http:
-        answer = await http.get("/healthz")
+        answer = await http.get("/readyz")
     assert answer.status_code == 200
     assert answer.json() == {"status": "ok", "postgres": "ok", "redis": "ok"}
 
 
-async def test_health_names_the_part_that_fails(
+async def test_readiness_names_the_part_that_fails_and_liveness_does_not_care(
     pool: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     nowhere = aioredis.Redis.from_url(f"redis://127.0.0.1:{free_port()}", socket_timeout=0.5)
     monkeypatch.setattr(redis_client, "_client", nowhere)
     async with gateway() as http:
-        answer = await http.get("/healthz")
+        ready = await http.get("/readyz")
+        alive = await http.get("/healthz")
     await nowhere.aclose()
-    assert answer.status_code == 503
-    assert answer.json() == {"status": "degraded", "postgres": "ok", "redis": "unavailable"}
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "degraded", "postgres": "ok", "redis": "unavailable"}
+    # Liveness is the process answering: an outage of a server restarts nothing.
+    assert alive.status_code == 200
+    assert alive.json() == {"status": "ok"}
+
+
+async def test_every_process_serves_the_same_operational_routes(
+    pool: object, tmp_path: Path
+) -> None:
+    from parkshare.relay import app as relay_app
+    from parkshare.serve import web_app
+
+    (tmp_path / "index.html").write_text("<!doctype html><title>app</title>")
+    apps = {"gateway": create_app(), "relay": relay_app, "web": web_app(tmp_path, None)}
+    for name, app in apps.items():
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://p.test") as http:
+            alive = await http.get("/healthz")
+            ready = await http.get("/readyz")
+            figures = await http.get("/metrics")
+        assert (alive.status_code, alive.json()) == (200, {"status": "ok"}), name
+        assert ready.status_code == 200 and ready.json()["status"] == "ok", (name, ready.text)
+        assert figures.status_code == 200, name
+        assert "process_cpu_seconds_total" in figures.text, name
+    # A caller from elsewhere gets no figures (the function's own /metrics is tested in
+    # tests/deploy/test_metrics.py): the same rule through the same code.
+    transport = httpx.ASGITransport(app=apps["web"], client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://p.test") as http:
+        assert (await http.get("/metrics")).status_code == 401
 
 
 async def test_openapi_is_valid_and_covers_the_whole_contract(pool: object) -> None:
