@@ -18,15 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
-from joserfc.jwt import JWTClaimsRegistry
-
 from parkshare.identity.sealed import Unsealable, open_sealed, seal
 
+# joserfc (some 30 ms to import) and authlib are loaded by the callback that needs them: the
+# auth function starts without them, as most of its calls are no single sign-on.
 if TYPE_CHECKING:
     from authlib.integrations.httpx_client import AsyncOAuth2Client
+    from joserfc.jwk import KeySet
 
 # authlib and its HTTP client are imported where a sign-in needs them, not with the module:
 # the auth function imports this one, and they cost every cold start ~0.1 s for routes most
@@ -182,6 +180,9 @@ async def provider(issuer: str) -> Provider:
 
 
 async def _key_set(jwks_uri: str, *, refresh: bool = False) -> KeySet:
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     async with _lock:
         cached = _keys.get(jwks_uri)
         fresh_enough = cached is not None and (
@@ -277,6 +278,10 @@ async def finish(client: Client, pending: Pending, code: str) -> dict[str, Any]:
 async def verify_id_token(
     id_token: str, meta: Provider, client_id: str, nonce: str
 ) -> dict[str, Any]:
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jwt import JWTClaimsRegistry
+
     keys = await _key_set(meta.jwks_uri)
     try:
         decoded = jwt.decode(id_token, keys, algorithms=ID_TOKEN_ALGORITHMS)
