@@ -16,6 +16,10 @@ test *args: web
     cd web && npm test --silent
     pytest -q {{args}}
 
+# the web app's screens in light and dark at phone and desktop sizes, into test-artifacts/
+screenshots *args: web
+    pytest -q -m screenshots tests/web {{args}}
+
 # what depends on PostgreSQL and Redis (SQL, functions, live, GraphQL, the CLI, the processes),
 # without the browser, the fuzzer or the offline manifest checks: CI's embedded-default pass
 test-backend *args:

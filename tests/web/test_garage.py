@@ -2,7 +2,7 @@
 a spot, another resident books it from their own browser, the owner's garage turns it
 reserved without a reload, the booking is cancelled and the credits come back; the live
 connection survives the network going away; the main screens pass axe-core in light and
-dark; screenshots at phone and desktop sizes are kept as artifacts."""
+dark. `just screenshots` keeps every screen at phone and desktop sizes as artifacts."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from playwright.async_api import Locator, Page, expect
 
 from tests.servers import DevServer
@@ -235,6 +236,7 @@ def _has(name: str) -> re.Pattern[str]:
 SCREENS = ("Garage", "My reservations", "My spots", "Credits", "Account", "Admin")
 
 
+@pytest.mark.screenshots
 async def test_screenshots_in_light_and_dark_at_phone_and_desktop_sizes(
     dev_server: DevServer, browsers: Browsers
 ) -> None:
