@@ -19,6 +19,10 @@ ledger_entries_id_seq | S | parkshare_owner |  |  |
 login_emails | r | parkshare_owner | rls | forced | 
 outbox | r | parkshare_owner | rls | forced | 
 outbox_id_seq | S | parkshare_owner |  |  | 
+pattern_occurrences | r | parkshare_owner | rls | forced | 
+pattern_pauses | r | parkshare_owner | rls | forced | parkshare_app:SELECT
+pattern_pauses_id_seq | S | parkshare_owner |  |  | 
+patterns | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 refresh_tokens | r | parkshare_owner | rls | forced | 
 reservation_moments | r | parkshare_owner | rls | forced | 
 reservations | r | parkshare_owner | rls | forced | parkshare_app:SELECT
@@ -108,6 +112,33 @@ outbox.data | jsonb | not null |  |  |  |
 outbox.created_at | timestamp with time zone | not null | clock_timestamp() |  |  | 
 outbox.published_at | timestamp with time zone |  |  |  |  | 
 outbox.stream_id | text |  |  |  |  | 
+pattern_occurrences.building_id | uuid | not null |  |  |  | 
+pattern_occurrences.pattern_id | uuid | not null |  |  |  | 
+pattern_occurrences.on_date | date | not null |  |  |  | 
+pattern_occurrences.period | tstzrange | not null |  |  |  | 
+pattern_occurrences.materialised_at | timestamp with time zone | not null | now() |  |  | 
+pattern_occurrences.withdrawn_at | timestamp with time zone |  |  |  |  | 
+pattern_pauses.id | bigint | not null |  | a |  | 
+pattern_pauses.building_id | uuid | not null |  |  |  | 
+pattern_pauses.pattern_id | uuid | not null |  |  |  | 
+pattern_pauses.owner_id | uuid | not null |  |  |  | 
+pattern_pauses.start_date | date | not null |  |  |  | 
+pattern_pauses.end_date | date | not null |  |  |  | 
+pattern_pauses.created_at | timestamp with time zone | not null | now() |  |  | 
+patterns.id | uuid | not null | gen_random_uuid() |  |  | 
+patterns.building_id | uuid | not null |  |  |  | 
+patterns.spot_id | uuid | not null |  |  |  | 
+patterns.owner_id | uuid | not null |  |  |  | 
+patterns.weekdays | smallint[] | not null |  |  |  | 
+patterns.from_time | time without time zone | not null |  |  |  | 
+patterns.until_time | time without time zone | not null |  |  |  | 
+patterns.every_weeks | smallint | not null | 1 |  |  | 
+patterns.starts_on | date | not null |  |  |  | 
+patterns.ends_on | date |  |  |  |  | 
+patterns.status | text | not null | 'active'::text |  |  | 
+patterns.materialised_through | date | not null |  |  |  | 
+patterns.created_at | timestamp with time zone | not null | now() |  |  | 
+patterns.stopped_at | timestamp with time zone |  |  |  |  | 
 refresh_tokens.id | uuid | not null | gen_random_uuid() |  |  | 
 refresh_tokens.building_id | uuid | not null |  |  |  | 
 refresh_tokens.user_id | uuid | not null |  |  |  | 
@@ -234,6 +265,21 @@ login_emails | login_emails_pkey | PRIMARY KEY (email_key)
 outbox | outbox_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
 outbox | outbox_pkey | PRIMARY KEY (building_id, id)
 outbox | outbox_type_check | CHECK ((type ~ '^[a-z]+\.[a-z_]+$'::text))
+pattern_occurrences | pattern_occurrences_pattern_fkey | FOREIGN KEY (building_id, pattern_id) REFERENCES parkshare.patterns(building_id, id)
+pattern_occurrences | pattern_occurrences_period_valid | CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)) AND (NOT lower_inf(period)) AND (NOT upper_inf(period))))
+pattern_occurrences | pattern_occurrences_pkey | PRIMARY KEY (building_id, pattern_id, on_date)
+pattern_pauses | pattern_pauses_dates_valid | CHECK (((end_date >= start_date) AND (end_date <= (start_date + 366))))
+pattern_pauses | pattern_pauses_pattern_fkey | FOREIGN KEY (building_id, pattern_id, owner_id) REFERENCES parkshare.patterns(building_id, id, owner_id)
+pattern_pauses | pattern_pauses_pkey | PRIMARY KEY (building_id, id)
+patterns | patterns_ends_on_valid | CHECK (((ends_on >= starts_on) AND (ends_on <= (starts_on + 366))))
+patterns | patterns_every_weeks_valid | CHECK (((every_weeks >= 1) AND (every_weeks <= 4)))
+patterns | patterns_owner_key | UNIQUE (building_id, id, owner_id)
+patterns | patterns_pkey | PRIMARY KEY (building_id, id)
+patterns | patterns_spot_fkey | FOREIGN KEY (building_id, spot_id, owner_id) REFERENCES parkshare.spots(building_id, id, owner_id)
+patterns | patterns_status_valid | CHECK ((status = ANY (ARRAY['active'::text, 'stopped'::text])))
+patterns | patterns_stopped_shape | CHECK (((status = 'stopped'::text) = (stopped_at IS NOT NULL)))
+patterns | patterns_times_valid | CHECK (((EXTRACT(second FROM from_time) = (0)::numeric) AND (EXTRACT(second FROM until_time) = (0)::numeric)))
+patterns | patterns_weekdays_valid | CHECK ((((cardinality(weekdays) >= 1) AND (cardinality(weekdays) <= 7)) AND (weekdays <@ '{1,2,3,4,5,6,7}'::smallint[])))
 refresh_tokens | refresh_tokens_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 refresh_tokens | refresh_tokens_pkey | PRIMARY KEY (building_id, id)
 refresh_tokens | refresh_tokens_session_fkey | FOREIGN KEY (building_id, family_id) REFERENCES parkshare.sessions(building_id, id)
@@ -304,6 +350,14 @@ ledger_entries | ledger_to_idx | CREATE INDEX ledger_to_idx ON parkshare.ledger_
 login_emails | login_emails_pkey | CREATE UNIQUE INDEX login_emails_pkey ON parkshare.login_emails USING btree (email_key)
 outbox | outbox_pkey | CREATE UNIQUE INDEX outbox_pkey ON parkshare.outbox USING btree (building_id, id)
 outbox | outbox_unpublished_idx | CREATE INDEX outbox_unpublished_idx ON parkshare.outbox USING btree (id) WHERE (published_at IS NULL)
+pattern_occurrences | pattern_occurrences_pkey | CREATE UNIQUE INDEX pattern_occurrences_pkey ON parkshare.pattern_occurrences USING btree (building_id, pattern_id, on_date)
+pattern_pauses | pattern_pauses_pattern_idx | CREATE INDEX pattern_pauses_pattern_idx ON parkshare.pattern_pauses USING btree (building_id, pattern_id, start_date)
+pattern_pauses | pattern_pauses_pkey | CREATE UNIQUE INDEX pattern_pauses_pkey ON parkshare.pattern_pauses USING btree (building_id, id)
+patterns | patterns_due_idx | CREATE INDEX patterns_due_idx ON parkshare.patterns USING btree (building_id, materialised_through) WHERE (status = 'active'::text)
+patterns | patterns_owner_idx | CREATE INDEX patterns_owner_idx ON parkshare.patterns USING btree (building_id, owner_id, created_at)
+patterns | patterns_owner_key | CREATE UNIQUE INDEX patterns_owner_key ON parkshare.patterns USING btree (building_id, id, owner_id)
+patterns | patterns_pkey | CREATE UNIQUE INDEX patterns_pkey ON parkshare.patterns USING btree (building_id, id)
+patterns | patterns_spot_idx | CREATE INDEX patterns_spot_idx ON parkshare.patterns USING btree (building_id, spot_id) WHERE (status = 'active'::text)
 refresh_tokens | refresh_tokens_family_idx | CREATE INDEX refresh_tokens_family_idx ON parkshare.refresh_tokens USING btree (family_id)
 refresh_tokens | refresh_tokens_pkey | CREATE UNIQUE INDEX refresh_tokens_pkey ON parkshare.refresh_tokens USING btree (building_id, id)
 refresh_tokens | refresh_tokens_token_hash_idx | CREATE INDEX refresh_tokens_token_hash_idx ON parkshare.refresh_tokens USING btree (token_hash)
@@ -354,6 +408,14 @@ login_emails | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parksha
 login_emails | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 outbox | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 outbox | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+pattern_occurrences | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+pattern_occurrences | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+pattern_pauses | owner | RESTRICTIVE | {parkshare_app} | ALL | (owner_id = ( SELECT parkshare.ps_user() AS ps_user)) | 
+pattern_pauses | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+pattern_pauses | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+patterns | owner | RESTRICTIVE | {parkshare_app} | ALL | (owner_id = ( SELECT parkshare.ps_user() AS ps_user)) | 
+patterns | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+patterns | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 refresh_tokens | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 refresh_tokens | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 reservation_moments | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -399,12 +461,14 @@ cancel(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | secur
 change_password(p_old_hash text, p_new_hash text) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f36ff54277574f2745f08194f0d44343
 create_building(p_name text, p_timezone text, p_admin_email text, p_admin_password_hash text, p_admin_display_name text) | TABLE(building_id uuid, admin_id uuid) | parkshare_owner | security definer |  | md5:5f9687a93a711ea0e3b036a92c9ba801
 create_invite(p_code_hash text, p_role text, p_expires_at timestamp with time zone, p_email text) | parkshare.invites | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:105f6f0869c7a98521502c8ccb900e8f
+create_pattern(p_spot_id uuid, p_weekdays integer[], p_from text, p_until text, p_every_weeks integer, p_starts_on date, p_ends_on date) | parkshare.patterns | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1a11eef7f71153ec08ccf4af913b8318
 create_user(p_email text, p_password_hash text, p_display_name text, p_role text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:316b00519faee20421087c6beca20ef6
 disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3164fc6cb6ab11e7d3f262ff051916b9
 enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d378bf56577fbee4ae4366e14888ac2c
 grant_credits(p_user_id uuid, p_amount integer, p_reason text) | parkshare.ledger_entries | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:236072bd4b035f82fabd42cac9f0010e
 idempotency_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1164c28fbe38623b2a4c3370cd84d768
 login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4b313e918c2fa8f9f3635e5a39a4ff3f
+materialise_patterns(p_now timestamp with time zone, p_building uuid) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:77840f853a3ebb4f2a7f116e2d13f0ce
 me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:b15a169348b2de4bf033d8d3d06eecc2
 my_password_hash() | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:16cb7ede96dd153783b09403b71a3fd9
 my_sessions() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:06dd04480b3169dd0c007f4678625777
@@ -416,6 +480,7 @@ outbox_published(p_ids bigint[], p_stream_ids text[]) | integer | parkshare_owne
 outbox_take(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4be503acf354db248429b9bd54e5d58b
 outbox_waiting() | SETOF uuid | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:07ad7a8a9b961271556e943fea700862
 outbox_waiting_in(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f0cb6d95c6759b2e35b0dcf71bc0b3c7
+pause_pattern(p_pattern_id uuid, p_start_date date, p_end_date date, p_cancel_reservations boolean) | parkshare.patterns | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3f9d7bfb03365734f0fccd307c3f1845
 ps_account(p_building uuid, p_kind text, p_user uuid) | uuid | parkshare_owner |  |  | md5:4c342852dbd58081bba518c6298d4d2b
 ps_actor() | parkshare.users | parkshare_owner | security definer |  | md5:497f712ecbcda131a1ff2b6c3227f9f2
 ps_admin() | parkshare.users | parkshare_owner | security definer |  | md5:53550312f3eb45921003017b77e6212d
@@ -423,6 +488,7 @@ ps_announce(p_res parkshare.reservations, p_kind text) | boolean | parkshare_own
 ps_audit(p_action text, p_subject uuid, p_detail jsonb) | void | parkshare_owner | security definer |  | md5:e3e7b76cc710524dd3818a0b9ec8df10
 ps_building() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:2202c19f622d9e71130ba05d9e7f131d
 ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:60823155b54aa5a7c33445f2469b6e5e
+ps_change_availability(p_spot parkshare.spots, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean, p_by uuid) | void | parkshare_owner | security definer |  | md5:929d1a1fa926234cb997814bec68d95c
 ps_email_digest(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:28c167de583dba7374434590dbbe3060
 ps_email_key(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:805c94460fb5e7f252e787498887e05f
 ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:97aa3d376e24ccb76af5013aace45ec3
@@ -436,6 +502,13 @@ ps_iso(p_at timestamp with time zone) | text | parkshare_owner |  | parkshare_ap
 ps_label_key(p_label text) | text | parkshare_owner |  |  | md5:af2e9e49bf4bb9dfffa93212ef6fd0b3
 ps_local_add_days(p_at timestamp with time zone, p_days integer, p_zone text) | timestamp with time zone | parkshare_owner |  | parkshare_app:EXECUTE | md5:c1092ba31466062ff12b2a61c6e7558c
 ps_local_window(p_zone text, p_day date, p_from time without time zone, p_to time without time zone) | tstzrange | parkshare_owner |  | parkshare_app:EXECUTE | md5:bdb1e5655ca862c7603d170b8d8ae6b9
+ps_materialise(p_pattern parkshare.patterns, p_spot parkshare.spots, p_building parkshare.buildings, p_now timestamp with time zone) | integer | parkshare_owner | security definer |  | md5:147f656416b737f44f6d5ff377f1e3d1
+ps_my_pattern(p_actor parkshare.users, p_pattern_id uuid, OUT o_pattern parkshare.patterns, OUT o_spot parkshare.spots) | record | parkshare_owner | security definer |  | md5:b7a282d7d443779520ffa7a4cb97e600
+ps_occurrence(p_zone text, p_day date, p_from time without time zone, p_until time without time zone) | tstzrange | parkshare_owner |  |  | md5:21fec2d3692fa7ad37e8c3f1bf42de33
+ps_pattern_days(p parkshare.patterns, p_first date, p_last date) | SETOF date | parkshare_owner |  |  | md5:c44ddbbff13dfbdf081d3d8369595411
+ps_pattern_json(p parkshare.patterns) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:c720a611e5cea1f15812dceefb950f78
+ps_pattern_summary(p parkshare.patterns, p_today date) | text | parkshare_owner |  |  | md5:c7f0c33d8e206b48fac5503f4f234eb6
+ps_pattern_time(p_text text, p_field text) | time without time zone | parkshare_owner |  |  | md5:e9df092b92db341039264c9838d3c550
 ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:f2e803dc9c3021244e3f01932301c147
 ps_raise(p_code text, p_detail text) | void | parkshare_owner |  |  | md5:cbf9adfcf534b281ba9ee91741ebee92
 ps_reservation_json(r parkshare.reservations) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:fb9ea9fea9f52633fb41537c3c552c80
@@ -447,6 +520,9 @@ ps_system() | void | parkshare_owner |  |  | md5:c2aabd3cdc9be30829d42ee38abe9c3
 ps_tenant_table(p_table text) | void | parkshare_owner |  |  | md5:4cd57359c64cee704bbf2a0eac1d4eb0
 ps_user() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e92d490fb2c67c3eb5269681e4ac9889
 ps_user_brief(p_user uuid) | jsonb | parkshare_owner | security definer |  | md5:13685c3a9954d130ecf72a04c3dfcbca
+ps_withdraw_occurrences(p_pattern parkshare.patterns, p_spot parkshare.spots, p_first date, p_last date, p_cancel boolean, p_by uuid) | integer | parkshare_owner | security definer |  | md5:463528d215b4e667c42dcd2d7e367e6f
+ps_zone_instant(p_local timestamp without time zone, p_zone text) | timestamp with time zone | parkshare_owner |  |  | md5:61cd655d7311a8379ba5e1252ade4ff5
+recurring_summaries(p_spot_ids uuid[]) | TABLE(spot_id uuid, summary text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:31a7ca2c802f58351f64d9c418de82ef
 refresh_session(p_old_hash text, p_new_hash text, p_expires_at timestamp with time zone) | TABLE(outcome text, user_id uuid, building_id uuid, role text, session_id uuid) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e2eb8a46187dad245492a3af56160984
 rehash_password(p_user uuid, p_old_hash text, p_new_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fb5f09a05f67645f39eb3fca41cda103
 remove_sso() | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ae5f3a8ba4a736181494f169fa2f1597
@@ -456,7 +532,7 @@ reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with t
 reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d9cab778dfe52e48ad35435e655e78e2
 revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a1b09db4f339fbdcc054acdaf8c96da
 revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c7fe260db73580770d176c2433f50c31
-set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c1bdfaf10425bc68e444bae8453e97bd
+set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2bbbfd7e14aba0b22e11469d2e6cbf85
 set_policy(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2fb62000d4cdf72b33a7f170279e7c68
 set_sso(p_issuer text, p_client_id text, p_client_secret bytea, p_clear_secret boolean, p_email_domain text, p_required_group text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6c554efe092c903085a533010f95f56d
 settle_building() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:84cb4f2eb117f957925b6decb9697013
@@ -469,6 +545,7 @@ sso_redeem(p_code_hash text) | TABLE(user_id uuid, building_id uuid, role text) 
 sso_settings() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1628660aa4393e750ac3e3d07d564ae9
 sso_sign_in(p_building uuid, p_issuer text, p_subject text, p_email text, p_email_verified boolean, p_groups text[], p_name text, p_handoff_hash text, p_handoff_expires_at timestamp with time zone) | TABLE(user_id uuid, created boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c4a80e31ad6c8a16b1acf9c228a137fe
 start_session(p_user uuid, p_hash text, p_session uuid, p_expires_at timestamp with time zone, p_method text, p_user_agent text, p_address text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f4618ed469850007c9a90269db01024d
+stop_pattern(p_pattern_id uuid, p_cancel_reservations boolean) | parkshare.patterns | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:cb5a8fbc7776554f77ec8a91058eef48
 sweep_due() | TABLE(started integer, settled integer) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:b6601be23a88daa9fa71c5eeb9761e55
 tg_availability_covers_bookings() | trigger | parkshare_owner | security definer |  | md5:c06f1b4ed69a0ada3ba8b5f4851cd14d
 tg_compose_text() | trigger | parkshare_owner |  |  | md5:0f4521a40c3a042fdcee89d2f8340629

@@ -13,7 +13,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint
+from parkshare import db, entrypoint, ops
 from parkshare.answers import (
     AdminLedger,
     AuditLog,
@@ -175,17 +175,8 @@ async def enable(call: Call[UserBody, None]) -> None:
     response=CreditAdjustment,
 )
 async def credits(call: Call[CreditsBody, None]) -> Any:
-    async def grant(conn: db.AsyncConn) -> Any:
-        return await (await conn.execute(SQL["grant_credits"], call.body.model_dump())).fetchone()
-
-    entry = await db.run(call.user.building_id, call.user.user_id, grant)
-    return {
-        "id": entry["id"],
-        "user_id": call.body.user_id,
-        "amount": call.body.amount,
-        "reason": entry["reason"],
-        "at": entry["at"],
-    }
+    body = call.body
+    return await ops.adjust_credits(call.user, body.user_id, body.amount, body.reason)
 
 
 @router.route(

@@ -22,6 +22,7 @@ SpotStatus = TypeAliasType("SpotStatus", Literal["free", "reserved", "unavailabl
 ReservationStatus = TypeAliasType("ReservationStatus", Literal["booked", "cancelled", "settled"])
 LedgerKind = TypeAliasType("LedgerKind", Literal["grant", "adjustment", "hold", "refund", "payout"])
 AccountKind = TypeAliasType("AccountKind", Literal["user", "escrow", "issuance"])
+PatternStatus = TypeAliasType("PatternStatus", Literal["active", "stopped"])
 
 
 class Answer(BaseModel):
@@ -97,6 +98,32 @@ class Reservation(Answer):
     end: datetime
     status: ReservationStatus
     cost: int = Field(description="credits")
+
+
+class PatternPause(Answer):
+    """Local days of the building, both included, with no occurrence."""
+
+    start_date: Date
+    end_date: Date
+
+
+class Pattern(Answer):
+    """A spot shared every week: its occurrences are ordinary availability windows."""
+
+    id: UUID
+    spot_id: UUID
+    weekdays: list[int] = Field(description="ISO weekdays: 1 = Monday ... 7 = Sunday")
+    from_: str = Field(alias="from", description='local "HH:MM" in the building\'s zone')
+    until: str = Field(description='local "HH:MM"; at or before `from`: the next day')
+    every_weeks: int = Field(description="1 to 4, weeks counted from the week of starts_on")
+    starts_on: Date
+    ends_on: Date | None = Field(description="included")
+    paused: list[PatternPause]
+    status: PatternStatus
+
+
+class Patterns(Answer):
+    patterns: list[Pattern]
 
 
 class Settlement(Answer):

@@ -22,6 +22,7 @@ NAMES = (
     "admin",
     "add-spot",
     "set-availability",
+    "recurring",
     "list-spots",
     "reserve",
     "cancel",

@@ -9,7 +9,8 @@ before the scheduled moment brings it forward (`wake_at`, called by the publishe
 publishes the booking: a compare-and-set in Redis, one round trip when nothing changes);
 a cancellation needs nothing (the timer finds nothing to do). The sweep runs every
 `sweep_seconds`: it does the same work, republishes the outbox, prunes it and the
-idempotency keys, and sets the timer again, so a timer lost with Redis heals within a sweep.
+idempotency keys, makes the windows of recurring patterns up to the horizon, and sets the
+timer again, so a timer lost with Redis heals within a sweep.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ async def _sweep() -> dict[str, Any]:
     from parkshare import events
 
     swept: dict[str, Any] = dict(await db.value(None, None, SQL["sweep"]))
+    # Patterns' windows up to each building's horizon: each local day once per pattern, so
+    # every sweep after the first of the day finds nothing, and one after a downtime makes
+    # every day missed (before the publishing below, which sends their events).
+    swept["materialised"] = await db.value(None, None, SQL["materialise"])
     swept["published"] = await events.publish_waiting()
     settings = get_settings()
     keep = timedelta(hours=settings.outbox_keep_hours)

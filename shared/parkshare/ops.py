@@ -9,7 +9,7 @@ leave as they come: a `Problem`, or the `psycopg.Error` the caller maps (`http`,
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -96,6 +96,60 @@ async def set_availability(
     }
     windows = await _as(principal, SQL["set_availability"], params)
     return {"spot_id": spot_id, "availability": windows}
+
+
+async def create_pattern(
+    principal: Principal,
+    spot_id: UUID,
+    weekdays: list[int],
+    from_: str,
+    until: str,
+    every_weeks: int = 1,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> dict[str, Any]:
+    """A recurring pattern of the caller's spot, its windows made up to the horizon."""
+    params = {
+        "spot_id": spot_id,
+        "weekdays": weekdays,
+        "from": from_,
+        "until": until,
+        "every_weeks": every_weeks,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+    }
+    return await _object(principal, SQL["create_pattern"], params)
+
+
+async def pause_pattern(
+    principal: Principal,
+    pattern_id: UUID,
+    start_date: date,
+    end_date: date,
+    cancel_reservations: bool = False,
+) -> dict[str, Any]:
+    params = {
+        "pattern_id": pattern_id,
+        "start_date": start_date,
+        "end_date": end_date,
+        "cancel_reservations": cancel_reservations,
+    }
+    return await _object(principal, SQL["pause_pattern"], params)
+
+
+async def stop_pattern(
+    principal: Principal, pattern_id: UUID, cancel_reservations: bool = False
+) -> dict[str, Any]:
+    params = {"pattern_id": pattern_id, "cancel_reservations": cancel_reservations}
+    return await _object(principal, SQL["stop_pattern"], params)
+
+
+async def adjust_credits(
+    principal: Principal, user_id: UUID, amount: int, reason: str
+) -> dict[str, Any]:
+    """An admin's grant or deduction of a resident's credits (the procedure decides who may)."""
+    params = {"user_id": user_id, "amount": amount, "reason": reason}
+    return await _object(principal, SQL["adjust_credits"], params)
 
 
 async def update_profile(principal: Principal, display_name: str) -> dict[str, Any]:

@@ -32,3 +32,7 @@ SELECT parkshare.next_moment() AS at
 
 -- name: waiting_in
 SELECT parkshare.outbox_waiting_in(%(building_id)s) AS waiting
+
+-- name: materialise
+-- Patterns' occurrences up to each building's horizon (idempotent; catches up after downtime).
+SELECT parkshare.materialise_patterns() AS materialised

@@ -44,6 +44,10 @@ SELECT parkshare.set_sso(%(issuer)s, %(client_id)s, %(client_secret)s, %(clear_c
 -- name: remove_sso
 SELECT parkshare.remove_sso()
 
--- name: grant_credits
-SELECT id, kind, amount, reason, parkshare.ps_iso(created_at) AS at
-FROM parkshare.grant_credits(%(user_id)s, %(amount)s, %(reason)s)
+-- name: patterns
+-- The caller's own patterns (the owner policy shows no one else's), oldest first.
+SELECT jsonb_build_object('patterns', coalesce(
+           jsonb_agg(parkshare.ps_pattern_json(p) ORDER BY p.created_at, p.id), '[]'::jsonb))
+       AS patterns
+FROM parkshare.patterns p
+WHERE p.building_id = parkshare.ps_building() AND p.owner_id = parkshare.ps_user()

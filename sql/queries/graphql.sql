@@ -37,3 +37,6 @@ LIMIT %(limit)s
 -- name: building
 SELECT id, name, timezone, cost, starting_credits, max_hours, horizon_days
 FROM parkshare.buildings WHERE id = parkshare.ps_building()
+
+-- name: recurring_by_spot
+SELECT spot_id, summary FROM parkshare.recurring_summaries(%(ids)s)

@@ -27,3 +27,26 @@ SELECT parkshare.settle_due() AS settled
 
 -- name: settle_building
 SELECT parkshare.settle_building() AS settled
+
+-- name: create_pattern
+SELECT parkshare.ps_pattern_json(p) AS pattern
+-- The casts: psycopg sends a large Python int as bigint, which matches no integer parameter;
+-- cast, it is refused as out of range (invalid_request) instead.
+FROM parkshare.create_pattern(%(spot_id)s, %(weekdays)s::integer[], %(from)s, %(until)s,
+                              %(every_weeks)s::integer, %(starts_on)s, %(ends_on)s) p
+
+-- name: pause_pattern
+SELECT parkshare.ps_pattern_json(p) AS pattern
+FROM parkshare.pause_pattern(%(pattern_id)s, %(start_date)s, %(end_date)s,
+                             %(cancel_reservations)s) p
+
+-- name: stop_pattern
+SELECT parkshare.ps_pattern_json(p) AS pattern
+FROM parkshare.stop_pattern(%(pattern_id)s, %(cancel_reservations)s) p
+
+-- name: adjust_credits
+-- An admin's grant (positive) or deduction (negative), answered with the amount as asked.
+SELECT jsonb_build_object(
+           'id', g.id, 'user_id', %(user_id)s::uuid, 'amount', %(amount)s::integer,
+           'reason', g.reason, 'at', parkshare.ps_iso(g.created_at)) AS adjustment
+FROM parkshare.grant_credits(%(user_id)s, %(amount)s, %(reason)s) g

@@ -7,6 +7,7 @@ DELETE FROM parkshare.error_codes;
 INSERT INTO parkshare.error_codes (sqlstate, code, status, title) VALUES
     ('PSV01', 'invalid_request',        422, 'Invalid request'),
     ('PSV02', 'invalid_window',         422, 'Invalid time window'),
+    ('PSV03', 'invalid_pattern',        422, 'Invalid recurring pattern'),
     ('PSI01', 'invalid_invite',         400, 'Invalid invite'),
     ('PSA01', 'unauthenticated',        401, 'Authentication required'),
     ('PSA02', 'invalid_token',          401, 'Invalid or expired token'),
@@ -21,6 +22,7 @@ INSERT INTO parkshare.error_codes (sqlstate, code, status, title) VALUES
     ('PSN03', 'user_not_found',         404, 'User not found'),
     ('PSN04', 'sso_not_configured',     404, 'Single sign-on not configured'),
     ('PSN05', 'session_not_found',      404, 'Session not found'),
+    ('PSN06', 'pattern_not_found',      404, 'Pattern not found'),
     ('PSC01', 'spot_unavailable',       409, 'Spot not offered for that window'),
     ('PSC02', 'spot_taken',             409, 'Spot already reserved for that window'),
     ('PSC03', 'overlapping_reservation', 409, 'You already hold a reservation then'),
@@ -72,4 +74,10 @@ INSERT INTO parkshare.constraint_errors (constraint_name, code) VALUES
     ('building_sso_email_domain_valid', 'invalid_request'),
     ('building_sso_required_group_valid', 'invalid_request'),
     ('audit_log_action_valid',        'invalid_request'),
-    ('audit_log_detail_valid',        'invalid_request');
+    ('audit_log_detail_valid',        'invalid_request'),
+    ('patterns_weekdays_valid',       'invalid_pattern'),
+    ('patterns_times_valid',          'invalid_pattern'),
+    ('patterns_every_weeks_valid',    'invalid_pattern'),
+    ('patterns_ends_on_valid',        'invalid_pattern'),
+    ('pattern_pauses_dates_valid',    'invalid_pattern'),
+    ('pattern_occurrences_period_valid', 'invalid_pattern');

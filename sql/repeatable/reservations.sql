@@ -44,6 +44,74 @@ BEGIN
 END
 $$;
 
+-- Offering or withdrawing [p_start, p_end) of a spot the caller has locked (FOR UPDATE), the
+-- one path every window takes: an owner's set_availability, and a pattern's occurrences
+-- made, paused or stopped (recurring.sql). Offering merges with the windows it overlaps or
+-- touches; withdrawing cuts them, first cancelling (and refunding, rule 8) what has not
+-- started when asked to, and refuses to leave a booking uncovered (rule 10). The change is
+-- announced as availability.changed.
+CREATE OR REPLACE FUNCTION parkshare.ps_change_availability(p_spot parkshare.spots,
+                                                            p_start timestamptz,
+                                                            p_end timestamptz,
+                                                            p_available boolean,
+                                                            p_cancel_reservations boolean,
+                                                            p_by uuid)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_window tstzrange := tstzrange(p_start, p_end, '[)');
+    v_merged tstzrange;
+    v_res reservations;
+    v_gone tstzrange;
+BEGIN
+    IF p_available THEN
+        WITH gone AS (
+            DELETE FROM availability
+            WHERE spot_id = p_spot.id AND (period && v_window OR period -|- v_window)
+            RETURNING period)
+        SELECT tstzrange(least(p_start, min(lower(period))), greatest(p_end, max(upper(period))),
+                         '[)')
+        INTO v_merged FROM gone;
+        INSERT INTO availability (building_id, spot_id, period)
+        VALUES (p_spot.building_id, p_spot.id, coalesce(v_merged, v_window));
+    ELSE
+        IF p_cancel_reservations THEN
+            -- Only what has not started can be cancelled (rule 8); a reservation in progress
+            -- stays, and the withdrawal is then refused as has_reservations below.
+            FOR v_res IN
+                SELECT * FROM reservations
+                WHERE spot_id = p_spot.id AND status = 'booked' AND period && v_window
+                  AND lower(period) > now()
+                ORDER BY lower(period) FOR UPDATE
+            LOOP
+                PERFORM ps_cancel(v_res, p_by);
+            END LOOP;
+        END IF;
+        FOR v_gone IN
+            DELETE FROM availability WHERE spot_id = p_spot.id AND period && v_window
+            RETURNING period
+        LOOP
+            IF lower(v_gone) < p_start THEN
+                INSERT INTO availability (building_id, spot_id, period)
+                VALUES (p_spot.building_id, p_spot.id, tstzrange(lower(v_gone), p_start, '[)'));
+            END IF;
+            IF upper(v_gone) > p_end THEN
+                INSERT INTO availability (building_id, spot_id, period)
+                VALUES (p_spot.building_id, p_spot.id, tstzrange(p_end, upper(v_gone), '[)'));
+            END IF;
+        END LOOP;
+        -- Rule 10 is checked here rather than at commit, so the caller gets the error now.
+        SET CONSTRAINTS parkshare.availability_covers_bookings IMMEDIATE;
+        SET CONSTRAINTS parkshare.availability_covers_bookings DEFERRED;
+    END IF;
+
+    PERFORM ps_emit(p_spot.building_id, 'availability.changed',
+                    jsonb_build_object('spot_id', p_spot.id, 'start', ps_iso(p_start),
+                                       'end', ps_iso(p_end), 'available', p_available));
+END
+$$;
+
 CREATE OR REPLACE FUNCTION parkshare.set_availability(p_spot_id uuid, p_start timestamptz,
                                                       p_end timestamptz, p_available boolean,
                                                       p_cancel_reservations boolean DEFAULT false)
@@ -53,10 +121,6 @@ AS $$
 DECLARE
     v_actor users := ps_actor();
     v_spot spots;
-    v_window tstzrange;
-    v_merged tstzrange;
-    v_res reservations;
-    v_gone tstzrange;
     v_latest timestamptz;
 BEGIN
     IF p_start IS NULL OR p_end IS NULL OR p_end <= p_start THEN
@@ -79,52 +143,8 @@ BEGIN
     IF v_spot.owner_id <> v_actor.id THEN
         PERFORM ps_raise('not_owner', 'only the owner changes when the spot is offered');
     END IF;
-    v_window := tstzrange(p_start, p_end, '[)');
-
-    IF p_available THEN
-        WITH gone AS (
-            DELETE FROM availability
-            WHERE spot_id = p_spot_id AND (period && v_window OR period -|- v_window)
-            RETURNING period)
-        SELECT tstzrange(least(p_start, min(lower(period))), greatest(p_end, max(upper(period))),
-                         '[)')
-        INTO v_merged FROM gone;
-        INSERT INTO availability (building_id, spot_id, period)
-        VALUES (v_spot.building_id, p_spot_id, coalesce(v_merged, v_window));
-    ELSE
-        IF p_cancel_reservations THEN
-            -- Only what has not started can be cancelled (rule 8); a reservation in progress
-            -- stays, and the withdrawal is then refused as has_reservations below.
-            FOR v_res IN
-                SELECT * FROM reservations
-                WHERE spot_id = p_spot_id AND status = 'booked' AND period && v_window
-                  AND lower(period) > now()
-                ORDER BY lower(period) FOR UPDATE
-            LOOP
-                PERFORM ps_cancel(v_res, v_actor.id);
-            END LOOP;
-        END IF;
-        FOR v_gone IN
-            DELETE FROM availability WHERE spot_id = p_spot_id AND period && v_window
-            RETURNING period
-        LOOP
-            IF lower(v_gone) < p_start THEN
-                INSERT INTO availability (building_id, spot_id, period)
-                VALUES (v_spot.building_id, p_spot_id, tstzrange(lower(v_gone), p_start, '[)'));
-            END IF;
-            IF upper(v_gone) > p_end THEN
-                INSERT INTO availability (building_id, spot_id, period)
-                VALUES (v_spot.building_id, p_spot_id, tstzrange(p_end, upper(v_gone), '[)'));
-            END IF;
-        END LOOP;
-        -- Rule 10 is checked here rather than at commit, so the caller gets the error now.
-        SET CONSTRAINTS parkshare.availability_covers_bookings IMMEDIATE;
-        SET CONSTRAINTS parkshare.availability_covers_bookings DEFERRED;
-    END IF;
-
-    PERFORM ps_emit(v_spot.building_id, 'availability.changed',
-                    jsonb_build_object('spot_id', p_spot_id, 'start', ps_iso(p_start),
-                                       'end', ps_iso(p_end), 'available', p_available));
+    PERFORM ps_change_availability(v_spot, p_start, p_end, p_available, p_cancel_reservations,
+                                   v_actor.id);
     RETURN QUERY
         SELECT a.start_at, a.end_at FROM availability a
         WHERE a.spot_id = p_spot_id AND a.end_at > now()

@@ -111,6 +111,17 @@ async def test_every_answer_is_exactly_its_documented_shape(
     second = await answers.call("reserve", "POST", headers=parker, json=booking)
     await answers.call("cancel", "POST", headers=parker, json={"reservation_id": second["id"]})
     await answers.call("list-spots", "GET", headers=parker, params=window)
+    # Recurring sharing (on a spot of its own, nobody's bookings in the way): a pattern, its
+    # time off, the list, its end.
+    nightly = await answers.call("add-spot", "POST", headers=owner, json={"label": "B1-02"})
+    share = {"spot_id": nightly["id"], "weekdays": [6, 7], "from": "22:00", "until": "06:00"}
+    pattern = await answers.call("recurring", "POST", headers=owner, json=share)
+    off = (start + timedelta(days=20)).date().isoformat()
+    pause = {"pattern_id": pattern["id"], "start_date": off, "end_date": off}
+    await answers.call("recurring", "POST", "/pause", headers=owner, json=pause)
+    await answers.call("recurring", "GET", headers=owner)
+    stop = {"pattern_id": pattern["id"]}
+    await answers.call("recurring", "POST", "/stop", headers=owner, json=stop)
     await answers.call("me", "GET", headers=parker)
     await answers.call("me", "GET", headers=owner)
     await answers.call("me", "PATCH", headers=parker, json={"display_name": "Paul P."})

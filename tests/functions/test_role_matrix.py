@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -338,6 +339,61 @@ def check_set_availability(w: World, role: Role, answer: httpx.Response) -> None
     assert windows_of_a(w) == offered
 
 
+def sharing(w: World) -> dict[str, Any]:
+    """Owen's spot every day for half an hour, ten hours after t0 (local time of the building,
+    which is Paris): never over Pat's booking."""
+    start = (w.t0 + 10 * HOUR).astimezone(ZoneInfo("Europe/Paris"))
+    end = start + timedelta(minutes=30)
+    return {
+        "spot_id": str(w.spot),
+        "weekdays": [1, 2, 3, 4, 5, 6, 7],
+        "from": start.strftime("%H:%M"),
+        "until": end.strftime("%H:%M"),
+    }
+
+
+def share_spot_of_a(w: World) -> None:
+    shared = sharing(w)
+    w.a.call(
+        w.owner,
+        "SELECT id FROM parkshare.create_pattern(%s, %s::integer[], %s, %s)",
+        (w.spot, shared["weekdays"], shared["from"], shared["until"]),
+    )
+
+
+def pattern_of_a(w: World) -> str:
+    return str(w.one_value("SELECT id FROM parkshare.patterns WHERE spot_id = %s", w.spot))
+
+
+def pause_of_a(w: World) -> dict[str, Any]:
+    day = (w.t0 + 10 * HOUR).astimezone(ZoneInfo("Europe/Paris")).date().isoformat()
+    return {"pattern_id": pattern_of_a(w), "start_date": day, "end_date": day}
+
+
+def check_share(w: World, role: Role, answer: httpx.Response) -> None:
+    made = w.one_value("SELECT count(*) FROM parkshare.patterns WHERE spot_id = %s", w.spot)
+    assert made == (1 if role == "owner" else 0)
+    if answer.is_success:
+        assert answer.json()["spot_id"] == str(w.spot)
+
+
+def check_patterns(w: World, role: Role, answer: httpx.Response) -> None:
+    listed = [p["id"] for p in answer.json()["patterns"]] if answer.is_success else []
+    assert listed == ([pattern_of_a(w)] if role == "owner" else [])
+
+
+def check_pause(w: World, role: Role, answer: httpx.Response) -> None:
+    paused = w.one_value(
+        "SELECT count(*) FROM parkshare.pattern_pauses WHERE owner_id = %s", w.owner
+    )
+    assert paused == (1 if role == "owner" else 0)
+
+
+def check_stop(w: World, role: Role, answer: httpx.Response) -> None:
+    status = w.one_value("SELECT status FROM parkshare.patterns WHERE spot_id = %s", w.spot)
+    assert status == ("stopped" if role == "owner" else "active")
+
+
 def check_list_spots(w: World, role: Role, answer: httpx.Response) -> None:
     if not answer.is_success:
         return
@@ -514,6 +570,41 @@ MATRIX: dict[Key, Entry] = {
             other_admin=Expect(404, "spot_not_found"),
         ),
         check_set_availability,
+    ),
+    ("recurring", "POST", "/"): Entry(
+        body(sharing),
+        signed_in(
+            resident=Expect(403, "not_owner"),
+            owner=CREATED,
+            admin=Expect(403, "not_owner"),
+            other_admin=Expect(404, "spot_not_found"),
+        ),
+        check_share,
+    ),
+    ("recurring", "GET", "/"): Entry(
+        nothing, everyone(OK), check_patterns, prepare=share_spot_of_a
+    ),
+    ("recurring", "POST", "/pause"): Entry(
+        body(pause_of_a),
+        signed_in(
+            resident=Expect(404, "pattern_not_found"),
+            owner=OK,
+            admin=Expect(404, "pattern_not_found"),
+            other_admin=Expect(404, "pattern_not_found"),
+        ),
+        check_pause,
+        prepare=share_spot_of_a,
+    ),
+    ("recurring", "POST", "/stop"): Entry(
+        body(lambda w: {"pattern_id": pattern_of_a(w)}),
+        signed_in(
+            resident=Expect(404, "pattern_not_found"),
+            owner=OK,
+            admin=Expect(404, "pattern_not_found"),
+            other_admin=Expect(404, "pattern_not_found"),
+        ),
+        check_stop,
+        prepare=share_spot_of_a,
     ),
     ("list-spots", "GET", "/"): Entry(
         lambda w: Send(params={"start": w.at(0), "end": w.at(8)}), everyone(OK), check_list_spots

@@ -20,6 +20,7 @@ CALLABLE_BY_APP = {
     "ps_local_window",
     "ps_reservation_json",
     "ps_spot_json",
+    "ps_pattern_json",
     # one per operation
     "add_spot",
     "set_availability",
@@ -28,6 +29,10 @@ CALLABLE_BY_APP = {
     "reserve",
     "reserve_request",
     "cancel",
+    "create_pattern",
+    "pause_pattern",
+    "stop_pattern",
+    "recurring_summaries",
     "settle_due",
     "me_view",
     "create_user",
@@ -51,6 +56,7 @@ CALLABLE_BY_APP = {
     "outbox_prune",
     "idempotency_prune",
     "next_moment",
+    "materialise_patterns",
     # sessions and the audit log
     "ps_session",
     "start_session",

@@ -31,10 +31,16 @@ class Loaders:
         self._context = context
         self.users = DataLoader[UUID, dict[str, Any] | None](load_fn=self._users)
         self.spots = DataLoader[UUID, dict[str, Any] | None](load_fn=self._spots)
+        self.recurring = DataLoader[UUID, str | None](load_fn=self._recurring)
 
     async def _users(self, ids: Sequence[UUID]) -> list[dict[str, Any] | None]:
         rows = await self._context.rows(SQL["users_by_id"], {"ids": list(ids)})
         found = {row["id"]: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _recurring(self, ids: Sequence[UUID]) -> list[str | None]:
+        rows = await self._context.rows(SQL["recurring_by_spot"], {"ids": list(ids)})
+        found = {row["spot_id"]: row["summary"] for row in rows}
         return [found.get(i) for i in ids]
 
     async def _spots(self, ids: Sequence[UUID]) -> list[dict[str, Any] | None]:

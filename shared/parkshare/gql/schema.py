@@ -1,11 +1,11 @@
-"""The GraphQL schema: the garage as screens and integrations read it, and the four writes,
-which are the REST functions' operations (parkshare.ops) and answer the same codes."""
+"""The GraphQL schema: the garage as screens and integrations read it, and the writes, which
+are the REST functions' operations (parkshare.ops) and answer the same codes."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterator, Awaitable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -65,6 +65,53 @@ class ReservationStatus(enum.Enum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
     SETTLED = "settled"
+
+
+@strawberry.enum
+class PatternStatus(enum.Enum):
+    ACTIVE = "active"
+    STOPPED = "stopped"
+
+
+@strawberry.type(description="Local days of the building, both included, with no occurrence.")
+class PatternPause:
+    start_date: date
+    end_date: date
+
+
+@strawberry.type(description="A spot shared every week (as GET /fn/recurring answers it).")
+class Pattern:
+    id: strawberry.ID
+    spot_id: strawberry.ID
+    weekdays: list[int] = strawberry.field(description="ISO weekdays: 1 = Monday ... 7 = Sunday.")
+    from_: str = strawberry.field(name="from", description='Local "HH:MM" in the building\'s zone.')
+    until: str = strawberry.field(description='Local "HH:MM"; at or before `from`: the next day.')
+    every_weeks: int
+    starts_on: date
+    ends_on: date | None
+    paused: list[PatternPause]
+    status: PatternStatus
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> Pattern:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            spot_id=strawberry.ID(str(row["spot_id"])),
+            weekdays=list(row["weekdays"]),
+            from_=row["from"],
+            until=row["until"],
+            every_weeks=row["every_weeks"],
+            starts_on=date.fromisoformat(row["starts_on"]),
+            ends_on=date.fromisoformat(row["ends_on"]) if row["ends_on"] else None,
+            paused=[
+                PatternPause(
+                    start_date=date.fromisoformat(z["start_date"]),
+                    end_date=date.fromisoformat(z["end_date"]),
+                )
+                for z in row["paused"]
+            ],
+            status=PatternStatus(row["status"]),
+        )
 
 
 @strawberry.type
@@ -170,6 +217,13 @@ class Spot:
             else None,
         )
 
+    @strawberry.field(
+        description='What the owner shares every week, e.g. "Free weekdays 08:00\u201318:00" '
+        "(local times of the building); null when nothing recurs."
+    )
+    async def recurring(self, info: Info[Context, Any]) -> str | None:
+        return await ctx(info).loaders.recurring.load(UUID(str(self.id)))
+
 
 @strawberry.type
 class Reservation:
@@ -226,6 +280,11 @@ class Me:
         views = await ctx(info).loaders.spots.load_many(self.spot_ids)
         return [Spot.from_view(v) for v in views if v is not None]
 
+    @strawberry.field(description="The caller's recurring patterns (as GET /fn/recurring).")
+    async def patterns(self, info: Info[Context, Any]) -> list[Pattern]:
+        page = await ctx(info).value(REST["patterns"])
+        return [Pattern.from_json(p) for p in page["patterns"]]
+
 
 @strawberry.type(description="A refusal, with the same code and status as the REST answer.")
 class Problem:
@@ -276,11 +335,37 @@ class ReserveInput:
     end: datetime
 
 
+@strawberry.input
+class CreatePatternInput:
+    spot_id: strawberry.ID
+    weekdays: list[int]
+    from_: str = strawberry.field(name="from")
+    until: str
+    every_weeks: int = 1
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+@strawberry.input
+class PausePatternInput:
+    pattern_id: strawberry.ID
+    start_date: date
+    end_date: date
+    cancel_reservations: bool = False
+
+
+@strawberry.input
+class StopPatternInput:
+    pattern_id: strawberry.ID
+    cancel_reservations: bool = False
+
+
 AddSpotResult = Annotated[Spot | Problem, strawberry.union("AddSpotResult")]
 SetAvailabilityResult = Annotated[
     AvailabilityResult | Problem, strawberry.union("SetAvailabilityResult")
 ]
 ReservationResult = Annotated[Reservation | Problem, strawberry.union("ReservationResult")]
+PatternResult = Annotated[Pattern | Problem, strawberry.union("PatternResult")]
 
 
 def _building(row: dict[str, Any]) -> Building:
@@ -466,6 +551,52 @@ class Mutation:
             ops.cancel(ctx(info).user, _uuid(reservation_id, "reservation_not_found"))
         )
         return answer if isinstance(answer, Problem) else _reservation_json(answer)
+
+    @strawberry.mutation(description="Share a spot every week (as POST /fn/recurring).")
+    async def create_pattern(
+        self, info: Info[Context, Any], input: CreatePatternInput
+    ) -> PatternResult:
+        answer = await _write(
+            ops.create_pattern(
+                ctx(info).user,
+                _uuid(input.spot_id, "spot_not_found"),
+                input.weekdays,
+                input.from_,
+                input.until,
+                input.every_weeks,
+                input.starts_on,
+                input.ends_on,
+            )
+        )
+        return answer if isinstance(answer, Problem) else Pattern.from_json(answer)
+
+    @strawberry.mutation(description="Time off for a pattern (as POST /fn/recurring/pause).")
+    async def pause_pattern(
+        self, info: Info[Context, Any], input: PausePatternInput
+    ) -> PatternResult:
+        answer = await _write(
+            ops.pause_pattern(
+                ctx(info).user,
+                _uuid(input.pattern_id, "pattern_not_found"),
+                input.start_date,
+                input.end_date,
+                input.cancel_reservations,
+            )
+        )
+        return answer if isinstance(answer, Problem) else Pattern.from_json(answer)
+
+    @strawberry.mutation(description="Stop a pattern (as POST /fn/recurring/stop).")
+    async def stop_pattern(
+        self, info: Info[Context, Any], input: StopPatternInput
+    ) -> PatternResult:
+        answer = await _write(
+            ops.stop_pattern(
+                ctx(info).user,
+                _uuid(input.pattern_id, "pattern_not_found"),
+                input.cancel_reservations,
+            )
+        )
+        return answer if isinstance(answer, Problem) else Pattern.from_json(answer)
 
 
 SPOT_EVENTS = frozenset(
