@@ -7,7 +7,7 @@
 ALTER DEFAULT PRIVILEGES FOR ROLE parkshare_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
 -- The tenant context of the current transaction, set with set_config(..., true) by
--- shared/parkshare/db.py. An unset or reset setting reads as '' and so as NULL.
+-- shared/parkshare/store/db.py. An unset or reset setting reads as '' and so as NULL.
 CREATE OR REPLACE FUNCTION parkshare.ps_building() RETURNS uuid
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT nullif(current_setting('parkshare.building_id', true), '')::uuid $$;

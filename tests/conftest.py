@@ -29,12 +29,14 @@ import redis
 from psycopg import sql
 from psycopg.rows import DictRow
 
-from parkshare import db, events, functions
+from parkshare import functions
 from parkshare.config import get_settings
-from parkshare.db import admin_connect, app_connect
-from parkshare.embedded import app_url_from_admin, start_postgres, start_redis, with_database
-from parkshare.migrate import migrate
-from parkshare.redis_client import close_redis
+from parkshare.live import events
+from parkshare.store import db
+from parkshare.store.db import admin_connect, app_connect
+from parkshare.store.embedded import app_url_from_admin, start_postgres, start_redis, with_database
+from parkshare.store.migrate import migrate
+from parkshare.store.redis_client import close_redis
 
 if TYPE_CHECKING:
     from tests.support import Garage

@@ -51,7 +51,7 @@ def parkshare_dev(database: TestDb, redis_url: str, **settings: str) -> Iterator
     )
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "parkshare.cli", "dev"],
+            [sys.executable, "-m", "parkshare.run.cli", "dev"],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,

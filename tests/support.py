@@ -15,8 +15,8 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import DictRow
 
-from parkshare.db import admin_connect, app_connect, set_context
 from parkshare.problems import Problem, db_errors
+from parkshare.store.db import admin_connect, app_connect, set_context
 from tests.conftest import TestDb
 
 HOUR = timedelta(hours=1)

@@ -18,8 +18,8 @@ import pytest
 import redis
 
 from parkshare.config import Settings
-from parkshare.embedded import resolve_urls
-from parkshare.migrate import migrate
+from parkshare.store.embedded import resolve_urls
+from parkshare.store.migrate import migrate
 from tests.gateway.conftest import free_port
 
 _UNSET = ("DATABASE_URL", "REDIS_URL", "PARKSHARE_APP_DATABASE_URL", "PARKSHARE_APP_DB_PASSWORD")
@@ -76,7 +76,7 @@ def test_embedded_data_survives_a_restart_and_no_server_outlives_its_process(
         """
         import redis, psycopg
         from parkshare.config import Settings
-        from parkshare.embedded import resolve_urls, running_embedded_pids
+        from parkshare.store.embedded import resolve_urls, running_embedded_pids
         u = resolve_urls(Settings())
         r = redis.Redis.from_url(u.redis_url); r.set("probe", "kept"); r.close()
         with psycopg.connect(u.admin_database_url, autocommit=True) as c:
@@ -93,7 +93,7 @@ def test_embedded_data_survives_a_restart_and_no_server_outlives_its_process(
         """
         import redis, psycopg
         from parkshare.config import Settings
-        from parkshare.embedded import resolve_urls
+        from parkshare.store.embedded import resolve_urls
         u = resolve_urls(Settings())
         r = redis.Redis.from_url(u.redis_url); print(r.get("probe").decode()); r.close()
         with psycopg.connect(u.admin_database_url) as c:
@@ -121,7 +121,7 @@ def _started_by(root: int, data_dir: Path) -> list[psutil.Process]:
 
 REPO = Path(__file__).resolve().parents[1]
 DEV = {
-    "parkshare dev": [sys.executable, "-m", "parkshare.cli", "dev"],
+    "parkshare dev": [sys.executable, "-m", "parkshare.run.cli", "dev"],
     # The README's command: ./just runs `just dev`, which builds the app and then runs
     # `parkshare dev`, so the terminal's Ctrl-C reaches three processes at once.
     "./just dev": [str(REPO / "just"), "dev"],
@@ -170,7 +170,7 @@ def test_parkshare_dev_leaves_nothing_running_when_stopped(
             time.sleep(0.2)
         started = _started_by(process.pid, Path(embedded_env["PARKSHARE_DATA_DIR"]))
         commands = [" ".join(p.cmdline()) for p in started]
-        assert any("parkshare.cli worker" in c for c in commands), commands
+        assert any("parkshare.run.cli worker" in c for c in commands), commands
         assert any("postgres" in c for c in commands), commands
         assert any("redis-server" in c for c in commands), commands
 

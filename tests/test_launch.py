@@ -1,4 +1,4 @@
-"""`parkshare` starts the container's servers without the CLI (parkshare.launch) and hands
+"""`parkshare` starts the container's servers without the CLI (parkshare.run.launch) and hands
 everything else to it: what each server is started with, and what a bad environment gets
 told, are the CLI's."""
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from parkshare import launch, serve
+from parkshare.run import launch, serve
 
 ENVIRONMENTS: list[dict[str, str]] = [
     {"FUNCTION_TARGET": "reserve"},
@@ -63,7 +63,7 @@ def assert_same_start(
     started: list[tuple[str, tuple[Any, ...]]],
 ) -> None:
     """The CLI and the launcher, in the same environment, start the same server."""
-    from parkshare import cli
+    from parkshare.run import cli
 
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
@@ -98,7 +98,7 @@ def test_other_commands_and_arguments_go_to_the_cli(
     started: list[tuple[str, tuple[Any, ...]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     handed: list[list[str]] = []
-    monkeypatch.setattr("parkshare.cli.main", lambda: handed.append(sys.argv[1:]))
+    monkeypatch.setattr("parkshare.run.cli.main", lambda: handed.append(sys.argv[1:]))
     for args in (["migrate"], ["serve", "--target", "me"], ["worker", "--burst"], [], ["web", "x"]):
         assert run(monkeypatch, launch, args) == 0
     assert handed == [
@@ -132,14 +132,14 @@ def test_what_the_cli_refuses_it_still_refuses(env: dict[str, str]) -> None:
     command = ["web"] if "FUNCTION_TARGET" not in env and env else ["serve"]
     ours = parkshare(command, env)
     theirs = subprocess.run(
-        [sys.executable, "-m", "parkshare.cli", *command],
+        [sys.executable, "-m", "parkshare.run.cli", *command],
         env={**{k: v for k, v in os.environ.items() if k not in NAMES}, **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert ours.returncode == theirs.returncode == 2
-    assert ours.stderr == theirs.stderr.replace("python -m parkshare.cli", "parkshare")
+    assert ours.stderr == theirs.stderr.replace("python -m parkshare.run.cli", "parkshare")
 
 
 def test_an_unconfigured_server_is_one_line_and_status_1() -> None:

@@ -7,8 +7,8 @@ import psycopg
 import pytest
 from psycopg.rows import DictRow
 
-from parkshare import schema
-from parkshare.migrate import MigrationError, migrate, squashed
+from parkshare.store import schema
+from parkshare.store.migrate import MigrationError, migrate, squashed
 from tests.conftest import TestDb
 
 

@@ -13,7 +13,7 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint, ops
+from parkshare import entrypoint, ops
 from parkshare.answers import (
     AdminLedger,
     AuditLog,
@@ -31,7 +31,8 @@ from parkshare.http import Body, Call, Instant, Query, Router
 from parkshare.identity import invites
 from parkshare.identity.email_address import EMAIL_PATTERN
 from parkshare.identity.sso import settings as sso_settings
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 
 SQL = load("functions")
 router = Router("admin")

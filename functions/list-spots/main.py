@@ -3,10 +3,11 @@
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint
+from parkshare import entrypoint
 from parkshare.answers import Garage
 from parkshare.http import Call, Instant, JsonText, Query, Router
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 from parkshare.windows import view_window
 
 SQL = load("functions")

@@ -7,10 +7,11 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint, ops
+from parkshare import entrypoint, ops
 from parkshare.answers import Me, ProfileChanged
 from parkshare.http import Body, Call, Router
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 
 SQL = load("functions")
 router = Router("me")

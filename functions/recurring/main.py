@@ -9,10 +9,11 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import db, entrypoint, ops
+from parkshare import entrypoint, ops
 from parkshare.answers import Pattern, Patterns
 from parkshare.http import Body, Call, Router
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 
 SQL = load("functions")
 router = Router("recurring")

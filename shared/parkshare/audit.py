@@ -16,8 +16,8 @@ from uuid import UUID
 import psycopg
 from starlette.requests import HTTPConnection
 
-from parkshare import db
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 
 SQL = load("auth")
 log = logging.getLogger("parkshare.audit")

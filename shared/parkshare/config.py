@@ -88,7 +88,7 @@ class Settings(BaseModel):
     outbox_keep_hours: int = Field(default=24, ge=1)
     # How long a reserve's Idempotency-Key answers repeats; the sweep deletes older keys.
     idempotency_keep_hours: int = Field(default=24, ge=1)
-    # Operations (parkshare.serve, parkshare.metrics, parkshare.logs). False in containers:
+    # Operations (parkshare.run.serve, parkshare.metrics, parkshare.logs). False in containers:
     # a server or key left unconfigured stops the process at start, rather than an embedded
     # server or a generated key quietly standing in for the real one.
     embedded: bool = True

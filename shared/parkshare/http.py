@@ -28,10 +28,11 @@ from pydantic import (
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import audit, db, metrics
+from parkshare import audit, metrics
 from parkshare.config import get_settings
 from parkshare.instants import iso
 from parkshare.problems import Problem, problem_from_db_error
+from parkshare.store import db
 from parkshare.tokens import InvalidToken, Principal, verify_access_token
 from parkshare.windows import expressible
 

@@ -97,7 +97,7 @@ RELAY_DELIVERED = Counter("parkshare_relay_events_delivered", "Events sent to so
 
 
 def published(types: Iterable[str]) -> None:
-    """Count events appended to a stream (parkshare.events, after the XADD succeeded)."""
+    """Count events appended to a stream (parkshare.live.events, after the XADD succeeded)."""
     for event_type in types:
         EVENTS_PUBLISHED.labels(event_type).inc()
         if event_type == "reservation.created":
@@ -199,7 +199,7 @@ async def ready(
 
 
 async def postgres_answers() -> None:
-    from parkshare import db
+    from parkshare.store import db
 
     pool = await db.get_pool()
     async with pool.connection() as conn:
@@ -208,7 +208,7 @@ async def postgres_answers() -> None:
 
 async def redis_answers() -> None:
     # The functions' own client: the check covers the connection they would use.
-    from parkshare.redis_client import get_redis
+    from parkshare.store.redis_client import get_redis
 
     await (await get_redis()).ping()
 
@@ -342,13 +342,16 @@ async def observed(
 
 
 class QueueCollector(Collector):
-    """RQ's jobs by state, read when Prometheus scrapes (nothing to keep up to date)."""
+    """RQ's jobs by state, read when Prometheus scrapes (nothing to keep up to date). The
+    worker hands over its queue (`queue_of`): the live path imports this module, not the
+    other way round."""
+
+    def __init__(self, queue_of: Callable[[], Any]) -> None:
+        self.queue_of = queue_of
 
     def collect(self) -> Iterable[Metric]:
         from redis.exceptions import RedisError
         from rq import Worker
-
-        from parkshare import schedule
 
         depth = GaugeMetricFamily(
             "parkshare_queue_jobs", "Jobs in the worker's queue, by state", labels=["state"]
@@ -356,7 +359,7 @@ class QueueCollector(Collector):
         workers = GaugeMetricFamily("parkshare_queue_workers", "Workers serving the queue")
         up = GaugeMetricFamily("parkshare_queue_up", "1 if Redis answered this scrape")
         try:
-            queue = schedule.queue()
+            queue = self.queue_of()
             counts = {
                 "queued": queue.count,
                 "scheduled": queue.scheduled_job_registry.count,
@@ -377,7 +380,7 @@ class QueueCollector(Collector):
         yield from (depth, workers, up)
 
 
-def serve_worker_metrics(port: int, host: str = "0.0.0.0") -> None:
+def serve_worker_metrics(port: int, queue_of: Callable[[], Any], host: str = "0.0.0.0") -> None:
     """`/metrics` of the worker (its process figures and the queue) on its own port, from a
     daemon thread: the worker's main thread belongs to RQ."""
     import threading
@@ -385,7 +388,7 @@ def serve_worker_metrics(port: int, host: str = "0.0.0.0") -> None:
 
     from prometheus_client.exposition import ThreadingWSGIServer, make_wsgi_app
 
-    REGISTRY.register(QueueCollector())
+    REGISTRY.register(QueueCollector(queue_of))
     metrics_app = make_wsgi_app(REGISTRY)
 
     def app(environ: dict[str, Any], start_response: Any) -> Any:

@@ -15,9 +15,9 @@ from uuid import UUID
 
 from pydantic_core import to_json
 
-from parkshare import db
 from parkshare.problems import Problem
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 
 if TYPE_CHECKING:
     from parkshare.tokens import Principal

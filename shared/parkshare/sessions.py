@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import psycopg
 
-from parkshare import db
 from parkshare.problems import problem_from_db_error
+from parkshare.store import db
 from parkshare.tokens import InvalidToken, Principal, verify_access_token
 
 

@@ -1,4 +1,4 @@
--- The outbox publisher, the scheduled jobs and the sweep (parkshare.events, parkshare.jobs).
+-- The outbox publisher, the scheduled jobs and the sweep (parkshare.live.events, parkshare.live.jobs).
 
 -- name: claim
 -- The building's waiting events, if this transaction takes its publishing lock (no lock, no

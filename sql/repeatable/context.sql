@@ -47,7 +47,7 @@ AS $$
         'status', r.status, 'cost', r.cost)
 $$;
 
--- Every transaction of the application starts here (shared/parkshare/db.py): the tenant
+-- Every transaction of the application starts here (shared/parkshare/store/db.py): the tenant
 -- context the policies read, set for this transaction only. A context with a user comes from
 -- an access token, whose session must be one of that user's that has not ended (logout,
 -- revoked by the resident, a password change, disabled by an admin): a token without a

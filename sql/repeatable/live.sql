@@ -84,7 +84,7 @@ $$;
 
 -- Every moment that has come, across buildings: the starts of reservations under way that
 -- nobody announced yet, and the ends (settled, which announces them). The worker runs it when
--- the next moment comes (parkshare.jobs) and in its periodic sweep; both find what the other
+-- the next moment comes (parkshare.live.jobs) and in its periodic sweep; both find what the other
 -- did already. Starts are announced only while the reservation runs: a start nobody saw is
 -- not news after the end.
 CREATE OR REPLACE FUNCTION parkshare.sweep_due()

@@ -45,7 +45,7 @@ from joserfc.jwk import KeySet, OKPKey
 
 from parkshare import functions
 from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
+from parkshare.store.embedded import resolve_urls
 from tests.bench.bench_sql import Fixture, build_fixture, fresh_database
 from tests.gateway.conftest import free_port, stop
 

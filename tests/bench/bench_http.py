@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
+from parkshare.store.embedded import resolve_urls
 from tests.bench.bench_sql import (
     CONCURRENCY,
     SLOT,

@@ -6,7 +6,7 @@ embedded ones):
   of the building listens on the gateway's /ws; the time from sending the request to the
   event arriving at the other resident;
 - fan-out: N clients (1 as the baseline, then 1,000 and 5,000 by default) connected to one
-  relay process (`uvicorn parkshare.relay:app`, a fresh one per N), 100 writes committed and
+  relay process (`uvicorn parkshare.live.relay:app`, a fresh one per N), 100 writes committed and
   published (paced, 20 per second unless `--rate`); the delivery latency from each commit to
   each client, the deliveries per second, and the relay's memory per connection (its
   resident set size with N clients minus with none, over N). Latencies are printed beside
@@ -34,7 +34,7 @@ import psutil
 from websockets.asyncio.client import ClientConnection, connect
 
 from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
+from parkshare.store.embedded import resolve_urls
 from tests.bench.bench_sql import SLOT, Fixture, build_fixture, fresh_database, percentile
 from tests.gateway.conftest import free_port, gateway_command, serving, uvicorn_command
 
@@ -118,7 +118,8 @@ async def _clients(
 
 
 async def _write_and_publish(fx: Fixture, tag: str, rate: float) -> dict[str, float]:
-    from parkshare import db, events
+    from parkshare.live import events
+    from parkshare.store import db
 
     owner = fx.parkers[0]
     db.acting_session.set(fx.session(owner))
@@ -135,7 +136,7 @@ async def _write_and_publish(fx: Fixture, tag: str, rate: float) -> dict[str, fl
         await events.publish(fx.building_id)
         await asyncio.sleep(1 / rate)
     await db.close_pool()
-    from parkshare.redis_client import close_redis
+    from parkshare.store.redis_client import close_redis
 
     await close_redis()
     return committed
@@ -144,7 +145,7 @@ async def _write_and_publish(fx: Fixture, tag: str, rate: float) -> dict[str, fl
 def fan_out(env: dict[str, str], fx: Fixture, clients: int, rate: float) -> Figures:
     port = free_port()
     token = fx.token(fx.parkers[1])
-    command = [*uvicorn_command("parkshare.relay:app", port), "--no-access-log"]
+    command = [*uvicorn_command("parkshare.live.relay:app", port), "--no-access-log"]
     command += ["--ws-per-message-deflate", "false"]
     ctx = mp.get_context("spawn")
     with serving(command, env, port) as base:

@@ -43,10 +43,10 @@ from psycopg.rows import DictRow
 from psycopg.types.string import TextLoader
 
 from parkshare.config import get_settings
-from parkshare.db import admin_connect, app_connect, set_context
-from parkshare.embedded import app_url_from_admin, resolve_urls, with_database
 from parkshare.identity.passwords import hash_password
-from parkshare.migrate import migrate
+from parkshare.store.db import admin_connect, app_connect, set_context
+from parkshare.store.embedded import app_url_from_admin, resolve_urls, with_database
+from parkshare.store.migrate import migrate
 from parkshare.tokens import Principal, issue_access_token
 from parkshare.windows import DEFAULT_SPAN as VIEW_SPAN
 from tests.bench.bench_sql import fresh_database, percentile
@@ -856,7 +856,7 @@ def time_http(
 
 def _spot_views_sql(conn: psycopg.Connection[DictRow], caller: Caller) -> int:
     """The garage over the default window, as a function runs it: one transaction, the tenant
-    context as shared/parkshare/db.py enters it, the call (every row fetched)."""
+    context as shared/parkshare/store/db.py enters it, the call (every row fetched)."""
     start = datetime.now(UTC)
     with conn.pipeline(), conn.transaction():
         set_context(conn, caller.building_id, caller.user_id, caller.session_id)

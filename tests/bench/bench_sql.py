@@ -26,9 +26,9 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from parkshare.config import get_settings
-from parkshare.db import set_context
-from parkshare.embedded import app_url_from_admin, resolve_urls, with_database
-from parkshare.migrate import migrate
+from parkshare.store.db import set_context
+from parkshare.store.embedded import app_url_from_admin, resolve_urls, with_database
+from parkshare.store.migrate import migrate
 
 CONCURRENCY = 16
 SLOT = timedelta(minutes=15)

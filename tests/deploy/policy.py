@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from parkshare import functions
-from parkshare.cli import app as cli_app
 from parkshare.config import Settings
+from parkshare.run.cli import app as cli_app
 from tests.deploy.validate import KNATIVE, Doc, Invalid, load_docs
 
 KSVC = ("serving.knative.dev/v1", "Service")

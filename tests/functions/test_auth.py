@@ -16,10 +16,10 @@ import redis
 import redis.asyncio as aioredis
 from argon2 import PasswordHasher
 
-from parkshare import redis_client
 from parkshare.config import get_settings
 from parkshare.identity import passwords
 from parkshare.identity.passwords import needs_rehash
+from parkshare.store import redis_client
 from parkshare.tokens import Principal, verify_access_token
 from tests.conftest import TestDb
 from tests.functions.conftest import PASSWORD, bearer, code_of, from_address, resident

@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from parkshare import db, entrypoint, functions, metrics
+from parkshare import entrypoint, functions, metrics
 from parkshare.headers import SecurityHeaders
 from parkshare.http import http_problem
+from parkshare.store import db
 
 # Every method an http function is routed (and one it is not), the framework's own routes,
 # nested and odd paths, the probes.

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from parkshare import jobs
+from parkshare.live import jobs
 from tests.conftest import TestDb
 from tests.functions.conftest import bearer, code_of
 from tests.recurring_reference import today_in

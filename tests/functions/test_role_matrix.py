@@ -26,8 +26,8 @@ import pytest
 from psycopg.rows import DictRow
 
 from parkshare import functions
-from parkshare.db import admin_connect
 from parkshare.identity.passwords import hash_password
+from parkshare.store.db import admin_connect
 from tests.conftest import TestDb
 from tests.functions.conftest import PASSWORD, bearer, code_of, from_address, resident
 from tests.support import HOUR, Garage, next_hour

@@ -76,4 +76,4 @@ def uvicorn_command(app: str, port: int, *, factory: bool = False) -> list[str]:
 
 
 def gateway_command(port: int) -> list[str]:
-    return uvicorn_command("parkshare.gateway:create_app", port, factory=True)
+    return uvicorn_command("parkshare.run.gateway:create_app", port, factory=True)

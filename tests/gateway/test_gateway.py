@@ -16,8 +16,9 @@ import redis.asyncio as aioredis
 from openapi_spec_validator import validate
 from pydantic import BaseModel
 
-from parkshare import functions, openapi, redis_client
-from parkshare.gateway import create_app
+from parkshare import functions, openapi
+from parkshare.run.gateway import create_app
+from parkshare.store import redis_client
 from tests.conftest import TestDb
 from tests.functions.conftest import bearer
 from tests.gateway.conftest import free_port, gateway_command, server_env, serving
@@ -76,8 +77,8 @@ async def test_readiness_names_the_part_that_fails_and_liveness_does_not_care(
 async def test_every_process_serves_the_same_operational_routes(
     pool: object, tmp_path: Path
 ) -> None:
-    from parkshare.relay import app as relay_app
-    from parkshare.serve import web_app
+    from parkshare.live.relay import app as relay_app
+    from parkshare.run.serve import web_app
 
     (tmp_path / "index.html").write_text("<!doctype html><title>app</title>")
     apps = {"gateway": create_app(), "relay": relay_app, "web": web_app(tmp_path, None)}

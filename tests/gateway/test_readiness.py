@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from parkshare import functions, metrics
-from parkshare.gateway import create_app
+from parkshare.run.gateway import create_app
 
 
 def gateway() -> httpx.AsyncClient:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from parkshare import events
+from parkshare.live import events
 from tests.conftest import TestDb, published
 from tests.functions.conftest import bearer, from_address
 from tests.graphql.conftest import data, gql

@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 
-from parkshare import db
-from parkshare.cli import SCHEMA_FILE
-from parkshare.db import admin_connect
 from parkshare.gql.view import build_schema, sdl
+from parkshare.run.cli import SCHEMA_FILE
+from parkshare.store import db
+from parkshare.store.db import admin_connect
 from tests.functions.conftest import bearer, code_of
 from tests.graphql.conftest import data, gql
 from tests.support import HOUR, Garage, next_hour

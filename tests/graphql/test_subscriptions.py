@@ -21,8 +21,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from parkshare import db, events
-from parkshare.stream import stream_key
+from parkshare.live import events
+from parkshare.live.stream import stream_key
+from parkshare.store import db
 from parkshare.tokens import Principal, issue_access_token
 from tests.conftest import TestDb, bearer, published
 from tests.gateway.conftest import free_port, gateway_command, server_env, serving

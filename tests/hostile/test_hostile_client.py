@@ -20,8 +20,8 @@ from joserfc.jwk import KeySet
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from parkshare.cli import DEMO_DOMAIN, DEMO_PASSWORD
-from parkshare.db import admin_connect
+from parkshare.run.cli import DEMO_DOMAIN, DEMO_PASSWORD
+from parkshare.store.db import admin_connect
 from tests.conftest import TestDb
 from tests.servers import DevServer, parkshare_dev
 

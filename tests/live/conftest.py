@@ -85,7 +85,7 @@ def gateway(api_database: TestDb, redis_url: str) -> Iterator[str]:
 
 
 def relay_command(port: int) -> list[str]:
-    return uvicorn_command("parkshare.relay:app", port)
+    return uvicorn_command("parkshare.live.relay:app", port)
 
 
 def ws_url(base: str, **query: str) -> str:

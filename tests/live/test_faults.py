@@ -24,8 +24,8 @@ import pytest
 from rq import Queue
 from rq.job import Job
 
-from parkshare import events, jobs, schedule
-from parkshare.db import admin_connect
+from parkshare.live import events, jobs, schedule
+from parkshare.store.db import admin_connect
 from tests.conftest import TestDb, bearer, published
 from tests.gateway.conftest import free_port, gateway_command, server_env, serving
 from tests.live.conftest import RedisServer, listen
@@ -38,7 +38,7 @@ def working(env: dict[str, str], **settings: str) -> Iterator[subprocess.Popen[b
     env = env | {f"PARKSHARE_{k.upper()}": v for k, v in settings.items()}
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "parkshare.cli", "worker"],
+            [sys.executable, "-m", "parkshare.run.cli", "worker"],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -14,9 +14,10 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from parkshare import db, events
 from parkshare.config import get_settings
-from parkshare.stream import stream_key
+from parkshare.live import events
+from parkshare.live.stream import stream_key
+from parkshare.store import db
 from tests.conftest import bearer, published
 from tests.gateway.conftest import free_port
 from tests.support import Garage, next_hour

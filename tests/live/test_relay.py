@@ -21,8 +21,8 @@ import redis
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from parkshare import events
-from parkshare.stream import stream_key
+from parkshare.live import events
+from parkshare.live.stream import stream_key
 from parkshare.tokens import ACCESS_TOKEN_SECONDS, Principal, issue_access_token
 from tests.conftest import TestDb, bearer, published
 from tests.gateway.conftest import free_port, server_env, serving

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import redis
 
-from parkshare.stream import Entry, entry_fields, stream_key
+from parkshare.live.stream import Entry, entry_fields, stream_key
 
 
 def test_an_entry_reads_back_as_the_event_clients_receive(redis_client: redis.Redis) -> None:

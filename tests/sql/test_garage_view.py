@@ -10,7 +10,7 @@ from uuid import UUID
 
 import pytest
 
-from parkshare.db import admin_connect
+from parkshare.store.db import admin_connect
 from tests.conftest import TestDb
 from tests.support import Garage, next_hour
 

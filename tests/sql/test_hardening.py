@@ -10,8 +10,8 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from parkshare.db import admin_connect, app_connect, set_context
 from parkshare.problems import Problem, db_errors
+from parkshare.store.db import admin_connect, app_connect, set_context
 from tests.conftest import TestDb
 from tests.support import Garage, next_hour, now
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from parkshare.db import set_context
 from parkshare.problems import Problem
+from parkshare.store.db import set_context
 from tests.conftest import TestDb
 from tests.support import Garage, next_hour
 

@@ -18,8 +18,8 @@ import psycopg
 import pytest
 from psycopg.rows import DictRow
 
-from parkshare.db import admin_connect, app_connect, set_context
 from parkshare.problems import Problem, db_errors
+from parkshare.store.db import admin_connect, app_connect, set_context
 from tests.conftest import TestDb
 from tests.support import HOUR, Garage, now, start_session
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from parkshare.db import admin_connect
 from parkshare.problems import Problem
+from parkshare.store.db import admin_connect
 from tests.conftest import TestDb
 from tests.recurring_reference import (
     Spec,

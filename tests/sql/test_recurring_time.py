@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from parkshare.db import admin_connect, set_context
+from parkshare.store.db import admin_connect, set_context
 from tests.conftest import TestDb
 from tests.recurring_reference import create, next_changes, today_in
 from tests.support import Garage

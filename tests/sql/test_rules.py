@@ -7,8 +7,8 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from parkshare.db import admin_connect, set_context
 from parkshare.problems import Problem, db_errors
+from parkshare.store.db import admin_connect, set_context
 from tests.conftest import TestDb
 from tests.support import HOUR, Garage, next_hour
 

@@ -19,8 +19,8 @@ import psycopg
 import pytest
 from psycopg.rows import DictRow
 
-from parkshare.db import admin_connect
 from parkshare.problems import Problem
+from parkshare.store.db import admin_connect
 from tests.conftest import TestDb
 from tests.support import Garage
 

@@ -20,8 +20,8 @@ import pytest
 from psycopg import sql
 from psycopg.rows import DictRow
 
-from parkshare.db import admin_connect, set_context
 from parkshare.problems import Problem, db_errors
+from parkshare.store.db import admin_connect, set_context
 from tests.conftest import TestDb
 from tests.support import Garage, next_hour, now
 

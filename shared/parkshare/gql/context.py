@@ -13,9 +13,10 @@ from starlette.requests import Request
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
-from parkshare import db, ops
+from parkshare import ops
 from parkshare.gql.loaders import Loaders
 from parkshare.problems import Problem, problem_from_db_error
+from parkshare.store import db
 from parkshare.tokens import Principal
 from parkshare.windows import view_window
 

@@ -11,8 +11,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
-from parkshare.stream import Entry, stream_key
+from parkshare.live.stream import Entry, stream_key
+from parkshare.store.embedded import resolve_urls
 from parkshare.tokens import Principal
 
 BLOCK_MS = 5_000

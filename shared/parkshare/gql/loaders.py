@@ -9,8 +9,8 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
-from parkshare.db import AsyncConn
-from parkshare.queries import load
+from parkshare.store.db import AsyncConn
+from parkshare.store.queries import load
 from parkshare.windows import DEFAULT_SPAN
 
 SQL = load("graphql")

@@ -21,7 +21,7 @@ from parkshare.gql.loaders import spot_views
 from parkshare.instants import iso
 from parkshare.problems import Problem as ProblemError
 from parkshare.problems import problem_from_db_error
-from parkshare.queries import load
+from parkshare.store.queries import load
 from parkshare.windows import expressible
 
 SQL = load("graphql")

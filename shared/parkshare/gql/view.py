@@ -35,7 +35,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionContext
 from strawberry.types.unset import UNSET, UnsetType
 
-from parkshare import audit, db
+from parkshare import audit
 from parkshare.config import get_settings
 from parkshare.gql import limits
 from parkshare.gql.context import Context
@@ -43,6 +43,7 @@ from parkshare.gql.schema import DATETIME, Mutation, Query, Subscription
 from parkshare.headers import GRAPHIQL_POLICY
 from parkshare.problems import Problem
 from parkshare.sessions import verify_live
+from parkshare.store import db
 from parkshare.tokens import InvalidToken, Principal
 
 

@@ -12,11 +12,12 @@ from typing import Any, Protocol
 
 from starlette.requests import Request
 
-from parkshare import audit, db
+from parkshare import audit
 from parkshare.identity.codes import code_digest
 from parkshare.identity.passwords import hash_password, verify_password, weakness
 from parkshare.problems import Problem
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 from parkshare.tokens import Principal
 
 SQL = load("auth")

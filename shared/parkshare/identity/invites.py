@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from parkshare import db
 from parkshare.identity.codes import code_digest, new_code
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 from parkshare.tokens import Principal
 
 SQL = load("functions")

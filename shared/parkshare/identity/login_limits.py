@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import redis.exceptions
 
-from parkshare.redis_client import get_redis
+from parkshare.store.redis_client import get_redis
 
 # The name it has always logged under: what operators filter on stays the same.
 log = logging.getLogger("parkshare.ratelimit")

@@ -14,11 +14,12 @@ from typing import Any
 
 from starlette.requests import Request
 
-from parkshare import audit, db
+from parkshare import audit
 from parkshare.config import get_settings
 from parkshare.identity import login_limits, passwords, sessions
 from parkshare.problems import Problem
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 from parkshare.tokens import Principal
 
 SQL = load("auth")

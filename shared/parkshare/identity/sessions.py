@@ -14,10 +14,11 @@ from typing import Any
 
 from starlette.requests import Request
 
-from parkshare import audit, db
+from parkshare import audit
 from parkshare.identity.codes import code_digest, new_code
 from parkshare.problems import Problem
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 from parkshare.tokens import ACCESS_TOKEN_SECONDS, Principal, issue_access_token
 
 SQL = load("auth")

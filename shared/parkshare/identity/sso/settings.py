@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from parkshare import db
 from parkshare.identity.sealed import open_sealed, seal
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 from parkshare.tokens import Principal
 
 SQL = load("functions")

@@ -19,7 +19,7 @@ import psycopg
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from parkshare import audit, db
+from parkshare import audit
 from parkshare.config import get_settings
 from parkshare.identity import sessions
 from parkshare.identity.codes import code_digest, new_code
@@ -27,7 +27,8 @@ from parkshare.identity.sealed import Unsealable
 from parkshare.identity.sso import oidc
 from parkshare.identity.sso.settings import open_client_secret
 from parkshare.problems import Problem, problem_from_db_error
-from parkshare.queries import load
+from parkshare.store import db
+from parkshare.store.queries import load
 from parkshare.tokens import Principal
 
 SQL = load("auth")

@@ -30,13 +30,14 @@ import psycopg
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from parkshare import db, metrics
+from parkshare import metrics
 from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
-from parkshare.queries import load
-from parkshare.stream import entry_fields, stream_key
+from parkshare.live.stream import entry_fields, stream_key
+from parkshare.store import db
+from parkshare.store.embedded import resolve_urls
+from parkshare.store.queries import load
 
-log = logging.getLogger("parkshare.events")
+log = logging.getLogger("parkshare.live.events")
 SQL = load("events")
 CHANNEL = "parkshare_outbox"
 BATCH = 500
@@ -125,7 +126,7 @@ async def _wake_timer_at(moment: datetime) -> None:
     events are marked published: were Redis to go between the append and the mark, the
     events would go out twice. A timer not brought forward is late by at most the sweep's
     period, which sets it again."""
-    from parkshare import schedule  # RQ: only the processes that publish need it
+    from parkshare.live import schedule  # RQ: only the processes that publish need it
 
     try:
         await asyncio.to_thread(schedule.wake_at, moment)
@@ -154,7 +155,7 @@ async def _append(redis: aioredis.Redis, building_id: UUID, pending: list[Pendin
 async def publish(building_id: UUID) -> int:
     """Publish one building's waiting events now, with the process's pool and Redis client
     (what the sweep does for every building)."""
-    from parkshare.redis_client import get_redis
+    from parkshare.store.redis_client import get_redis
 
     return await publish_building(_system_transactions, await get_redis(), building_id)
 

@@ -1,5 +1,5 @@
 """The worker's queue and its one timer, for whoever needs to set it: the worker itself
-(parkshare.jobs), the publisher when a booking starts sooner (parkshare.events), and the
+(parkshare.live.jobs), the publisher when a booking starts sooner (parkshare.live.events), and the
 queue's figures (parkshare.metrics). The job is named, not imported, so none of them imports
 the worker's code."""
 
@@ -13,12 +13,12 @@ import redis
 from rq import Queue
 
 from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
+from parkshare.store.embedded import resolve_urls
 
 QUEUE_NAME = "parkshare"
 JOB_TIMEOUT_SECONDS = 60
 RESULT_TTL_SECONDS = 3600
-MOMENTS_JOB = "parkshare.jobs.moments"
+MOMENTS_JOB = "parkshare.live.jobs.moments"
 # When the `moments` job is next due (Unix seconds), so that an earlier moment can tell.
 NEXT_KEY = "parkshare:moments:next"
 # Set the timer to ARGV[1] unless it is set already, for no later, and not in the past

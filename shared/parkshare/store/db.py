@@ -26,7 +26,7 @@ from psycopg.types.string import TextLoader
 from psycopg_pool import AsyncConnectionPool
 
 from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
+from parkshare.store.embedded import resolve_urls
 
 _SEARCH_PATH = "SET search_path = parkshare, public"
 # The tenant context of the transaction, and the check that the token's session still holds

@@ -8,7 +8,7 @@ import asyncio
 import redis.asyncio as aioredis
 
 from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
+from parkshare.store.embedded import resolve_urls
 
 _client: aioredis.Redis | None = None
 _lock = asyncio.Lock()

@@ -4,7 +4,7 @@ What the container image runs (`parkshare serve`, `relay` or `web`, every option
 environment as Knative sets it) starts here without the CLI: Typer, click's parsing, and
 what the other commands import (argon2, the migrations, the embedded servers) are ~25 ms of
 a function's cold start. Anything else, and any of those three with arguments or with an
-environment the CLI would refuse, is the CLI itself (`parkshare.cli`), unchanged.
+environment the CLI would refuse, is the CLI itself (`parkshare.run.cli`), unchanged.
 
 Until the server runs, no cyclic garbage collection: starting allocates a few hundred
 thousand objects (modules, classes, pydantic's validators) and frees almost none, so each
@@ -30,7 +30,7 @@ def main() -> None:
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         _serve(args[0])
         return
-    from parkshare.cli import main as cli
+    from parkshare.run.cli import main as cli
 
     cli()
 
@@ -56,7 +56,7 @@ def _serve(command: str) -> None:
     """`parkshare <command>` as the CLI runs it with its options from the environment
     (FUNCTION_TARGET, FUNCTION_SOURCE, FUNCTION_SIGNATURE_TYPE, HOST, PORT), and its
     expected errors as one line and exit status 1."""
-    from parkshare import serve
+    from parkshare.run import serve
 
     host = _set("HOST") or "0.0.0.0"
     port = int(_set("PORT") or 8080)
@@ -73,7 +73,7 @@ def _serve(command: str) -> None:
     except Exception as exc:
         if not _expected(exc):
             raise
-        from parkshare.cli import _describe
+        from parkshare.run.cli import _describe
 
         print(f"error: {_describe(exc)}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -82,13 +82,13 @@ def _serve(command: str) -> None:
 def _expected(exc: Exception) -> bool:
     """What the CLI's `_expected_errors` reports in one line (without importing what the
     process did not import)."""
-    from parkshare.serve import Unconfigured
+    from parkshare.run.serve import Unconfigured
 
     kinds: list[type[BaseException]] = [Unconfigured]
     psycopg = sys.modules.get("psycopg")
     if psycopg is not None:
         kinds.append(psycopg.Error)
-    migrate = sys.modules.get("parkshare.migrate")
+    migrate = sys.modules.get("parkshare.store.migrate")
     if migrate is not None:
         kinds.append(migrate.MigrationError)
     return isinstance(exc, tuple(kinds))

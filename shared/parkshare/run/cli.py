@@ -24,13 +24,13 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import DictRow
 
 from parkshare.config import Settings, get_settings
-from parkshare.db import admin_connect, set_context
-from parkshare.embedded import Urls, resolve_urls
 from parkshare.identity.passwords import hash_password, weakness
-from parkshare.migrate import MigrationError, migrate
-from parkshare.serve import Unconfigured, require
+from parkshare.run.serve import Unconfigured, require
+from parkshare.store.db import admin_connect, set_context
+from parkshare.store.embedded import Urls, resolve_urls
+from parkshare.store.migrate import MigrationError, migrate
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "web" / "schema.graphql"
+SCHEMA_FILE = Path(__file__).resolve().parents[3] / "web" / "schema.graphql"
 OPENAPI_FILE = SCHEMA_FILE.with_name("openapi.json")
 
 app = typer.Typer(
@@ -130,7 +130,7 @@ def worker_command(
 ) -> None:
     """Run the worker: scheduled starts and ends, settlement, the outbox sweep."""
     from parkshare import logs, metrics
-    from parkshare.jobs import run_worker
+    from parkshare.live.jobs import run_worker
 
     settings = get_settings()
     logs.configure(settings.log_format, settings.log_level)
@@ -139,7 +139,9 @@ def worker_command(
         urls = _urls(settings)
     _export(urls)
     if settings.worker_metrics_port:
-        metrics.serve_worker_metrics(settings.worker_metrics_port)
+        from parkshare.live import schedule
+
+        metrics.serve_worker_metrics(settings.worker_metrics_port, schedule.queue)
     run_worker(burst=burst)
 
 
@@ -156,7 +158,7 @@ def serve_command(
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8080,
 ) -> None:
     """Serve one function on its own port, as functions-framework --asgi does (containers)."""
-    from parkshare.serve import serve_function
+    from parkshare.run.serve import serve_function
 
     with _expected_errors():
         serve_function(target, source, signature_type, host, port)
@@ -168,7 +170,7 @@ def relay_command(
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8080,
 ) -> None:
     """Serve the relay (/ws) alone (containers)."""
-    from parkshare.serve import serve_relay
+    from parkshare.run.serve import serve_relay
 
     with _expected_errors():
         serve_relay(host, port)
@@ -180,7 +182,7 @@ def web_command(
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8080,
 ) -> None:
     """Serve the built web app with its config.json (containers)."""
-    from parkshare.serve import serve_web
+    from parkshare.run.serve import serve_web
 
     with _expected_errors():
         serve_web(host, port)
@@ -245,7 +247,7 @@ def schema_command(
     ] = False,
 ) -> None:
     """Build a scratch database from sql/ and write its schema to sql/schema.sql."""
-    from parkshare import schema
+    from parkshare.store import schema
 
     settings = get_settings()
     with _expected_errors():
@@ -285,7 +287,7 @@ def dev_command(
     # session of its own: Ctrl-C reaches the gateway only, which then stops the worker and
     # its scheduler child as one group, before the embedded servers go.
     worker = subprocess.Popen(
-        [sys.executable, "-m", "parkshare.cli", "worker"], start_new_session=True
+        [sys.executable, "-m", "parkshare.run.cli", "worker"], start_new_session=True
     )
     typer.echo(f"database (app): {_redact(urls.app_database_url)}")
     if demo:
@@ -300,7 +302,7 @@ def dev_command(
     logs.configure(settings.log_format, settings.log_level)
     server = uvicorn.Server(
         uvicorn.Config(
-            "parkshare.gateway:create_app",
+            "parkshare.run.gateway:create_app",
             factory=True,
             host=host,
             port=settings.port,

@@ -3,7 +3,7 @@ API description, and the relay at /ws, on one origin.
 
 It serves the very ASGI apps functions-framework builds, unchanged; it is a development and
 small-building convenience, not a second implementation. Run it with
-`uvicorn parkshare.gateway:create_app --factory` or `parkshare dev`.
+`uvicorn parkshare.run.gateway:create_app --factory` or `parkshare dev`.
 """
 
 from __future__ import annotations
@@ -21,14 +21,16 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from parkshare import db, functions, metrics, openapi, relay
+from parkshare import functions, metrics, openapi
 from parkshare.headers import SecurityHeaders, content_security_policy, script_hash
 from parkshare.http import http_problem
-from parkshare.redis_client import close_redis
-from parkshare.spa import SpaFiles
+from parkshare.live import relay
+from parkshare.run.spa import SpaFiles
+from parkshare.store import db
+from parkshare.store.redis_client import close_redis
 
-log = logging.getLogger("parkshare.gateway")
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+log = logging.getLogger("parkshare.run.gateway")
+WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 _DOCS_SCRIPT = """
 fetch('/openapi.json').then(r => r.json()).then(doc => {

@@ -14,7 +14,7 @@ their own pace. A client that falls further behind than the log holds (its socke
 network too slow) is dropped with 1013; it reconnects with its last id and loses nothing the
 stream still holds. Its socket never stalls another.
 
-Serve it inside the gateway, or alone: `uvicorn parkshare.relay:app`.
+Serve it inside the gateway, or alone: `uvicorn parkshare.live.relay:app`.
 """
 
 from __future__ import annotations
@@ -39,14 +39,15 @@ from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from parkshare import audit, events, logs, metrics
+from parkshare import audit, logs, metrics
 from parkshare.config import get_settings
-from parkshare.embedded import resolve_urls
+from parkshare.live import events
+from parkshare.live.stream import Entry, stream_key
 from parkshare.sessions import verify_live
-from parkshare.stream import Entry, stream_key
+from parkshare.store.embedded import resolve_urls
 from parkshare.tokens import InvalidToken, Principal
 
-log = logging.getLogger("parkshare.relay")
+log = logging.getLogger("parkshare.live.relay")
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_TRY_AGAIN_LATER = 1013
@@ -426,8 +427,8 @@ async def readyz(request: Request) -> Response:
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    from parkshare import db
-    from parkshare.redis_client import close_redis
+    from parkshare.store import db
+    from parkshare.store.redis_client import close_redis
 
     await startup()
     yield

@@ -10,7 +10,7 @@ root, and CORS where the web app lives on another origin. The framework's own se
 be gunicorn over uvicorn workers, importing Flask on the way: slower to start for nothing.
 
 Heavy imports stay inside the functions: the CLI imports this module for every command,
-and `parkshare.launch` imports it to start a server without the CLI.
+and `parkshare.run.launch` imports it to start a server without the CLI.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 CORS_HEADERS = ["authorization", "content-type", "idempotency-key", "x-request-id"]
 
 
@@ -151,12 +151,12 @@ class Served:
 
 
 async def close_clients() -> None:
-    from parkshare import db
+    from parkshare.store import db
 
     await db.close_pool()
     # Most functions never use Redis: importing its client only to close none is ~40 ms of
     # a shutdown.
-    redis_client = sys.modules.get("parkshare.redis_client")
+    redis_client = sys.modules.get("parkshare.store.redis_client")
     if redis_client is not None:
         await redis_client.close_redis()
 
@@ -188,7 +188,7 @@ def run(app: ASGIApp, host: str, port: int, *, websockets: bool) -> None:
     )
     # Everything imported before serving (uvicorn's protocols and event loop too), then what
     # startup made kept out of every later collection, and collection back on where the
-    # launcher turned it off (parkshare.launch).
+    # launcher turned it off (parkshare.run.launch).
     config.load()
     config.get_loop_factory()
     gc.freeze()
@@ -209,7 +209,7 @@ def serve_function(
 
 def serve_relay(host: str, port: int) -> None:
     require(get_settings(), "database", "redis", "verify")
-    from parkshare.relay import app
+    from parkshare.live.relay import app
 
     run(app, host, port, websockets=True)
 
@@ -230,7 +230,7 @@ def web_app(dist: Path, config: Path | None) -> Starlette:
     from parkshare import metrics
     from parkshare.headers import SecurityHeaders
     from parkshare.http import http_problem
-    from parkshare.spa import ConfiguredOrigins, SpaFiles
+    from parkshare.run.spa import ConfiguredOrigins, SpaFiles
 
     async def config_json(request: Request) -> Response:
         assert config is not None

@@ -1,0 +1,172 @@
+"""The worker: the moments nobody clicks (a reservation's start and end), the sweep that makes
+lost work harmless, and the outbox publisher.
+
+Scheduling is data: every booked reservation's start and end are in the database, so the
+worker keeps one timer, not a job per reservation. The `moments` job announces every start
+and settles every end that has come (once: the database decides, however often it runs),
+asks the database for the next moment and schedules itself then. A booking whose start comes
+before the scheduled moment brings it forward (`wake_at`, called by the publisher as it
+publishes the booking: a compare-and-set in Redis, one round trip when nothing changes);
+a cancellation needs nothing (the timer finds nothing to do). The sweep runs every
+`sweep_seconds`: it does the same work, republishes the outbox, prunes it and the
+idempotency keys, makes the windows of recurring patterns up to the horizon, and sets the
+timer again, so a timer lost with Redis heals within a sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import redis
+from rq import Queue, SimpleWorker
+from rq.job import Job
+
+from parkshare.config import get_settings
+from parkshare.live.schedule import connection, queue, wake_at
+from parkshare.store import db
+from parkshare.store.queries import load
+from parkshare.store.redis_client import close_redis
+
+T = TypeVar("T")
+log = logging.getLogger("parkshare.live.jobs")
+SQL = load("events")
+# The jobs. Module-level functions taking no arguments, as RQ stores them by name.
+
+
+def moments(due_ms: int | None = None) -> dict[str, Any]:
+    """Announce the starts and settle the ends that have come, then set the timer for the
+    next moment. `due_ms`: when it was scheduled for; RQ's scheduler, which counts in whole
+    seconds, may hand it over up to a second early, so it waits for its moment first."""
+    if due_ms is not None:
+        time.sleep(min(max(0.0, due_ms / 1000 - time.time()), 2.0))
+    return asyncio.run(_in_process(_moments()))
+
+
+def reservation_started(reservation_id: str) -> dict[str, Any]:
+    """A job the previous release scheduled per reservation, still waiting in Redis after an
+    upgrade: the timer's work does it (and whatever else is due)."""
+    return moments()
+
+
+reservation_ended = reservation_started
+
+
+async def _moments() -> dict[str, Any]:
+    done: dict[str, Any] = dict(await db.value(None, None, SQL["sweep"]))
+    done["next"] = await _set_timer()
+    return done
+
+
+async def _set_timer() -> str | None:
+    """Schedule the moments job for the next moment the database knows of (if any)."""
+    at: datetime | None = await db.value(None, None, SQL["next_moment"])
+    if at is None:
+        return None
+    # The database's clock may be a little behind the worker's: never a timer in the past
+    # for a moment the database does not see as come yet.
+    at = max(at, datetime.now(UTC) + timedelta(seconds=1))
+    await asyncio.to_thread(wake_at, at)
+    return at.isoformat()
+
+
+def sweep() -> dict[str, Any]:
+    """What the timer did or would do, then publish what waits, prune what is old and set the
+    timer again."""
+    return asyncio.run(_in_process(_sweep()))
+
+
+async def _sweep() -> dict[str, Any]:
+    from parkshare.live import events
+
+    swept: dict[str, Any] = dict(await db.value(None, None, SQL["sweep"]))
+    # Patterns' windows up to each building's horizon: each local day once per pattern, so
+    # every sweep after the first of the day finds nothing, and one after a downtime makes
+    # every day missed (before the publishing below, which sends their events).
+    swept["materialised"] = await db.value(None, None, SQL["materialise"])
+    swept["published"] = await events.publish_waiting()
+    settings = get_settings()
+    keep = timedelta(hours=settings.outbox_keep_hours)
+    swept["pruned"] = await db.value(None, None, SQL["prune"], {"keep": keep})
+    keys = timedelta(hours=settings.idempotency_keep_hours)
+    swept["keys_pruned"] = await db.value(None, None, SQL["idempotency_prune"], {"keep": keys})
+    swept["next"] = await _set_timer()
+    return swept
+
+
+async def _in_process(work: Awaitable[T]) -> T:
+    # Each job runs in a fresh event loop: the pool and the Redis client, bound to the loop,
+    # must not outlive it.
+    try:
+        return await work
+    finally:
+        await db.close_pool()
+        await close_redis()
+
+
+def enqueue_sweep(q: Queue | None = None) -> str | None:
+    """Queue a sweep unless this period's is queued already (several workers share one)."""
+    q = q or queue()
+    period = get_settings().sweep_seconds
+    job_id = f"sweep-{int(time.time() // period)}"
+    if Job.exists(job_id, connection=q.connection):
+        return None
+    q.enqueue(sweep, job_id=job_id, result_ttl=period * 10, failure_ttl=86400)
+    return job_id
+
+
+def _sweep_periodically(stop: threading.Event) -> None:
+    period = get_settings().sweep_seconds
+    while True:
+        try:
+            enqueue_sweep()
+        except redis.RedisError as exc:
+            log.warning("could not queue the sweep: %r", exc)
+        if stop.wait(period):
+            return
+
+
+def run_worker(*, burst: bool = False) -> None:
+    """An RQ worker with its scheduler, the periodic sweep and the outbox publisher (on a
+    thread of its own), until SIGINT/SIGTERM.
+
+    RQ's worker quits on some Redis errors; a worker that should keep running starts again
+    once Redis answers, so an outage never needs an operator.
+    """
+    from parkshare.live import events
+
+    stop = threading.Event()
+    stop_publishing = None
+    if burst:
+        enqueue_sweep()
+    else:
+        threading.Thread(target=_sweep_periodically, args=(stop,), daemon=True).start()
+        _, stop_publishing = events.run_in_thread()
+    try:
+        while True:
+            # In-process jobs, not RQ's forked work horse: the horse runs in a process group
+            # of its own, so stopping or killing the worker would leave it finishing its job
+            # unseen. Jobs are short database calls that fork would only slow down.
+            worker = SimpleWorker([queue()], connection=connection())
+            try:
+                worker.work(with_scheduler=True, burst=burst)
+            except redis.RedisError as exc:
+                log.warning("worker lost Redis (%r); starting again", exc)
+            # A warm shutdown (SIGINT/SIGTERM) records when it was asked for; anything else
+            # that ended the worker was Redis.
+            if burst:
+                # What the jobs just wrote, since no publisher listens in a burst.
+                asyncio.run(_in_process(events.publish_waiting()))
+                return
+            if worker._shutdown_requested_date is not None:
+                return
+            time.sleep(1.0)
+    finally:
+        stop.set()
+        if stop_publishing is not None:
+            stop_publishing()
