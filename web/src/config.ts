@@ -7,6 +7,7 @@ export const FUNCTION_NAMES = [
   'admin',
   'add-spot',
   'set-availability',
+  'recurring',
   'list-spots',
   'reserve',
   'cancel',

@@ -27,6 +27,7 @@ describe('config.json', () => {
         'admin',
         'add-spot',
         'set-availability',
+        'recurring',
         'list-spots',
         'reserve',
         'cancel',

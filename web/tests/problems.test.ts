@@ -23,6 +23,9 @@ describe('problem codes → what the resident reads', () => {
     ['invalid_credentials', 401, /Wrong email or password/],
     ['invalid_invite', 400, /invite code/],
     ['forbidden', 403, /permission/],
+    ['invalid_pattern', 422, /schedule doesn’t work/],
+    ['pattern_not_found', 404, /schedule no longer exists/],
+    ['not_owner', 403, /spot’s owner/],
   ])('%s', (code, status, expected) => {
     expect(problemMessage(problem(status, code))).toMatch(expected);
   });

@@ -148,6 +148,7 @@ describe('the API client with a refused access token', () => {
           'admin',
           'add-spot',
           'set-availability',
+          'recurring',
           'list-spots',
           'reserve',
           'cancel',

@@ -11,9 +11,12 @@ import type {
   CreditAdjustment,
   DisableSummary,
   Garage,
+  GraphQLAnswer,
   Invite,
   Invites,
   Me,
+  Pattern,
+  Patterns,
   Policy,
   ProfileChanged,
   Reservation,
@@ -27,6 +30,13 @@ import type {
   Tokens,
   Utilization,
 } from './types';
+
+// Each spot's weekly sharing in words. list-spots does not carry it (its garage view is the
+// hot path); GraphQL's Spot.recurring does, over a one-minute window so that the spot view it
+// also builds stays small.
+const RECURRING_SUMMARIES = `query RecurringSummaries($window: WindowInput) {
+  spots(window: $window) { id recurring }
+}`;
 
 type Query = Record<string, string | number | boolean | null | undefined>;
 
@@ -204,6 +214,64 @@ export class Api {
     cancel_reservations?: boolean;
   }): Promise<SpotAvailability> {
     return this.call('set-availability', '', { method: 'POST', body });
+  }
+
+  // --- recurring sharing ------------------------------------------------------------------
+
+  patterns(): Promise<Patterns> {
+    return this.call('recurring', '');
+  }
+
+  createPattern(body: {
+    spot_id: string;
+    weekdays: number[];
+    from: string;
+    until: string;
+    every_weeks?: number;
+    starts_on?: string;
+    ends_on?: string;
+  }): Promise<Pattern> {
+    return this.call('recurring', '', { method: 'POST', body });
+  }
+
+  pausePattern(body: {
+    pattern_id: string;
+    start_date: string;
+    end_date: string;
+    cancel_reservations?: boolean;
+  }): Promise<Pattern> {
+    return this.call('recurring', '/pause', { method: 'POST', body });
+  }
+
+  stopPattern(body: { pattern_id: string; cancel_reservations?: boolean }): Promise<Pattern> {
+    return this.call('recurring', '/stop', { method: 'POST', body });
+  }
+
+  /** "Free weekdays 08:00–18:00" by spot id, for the spots that recur. */
+  async recurringSummaries(): Promise<Record<string, string>> {
+    const at = Date.now();
+    const answer = await this.call<GraphQLAnswer>('graphql', '', {
+      method: 'POST',
+      body: {
+        query: RECURRING_SUMMARIES,
+        variables: {
+          window: { start: new Date(at).toISOString(), end: new Date(at + 60_000).toISOString() },
+        },
+      },
+    });
+    const refused = answer.errors?.[0];
+    if (refused) {
+      // A refusal carries the contract's code and status as extensions.
+      const { code, status } = refused.extensions ?? {};
+      throw new ApiError(typeof status === 'number' ? status : 500, {
+        code: typeof code === 'string' ? code : undefined,
+        detail: refused.message,
+      });
+    }
+    const spots = (answer.data?.spots ?? []) as { id: string; recurring: string | null }[];
+    return Object.fromEntries(
+      spots.flatMap((s) => (s.recurring ? [[s.id, s.recurring] as const] : [])),
+    );
   }
 
   // --- admin ------------------------------------------------------------------------------

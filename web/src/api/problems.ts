@@ -64,6 +64,10 @@ const MESSAGES: Record<string, Message> = {
   label_taken: 'Another spot in the building already has this label. Choose another one.',
   has_reservations: 'Residents have booked this spot during that time.',
   not_owner: 'Only the spot’s owner can change when it is shared.',
+  // recurring sharing
+  invalid_pattern: withDetail('That schedule doesn’t work'),
+  pattern_not_found:
+    'This schedule no longer exists. Reload the page to see your spots’ schedules.',
   // accounts
   invalid_credentials: 'Wrong email or password.',
   rate_limited: (error) =>

@@ -36,6 +36,8 @@ export type AdminLedgerEntry = Schemas['AdminLedgerEntry'];
 export type AuditEntry = Schemas['AuditEntry'];
 export type SsoSettings = Schemas['SsoSettings'];
 export type Utilization = Schemas['Utilization'];
+export type Pattern = Schemas['Pattern'];
+export type PatternStatus = Schemas['PatternStatus'];
 
 // Whole answers of the routes that wrap their lists.
 export type Garage = Schemas['Garage'];
@@ -48,3 +50,5 @@ export type Invites = Schemas['Invites'];
 export type AdminLedger = Schemas['AdminLedger'];
 export type AuditLog = Schemas['AuditLog'];
 export type SsoState = Schemas['SsoState'];
+export type Patterns = Schemas['Patterns'];
+export type GraphQLAnswer = Schemas['GraphQLAnswer'];

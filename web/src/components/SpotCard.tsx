@@ -33,6 +33,7 @@ function windowLine(spot: SpotView, window: Interval, now: number, zone: string)
 export function SpotCard({
   spot,
   mine,
+  recurring,
   zone,
   window,
   now,
@@ -40,6 +41,8 @@ export function SpotCard({
 }: {
   spot: SpotView;
   mine: boolean;
+  /** What the owner shares every week ("Free weekdays 08:00–18:00"), if anything. */
+  recurring?: string | undefined;
   zone: string;
   window: Interval;
   now: number;
@@ -70,6 +73,11 @@ export function SpotCard({
       <div className="space-y-0.5 text-sm">
         <p className="font-medium">{nowLine(spot, now, zone)}</p>
         <p className="text-slate-700 dark:text-slate-300">{windowLine(spot, window, now, zone)}</p>
+        {recurring && (
+          <p data-testid="recurring" className="text-slate-700 dark:text-slate-300">
+            {recurring}
+          </p>
+        )}
         <p className="text-slate-600 dark:text-slate-400">
           {mine ? 'Your spot' : `Shared by ${spot.owner.display_name}`}
         </p>

@@ -15,6 +15,10 @@ export const keys = {
   sso: 'admin:sso',
   utilization: (start: string, end: string) => `admin:utilization:${start}:${end}`,
   sessions: 'auth:sessions',
+  /** The caller's patterns; no live event announces them, the screen's own changes do. */
+  patterns: 'recurring:mine',
+  /** Each spot's "Free weekdays 08:00–18:00", read apart from the garage's list. */
+  recurringSummaries: 'recurring:summaries',
 } as const;
 
 export const TOPIC_PREFIXES: Record<Topic, readonly string[]> = {

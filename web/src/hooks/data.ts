@@ -1,7 +1,7 @@
 // The data each screen reads, one hook per thing a person looks at.
 
 import type { Api } from '../api/client';
-import type { Me, SpotView } from '../api/types';
+import type { Me, Pattern, SpotView } from '../api/types';
 import { HOUR_MS, toIso } from '../lib/time';
 import { useServices } from '../app/services';
 import { keys } from '../data/keys';
@@ -36,4 +36,19 @@ export function nextDayWindow(availableOnly: boolean): SpotWindow {
 
 export function fetchNextDay(api: Api, availableOnly: boolean): () => Promise<SpotView[]> {
   return async () => (await api.listSpots(nextDayWindow(availableOnly))).spots;
+}
+
+/** The caller's recurring patterns (GET /fn/recurring). */
+export function usePatterns(): QueryState<Pattern[]> {
+  const { api } = useServices();
+  return useQuery(keys.patterns, async () => (await api.patterns()).patterns);
+}
+
+/**
+ * Each spot's weekly sharing in words, by spot id. Asked again each time a screen shows it
+ * (no event says that another owner's pattern changed), the cached answer shown meanwhile.
+ */
+export function useRecurringSummaries(): QueryState<Record<string, string>> {
+  const { api } = useServices();
+  return useQuery(keys.recurringSummaries, () => api.recurringSummaries(), { onMount: 'refetch' });
 }

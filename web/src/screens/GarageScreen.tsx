@@ -8,7 +8,7 @@ import { SpotCard } from '../components/SpotCard';
 import { Button, EmptyState, ErrorNotice, Loading, PageTitle } from '../components/ui';
 import { ChoiceChips, WindowInputs, type WindowText } from '../components/WindowInputs';
 import { keys } from '../data/keys';
-import { nextDayKey, nextDayWindow, useSpots } from '../hooks/data';
+import { nextDayKey, nextDayWindow, useRecurringSummaries, useSpots } from '../hooks/data';
 import { useNow } from '../hooks/useNow';
 import type { Interval } from '../lib/intervals';
 import { sortSpots } from '../lib/spots';
@@ -51,6 +51,10 @@ export function GarageScreen({ me }: { me: Me }) {
       ? nextDayWindow(availableOnly)
       : { start: toIso(filter.start), end: toIso(filter.end), availableOnly },
   );
+
+  // Apart from the list, so that it never holds the garage up; shown when it comes (an error
+  // leaves the cards as they were: the summary is a courtesy, the windows are the truth).
+  const recurring = useRecurringSummaries();
 
   const hasData = spots.data !== undefined;
   useEffect(() => {
@@ -126,6 +130,7 @@ export function GarageScreen({ me }: { me: Me }) {
               key={spot.id}
               spot={spot}
               mine={mySpotIds.has(spot.id)}
+              recurring={recurring.data?.[spot.id]}
               zone={zone}
               window={span}
               now={now}

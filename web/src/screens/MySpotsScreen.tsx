@@ -1,9 +1,9 @@
-// My spots: add one, share it now for a few hours or for chosen windows, withdraw a window
-// (cancelling the bookings in it only when the owner says so).
+// My spots: add one, share it now for a few hours, for chosen windows or every week (with
+// time off), withdraw a window (cancelling the bookings in it only when the owner says so).
 
 import { useId, useState, type FormEvent } from 'react';
 import { isCode, problemMessage } from '../api/problems';
-import type { Me, Spot, SpotView } from '../api/types';
+import type { Me, Pattern, Spot, SpotView } from '../api/types';
 import { useServices } from '../app/services';
 import { Dialog } from '../components/Dialog';
 import { useToast } from '../components/Toasts';
@@ -22,7 +22,7 @@ import {
 import { ChoiceChips, WindowInputs, type WindowText } from '../components/WindowInputs';
 import { keys } from '../data/keys';
 import { spotsWithAvailability } from '../data/optimistic';
-import { useSpots } from '../hooks/data';
+import { usePatterns, useSpots } from '../hooks/data';
 import { useAction } from '../hooks/useAction';
 import { useNow } from '../hooks/useNow';
 import { overlaps, type Interval } from '../lib/intervals';
@@ -40,6 +40,7 @@ import {
   zoneAbbreviation,
 } from '../lib/time';
 import { checkSharing, sharingChoices } from '../lib/windows';
+import { RecurringSharing } from './spots/RecurringSharing';
 
 const SHARE_HOURS = [1, 2, 3, 4, 6, 8, 12, 24];
 /** How far ahead the screen lists windows and bookings (the policy horizon is 30 days by default). */
@@ -84,6 +85,7 @@ export function MySpotsScreen({ me }: { me: Me }) {
     return { start: toIso(at), end: toIso(at + AHEAD_MS) };
   });
   const byId = new Map((views.data ?? []).map((s) => [s.id, s]));
+  const patterns = usePatterns();
 
   return (
     <div>
@@ -91,6 +93,11 @@ export function MySpotsScreen({ me }: { me: Me }) {
       {views.error !== undefined && views.error !== null && (
         <div className="mb-4">
           <ErrorNotice error={views.error} onRetry={views.refetch} />
+        </div>
+      )}
+      {patterns.error !== undefined && patterns.error !== null && (
+        <div className="mb-4">
+          <ErrorNotice error={patterns.error} onRetry={patterns.refetch} />
         </div>
       )}
       {me.spots.length === 0 ? (
@@ -104,6 +111,7 @@ export function MySpotsScreen({ me }: { me: Me }) {
               key={spot.id}
               spot={spot}
               view={byId.get(spot.id)}
+              patterns={(patterns.data ?? []).filter((p) => p.spot_id === spot.id)}
               loading={!views.data && !views.error}
               zone={zone}
               now={now}
@@ -121,12 +129,14 @@ const WINDOWS_SHOWN = 4;
 function MySpotCard({
   spot,
   view,
+  patterns,
   loading,
   zone,
   now,
 }: {
   spot: Spot;
   view: SpotView | undefined;
+  patterns: Pattern[];
   loading: boolean;
   zone: string;
   now: number;
@@ -208,6 +218,9 @@ function MySpotCard({
         </div>
       )}
       {withdrawal.dialog}
+      {!pending && (
+        <RecurringSharing spot={spot} view={view} patterns={patterns} zone={zone} now={now} />
+      )}
       {!pending && <ShareWindowForm spot={spot} zone={zone} now={now} />}
     </li>
   );

@@ -1,0 +1,99 @@
+// Stopping a pattern withdraws the windows of its occurrences not yet started; the bookings
+// in them are shown first and cancelled only when the owner says so.
+
+import { useState } from 'react';
+import { isCode } from '../../api/problems';
+import type { Pattern, Spot } from '../../api/types';
+import { Dialog } from '../../components/Dialog';
+import { useToast } from '../../components/Toasts';
+import { Button, ErrorNotice, Notice } from '../../components/ui';
+import type { Interval } from '../../lib/intervals';
+import { bookingsInTimeOff, patternSummary } from '../../lib/recurring';
+import { addDays, localDate } from '../../lib/time';
+import { BookingsAtRisk } from './BookingsAtRisk';
+import { useRecurringChange } from './useRecurringChange';
+
+export function StopPatternDialog({
+  pattern,
+  spot,
+  bookings,
+  zone,
+  now,
+  onClose,
+}: {
+  pattern: Pattern;
+  spot: Spot;
+  bookings: readonly Interval[];
+  zone: string;
+  now: number;
+  onClose: () => void;
+}) {
+  const toast = useToast();
+  const stop = useRecurringChange();
+  const [refused, setRefused] = useState(false);
+  const today = localDate(now, zone);
+  const summary = patternSummary(pattern, today);
+  // The occurrences from yesterday's (which may still run) to the last known booking's day:
+  // no further, as nothing later can be cancelled.
+  const lastEnd = Math.max(now, ...bookings.map((b) => b.end));
+  const last = localDate(lastEnd, zone);
+  const far = pattern.ends_on !== null && pattern.ends_on < last ? pattern.ends_on : last;
+  const atRisk = bookingsInTimeOff(pattern, addDays(today, -1), far, bookings, zone, now);
+
+  const confirm = (cancelReservations: boolean) =>
+    stop
+      .run(
+        (api) =>
+          api.stopPattern({
+            pattern_id: pattern.id,
+            cancel_reservations: cancelReservations || undefined,
+          }),
+        cancelReservations,
+      )
+      .then(
+        () => {
+          toast.success(
+            `${spot.label} is no longer shared every week${cancelReservations ? '; its bookings were cancelled and refunded' : ''}.`,
+          );
+          onClose();
+        },
+        (error: unknown) => {
+          if (!cancelReservations && isCode(error, 'has_reservations')) {
+            stop.reset();
+            setRefused(true);
+          }
+        },
+      );
+
+  return (
+    <Dialog title={`Stop sharing ${spot.label} every week?`} onClose={onClose}>
+      <p className="text-sm">
+        {summary}. The windows it offered from now on are withdrawn; one under way stays to its end.
+      </p>
+      <div className="mt-3 space-y-2">
+        <BookingsAtRisk bookings={atRisk} zone={zone} none="No booking is affected." />
+        {refused && (
+          <Notice tone="warning">
+            Residents have booked {spot.label} in those windows. Cancel those bookings and refund
+            them, or keep sharing.
+          </Notice>
+        )}
+        <ErrorNotice error={stop.error} />
+      </div>
+      <div className="mt-4 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+        <Button variant="secondary" onClick={onClose} data-autofocus>
+          Keep sharing
+        </Button>
+        {refused ? (
+          <Button variant="danger" pending={stop.pending} onClick={() => void confirm(true)}>
+            Cancel those bookings and refund
+          </Button>
+        ) : (
+          <Button variant="danger" pending={stop.pending} onClick={() => void confirm(false)}>
+            Stop
+          </Button>
+        )}
+      </div>
+    </Dialog>
+  );
+}
