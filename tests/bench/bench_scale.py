@@ -895,6 +895,30 @@ def explain_spot_views(app_url: str, caller: Caller) -> str:
     return "\n".join(lines)
 
 
+def share_weekly(admin_url: str, app_url: str, fx: Fixture, patterns: int) -> int:
+    """`patterns` of the building's spots shared every weekday 08:00-18:00 by their owners,
+    through the procedure `POST /fn/recurring` calls (its windows made up to the horizon, as
+    the function makes them), so the garage is timed with recurring sharing in it. Spots
+    that already have a pattern (a --reuse run) count toward the number."""
+    with admin_connect(admin_url) as conn:
+        rows = conn.execute(
+            "SELECT s.id, s.owner_id, EXISTS (SELECT 1 FROM parkshare.patterns p"
+            " WHERE p.building_id = s.building_id AND p.spot_id = s.id) AS shared"
+            " FROM parkshare.spots s WHERE s.building_id = %s ORDER BY s.label LIMIT %s",
+            (fx.building_id, patterns),
+        ).fetchall()
+    for row in (r for r in rows if not r["shared"]):
+        owner = sign_in(app_url, fx.building_id, row["owner_id"])
+        with app_connect(app_url) as conn, conn.transaction():
+            set_context(conn, owner.building_id, owner.user_id, owner.session_id)
+            conn.execute(
+                "SELECT parkshare.create_pattern(%s, '{1,2,3,4,5}', '08:00', '18:00', 1,"
+                " NULL, NULL)",
+                (row["id"],),
+            )
+    return len(rows)
+
+
 def run_timings(
     admin_url: str, app_url: str, fx: Fixture, requests: int, warmup: int
 ) -> list[Timing]:
@@ -1062,6 +1086,12 @@ def main() -> None:
         "--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of spot_views"
     )
     parser.add_argument(
+        "--patterns",
+        type=int,
+        default=0,
+        help="spots of the timed building shared every weekday before timing (0)",
+    )
+    parser.add_argument(
         "--keep", metavar="NAME", help="build into database NAME and keep it for --reuse"
     )
     parser.add_argument(
@@ -1079,6 +1109,14 @@ def main() -> None:
             fx = build_fixture(admin_url, shape)
             if args.keep:
                 describe(admin_url, fx)
+        if args.patterns > 0:
+            began = time.perf_counter()
+            shared = share_weekly(admin_url, app_url, fx, args.patterns)
+            print(
+                f"{shared} spots shared every weekday 08:00-18:00"
+                f" ({time.perf_counter() - began:.1f} s)",
+                flush=True,
+            )
         if args.requests > 0:
             print(
                 f"garage reads at {shape.buildings} buildings x {shape.spots} spots x"
