@@ -195,6 +195,7 @@ def real_request(name: str, fx: Fixture, keys: KeySet) -> Request:
         "cancel": ("POST", "/", bearer, lambda: {"reservation_id": str(uuid.uuid4())}),
         "settle": ("POST", "/", bearer, nothing),
         "me": ("GET", "/", bearer, nothing),
+        "recurring": ("GET", "/", bearer, nothing),
         "graphql": ("POST", "/", bearer, lambda: {"query": "{ me { email credits } }"}),
     }
     return requests[name]
