@@ -127,3 +127,22 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT p_at >= '2000-01-01 00:00:00+00' AND p_at < '9999-01-01 00:00:00+00' $$;
 
 GRANT EXECUTE ON FUNCTION parkshare.ps_email_key(text) TO parkshare_app;
+
+-- The kinds of notification (sql/repeatable/notifications.sql), for the checks of the
+-- notifications and of the email choices a resident keeps.
+CREATE OR REPLACE FUNCTION parkshare.ps_notification_kinds() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT ARRAY['booking.confirmed', 'spot.booked', 'booking.cancelled', 'booking.starts_soon',
+                 'booking.ends_soon', 'credits.earned', 'request.matched',
+                 'reservation.no_show']
+$$;
+
+-- A resident's email choices: an object of known kinds, each true or false.
+CREATE OR REPLACE FUNCTION parkshare.ps_email_choices_valid(p_email jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT jsonb_typeof(p_email) = 'object'
+       AND p_email - parkshare.ps_notification_kinds() = '{}'::jsonb
+       AND NOT jsonb_path_exists(p_email, '$.* ? (@.type() != "boolean")')
+$$;

@@ -17,6 +17,9 @@ invites | r | parkshare_owner | rls | forced |
 ledger_entries | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 ledger_entries_id_seq | S | parkshare_owner |  |  | 
 login_emails | r | parkshare_owner | rls | forced | 
+notification_preferences | r | parkshare_owner | rls | forced | parkshare_app:SELECT
+notifications | r | parkshare_owner | rls | forced | parkshare_app:SELECT
+notifications_id_seq | S | parkshare_owner |  |  | 
 outbox | r | parkshare_owner | rls | forced | 
 outbox_id_seq | S | parkshare_owner |  |  | 
 pattern_occurrences | r | parkshare_owner | rls | forced | 
@@ -104,6 +107,21 @@ ledger_entries.created_at | timestamp with time zone | not null | now() |  |  |
 login_emails.email_key | text | not null |  |  |  | 
 login_emails.building_id | uuid | not null |  |  |  | 
 login_emails.user_id | uuid | not null |  |  |  | 
+notification_preferences.building_id | uuid | not null |  |  |  | 
+notification_preferences.user_id | uuid | not null |  |  |  | 
+notification_preferences.email | jsonb | not null | '{}'::jsonb |  |  | 
+notification_preferences.remind_minutes | integer | not null | 15 |  |  | 
+notification_preferences.locale | text | not null | 'en'::text |  |  | 
+notification_preferences.updated_at | timestamp with time zone | not null | now() |  |  | 
+notifications.id | bigint | not null |  | a |  | 
+notifications.building_id | uuid | not null |  |  |  | 
+notifications.user_id | uuid | not null |  |  |  | 
+notifications.kind | text | not null |  |  |  | 
+notifications.at | timestamp with time zone | not null | now() |  |  | 
+notifications.read_at | timestamp with time zone |  |  |  |  | 
+notifications.title | text | not null |  |  |  | 
+notifications.body | text | not null |  |  |  | 
+notifications.data | jsonb | not null | '{}'::jsonb |  |  | 
 outbox.id | bigint | not null |  | a |  | 
 outbox.building_id | uuid | not null |  |  |  | 
 outbox.user_id | uuid |  |  |  |  | 
@@ -262,6 +280,16 @@ ledger_entries | ledger_entries_reason_check | CHECK ((length(reason) <= 500))
 ledger_entries | ledger_reservation_kinds | CHECK (((kind = ANY (ARRAY['hold'::text, 'refund'::text, 'payout'::text])) = (reservation_id IS NOT NULL)))
 login_emails | login_emails_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
 login_emails | login_emails_pkey | PRIMARY KEY (email_key)
+notification_preferences | notification_preferences_email_valid | CHECK (parkshare.ps_email_choices_valid(email))
+notification_preferences | notification_preferences_locale_valid | CHECK ((locale = ANY (ARRAY['en'::text, 'fr'::text, 'de'::text])))
+notification_preferences | notification_preferences_pkey | PRIMARY KEY (building_id, user_id)
+notification_preferences | notification_preferences_remind_minutes_valid | CHECK (((remind_minutes >= 0) AND (remind_minutes <= 1440)))
+notification_preferences | notification_preferences_user_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
+notifications | notifications_data_valid | CHECK ((jsonb_typeof(data) = 'object'::text))
+notifications | notifications_kind_valid | CHECK ((kind = ANY (parkshare.ps_notification_kinds())))
+notifications | notifications_pkey | PRIMARY KEY (building_id, id)
+notifications | notifications_text_valid | CHECK ((((length(title) >= 1) AND (length(title) <= 200)) AND (length(body) <= 2000)))
+notifications | notifications_user_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 outbox | outbox_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
 outbox | outbox_pkey | PRIMARY KEY (building_id, id)
 outbox | outbox_type_check | CHECK ((type ~ '^[a-z]+\.[a-z_]+$'::text))
@@ -348,6 +376,11 @@ ledger_entries | ledger_one_hold_key | CREATE UNIQUE INDEX ledger_one_hold_key O
 ledger_entries | ledger_one_release_key | CREATE UNIQUE INDEX ledger_one_release_key ON parkshare.ledger_entries USING btree (building_id, reservation_id) WHERE (kind = ANY (ARRAY['refund'::text, 'payout'::text]))
 ledger_entries | ledger_to_idx | CREATE INDEX ledger_to_idx ON parkshare.ledger_entries USING btree (to_account, id)
 login_emails | login_emails_pkey | CREATE UNIQUE INDEX login_emails_pkey ON parkshare.login_emails USING btree (email_key)
+notification_preferences | notification_preferences_pkey | CREATE UNIQUE INDEX notification_preferences_pkey ON parkshare.notification_preferences USING btree (building_id, user_id)
+notifications | notifications_once_key | CREATE UNIQUE INDEX notifications_once_key ON parkshare.notifications USING btree (building_id, user_id, kind, ((data ->> 'reservation_id'::text))) WHERE (data ? 'reservation_id'::text)
+notifications | notifications_pkey | CREATE UNIQUE INDEX notifications_pkey ON parkshare.notifications USING btree (building_id, id)
+notifications | notifications_unread_idx | CREATE INDEX notifications_unread_idx ON parkshare.notifications USING btree (building_id, user_id) WHERE (read_at IS NULL)
+notifications | notifications_user_idx | CREATE INDEX notifications_user_idx ON parkshare.notifications USING btree (building_id, user_id, id)
 outbox | outbox_pkey | CREATE UNIQUE INDEX outbox_pkey ON parkshare.outbox USING btree (building_id, id)
 outbox | outbox_unpublished_idx | CREATE INDEX outbox_unpublished_idx ON parkshare.outbox USING btree (id) WHERE (published_at IS NULL)
 pattern_occurrences | pattern_occurrences_pkey | CREATE UNIQUE INDEX pattern_occurrences_pkey ON parkshare.pattern_occurrences USING btree (building_id, pattern_id, on_date)
@@ -406,6 +439,12 @@ ledger_entries | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parks
 ledger_entries | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 login_emails | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 login_emails | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+notification_preferences | owner | RESTRICTIVE | {parkshare_app} | ALL | (user_id = ( SELECT parkshare.ps_user() AS ps_user)) | 
+notification_preferences | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+notification_preferences | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+notifications | owner | RESTRICTIVE | {parkshare_app} | ALL | (user_id = ( SELECT parkshare.ps_user() AS ps_user)) | 
+notifications | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+notifications | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 outbox | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 outbox | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 pattern_occurrences | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -468,11 +507,14 @@ enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare
 grant_credits(p_user_id uuid, p_amount integer, p_reason text) | parkshare.ledger_entries | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:236072bd4b035f82fabd42cac9f0010e
 idempotency_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1164c28fbe38623b2a4c3370cd84d768
 login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4b313e918c2fa8f9f3635e5a39a4ff3f
+mark_notifications_read(p_ids bigint[], p_all boolean) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:a9a6fc9ef0cd6d316ccca2a466f49be7
 materialise_patterns(p_now timestamp with time zone, p_building uuid) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:77840f853a3ebb4f2a7f116e2d13f0ce
 me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:b15a169348b2de4bf033d8d3d06eecc2
+my_notifications(p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:afaf94f84afb71bdb2a85ec4922f9673
 my_password_hash() | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:16cb7ede96dd153783b09403b71a3fd9
 my_sessions() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:06dd04480b3169dd0c007f4678625777
 next_moment() | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:195553d1c29cd22732ab256b69b59236
+notification_preferences() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a5c6adcefaaa46567c64651a6b63426
 outbox_claim(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4f5c5c2803cd546b5f89170cd4986736
 outbox_lock(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f92624e9231dcd266fe1fcb384a1e61e
 outbox_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2b70fd16ce65e8886a180004b0f9edf7
@@ -487,8 +529,10 @@ ps_admin() | parkshare.users | parkshare_owner | security definer |  | md5:53550
 ps_announce(p_res parkshare.reservations, p_kind text) | boolean | parkshare_owner | security definer |  | md5:3385a7098611a0f9e889385ae35143e1
 ps_audit(p_action text, p_subject uuid, p_detail jsonb) | void | parkshare_owner | security definer |  | md5:e3e7b76cc710524dd3818a0b9ec8df10
 ps_building() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:2202c19f622d9e71130ba05d9e7f131d
-ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:60823155b54aa5a7c33445f2469b6e5e
+ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:fd3be0d62c29e638be2b7d46c32e28d9
 ps_change_availability(p_spot parkshare.spots, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean, p_by uuid) | void | parkshare_owner | security definer |  | md5:929d1a1fa926234cb997814bec68d95c
+ps_email_choices_valid(p_email jsonb) | boolean | parkshare_owner |  |  | md5:30944f44ee6d03286ea005662ba8621b
+ps_email_defaults() | jsonb | parkshare_owner |  |  | md5:d7659d3e08155a9c1eac9d37997967a2
 ps_email_digest(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:28c167de583dba7374434590dbbe3060
 ps_email_key(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:805c94460fb5e7f252e787498887e05f
 ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:97aa3d376e24ccb76af5013aace45ec3
@@ -501,9 +545,14 @@ ps_is_time_zone(p_name text) | boolean | parkshare_owner |  |  | md5:12debbf2c2a
 ps_iso(p_at timestamp with time zone) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:621a6bf375dcc6e9870a11f04c0fc0d1
 ps_label_key(p_label text) | text | parkshare_owner |  |  | md5:af2e9e49bf4bb9dfffa93212ef6fd0b3
 ps_local_add_days(p_at timestamp with time zone, p_days integer, p_zone text) | timestamp with time zone | parkshare_owner |  | parkshare_app:EXECUTE | md5:c1092ba31466062ff12b2a61c6e7558c
+ps_local_span(p_start timestamp with time zone, p_end timestamp with time zone, p_zone text) | text | parkshare_owner |  |  | md5:fb8ddb3c8865eb14f18b4eeded315e9d
 ps_local_window(p_zone text, p_day date, p_from time without time zone, p_to time without time zone) | tstzrange | parkshare_owner |  | parkshare_app:EXECUTE | md5:bdb1e5655ca862c7603d170b8d8ae6b9
 ps_materialise(p_pattern parkshare.patterns, p_spot parkshare.spots, p_building parkshare.buildings, p_now timestamp with time zone) | integer | parkshare_owner | security definer |  | md5:147f656416b737f44f6d5ff377f1e3d1
 ps_my_pattern(p_actor parkshare.users, p_pattern_id uuid, OUT o_pattern parkshare.patterns, OUT o_spot parkshare.spots) | record | parkshare_owner | security definer |  | md5:b7a282d7d443779520ffa7a4cb97e600
+ps_notification_json(n parkshare.notifications) | jsonb | parkshare_owner |  |  | md5:73cb40f80f58f53fcc133d25df3d89e7
+ps_notification_kinds() | text[] | parkshare_owner |  |  | md5:e1a191c0aa0c7d49c148e55b38bc0725
+ps_notify(p_user uuid, p_kind text, p_title text, p_body text, p_data jsonb) | parkshare.notifications | parkshare_owner | security definer |  | md5:a32d3634ee1d89a2717f8e8da218335a
+ps_notify_booking(p_res parkshare.reservations, p_user uuid, p_kind text, p_extra jsonb) | void | parkshare_owner | security definer |  | md5:e298b1e801f6551272fd42a16c35af0c
 ps_occurrence(p_zone text, p_day date, p_from time without time zone, p_until time without time zone) | tstzrange | parkshare_owner |  |  | md5:21fec2d3692fa7ad37e8c3f1bf42de33
 ps_pattern_days(p parkshare.patterns, p_first date, p_last date) | SETOF date | parkshare_owner |  |  | md5:c44ddbbff13dfbdf081d3d8369595411
 ps_pattern_json(p parkshare.patterns) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:c720a611e5cea1f15812dceefb950f78
@@ -513,7 +562,7 @@ ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:f2e8
 ps_raise(p_code text, p_detail text) | void | parkshare_owner |  |  | md5:cbf9adfcf534b281ba9ee91741ebee92
 ps_reservation_json(r parkshare.reservations) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:fb9ea9fea9f52633fb41537c3c552c80
 ps_session() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e8b01947c0f460c132ead3723f5d6888
-ps_settle(p_res parkshare.reservations) | parkshare.reservations | parkshare_owner | security definer |  | md5:c080e6ab07d746996655a72383b6207d
+ps_settle(p_res parkshare.reservations) | parkshare.reservations | parkshare_owner | security definer |  | md5:ee5374d19a3dbb91c0d8e8f5afe75e16
 ps_spot_json(s parkshare.spots) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:074a0efb86bfce936e1064d73678b265
 ps_spot_status(p_spot uuid) | text | parkshare_owner | security definer |  | md5:6a06d7cf9f74f57113c07753a94d6fe7
 ps_system() | void | parkshare_owner |  |  | md5:c2aabd3cdc9be30829d42ee38abe9c3c
@@ -528,11 +577,12 @@ rehash_password(p_user uuid, p_old_hash text, p_new_hash text) | void | parkshar
 remove_sso() | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ae5f3a8ba4a736181494f169fa2f1597
 reservation_ended(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:12d11a914d30cba2ba1cb7737f332c9e
 reservation_started(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a781959f3df22f9140527a2ad190242
-reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:a4bc1debd573d65d866bfba76b92c18c
+reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:eee5439c5736bcd204727403de1726f7
 reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d9cab778dfe52e48ad35435e655e78e2
 revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a1b09db4f339fbdcc054acdaf8c96da
 revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c7fe260db73580770d176c2433f50c31
 set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2bbbfd7e14aba0b22e11469d2e6cbf85
+set_notification_preferences(p_email jsonb, p_remind_minutes integer, p_locale text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:613048a2f11bfd951545497d5f90f52b
 set_policy(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2fb62000d4cdf72b33a7f170279e7c68
 set_sso(p_issuer text, p_client_id text, p_client_secret bytea, p_clear_secret boolean, p_email_domain text, p_required_group text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6c554efe092c903085a533010f95f56d
 settle_building() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:84cb4f2eb117f957925b6decb9697013

@@ -23,6 +23,20 @@ ReservationStatus = TypeAliasType("ReservationStatus", Literal["booked", "cancel
 LedgerKind = TypeAliasType("LedgerKind", Literal["grant", "adjustment", "hold", "refund", "payout"])
 AccountKind = TypeAliasType("AccountKind", Literal["user", "escrow", "issuance"])
 PatternStatus = TypeAliasType("PatternStatus", Literal["active", "stopped"])
+NotificationKind = TypeAliasType(
+    "NotificationKind",
+    Literal[
+        "booking.confirmed",
+        "spot.booked",
+        "booking.cancelled",
+        "booking.starts_soon",
+        "booking.ends_soon",
+        "credits.earned",
+        "request.matched",
+        "reservation.no_show",
+    ],
+)
+Locale = TypeAliasType("Locale", Literal["en", "fr", "de"])
 
 
 class Answer(BaseModel):
@@ -124,6 +138,33 @@ class Pattern(Answer):
 
 class Patterns(Answer):
     patterns: list[Pattern]
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+class Notification(Answer):
+    id: int
+    kind: NotificationKind
+    at: datetime
+    read: bool
+    title: str
+    body: str
+    data: dict[str, Any] = Field(
+        description="the facts: reservation_id, spot_id, spot_label, start, end, amount;"
+        " by (parker, owner or admin) for booking.cancelled"
+    )
+
+
+class Notifications(Answer):
+    notifications: list[Notification] = Field(description="newest first")
+    unread: int = Field(description="all the caller's unread notifications")
+
+
+class NotificationPreferences(Answer):
+    email: dict[str, bool] = Field(description="per kind, whether it is also sent by email")
+    remind_minutes: int = Field(description="0 to 1440: booking.starts_soon this long before")
+    locale: Locale
 
 
 class Settlement(Answer):

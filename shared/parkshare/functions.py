@@ -28,6 +28,7 @@ NAMES = (
     "cancel",
     "settle",
     "me",
+    "notifications",
     "graphql",
 )
 

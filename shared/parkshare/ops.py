@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from psycopg.types.json import Jsonb
 from pydantic_core import to_json
 
 from parkshare.problems import Problem
@@ -142,6 +143,28 @@ async def stop_pattern(
 ) -> dict[str, Any]:
     params = {"pattern_id": pattern_id, "cancel_reservations": cancel_reservations}
     return await _object(principal, SQL["stop_pattern"], params)
+
+
+async def mark_notifications_read(
+    principal: Principal, ids: list[int] | None, all_: bool | None
+) -> None:
+    """The caller's notifications `ids` (or all of them) marked read."""
+    await _as(principal, SQL["mark_notifications_read"], {"ids": ids, "all": all_})
+
+
+async def set_notification_preferences(
+    principal: Principal,
+    email: dict[str, bool] | None = None,
+    remind_minutes: int | None = None,
+    locale: str | None = None,
+) -> dict[str, Any]:
+    """The caller's choices merged with what they send; answers them all."""
+    params = {
+        "email": None if email is None else Jsonb(email),
+        "remind_minutes": remind_minutes,
+        "locale": locale,
+    }
+    return await _object(principal, SQL["set_notification_preferences"], params)
 
 
 async def adjust_credits(

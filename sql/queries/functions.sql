@@ -51,3 +51,10 @@ SELECT jsonb_build_object('patterns', coalesce(
        AS patterns
 FROM parkshare.patterns p
 WHERE p.building_id = parkshare.ps_building() AND p.owner_id = parkshare.ps_user()
+
+-- name: notifications
+-- The caller's own, newest first (the procedure checks limit).
+SELECT parkshare.my_notifications(%(before)s::bigint, %(limit)s::integer) AS notifications
+
+-- name: notification_preferences
+SELECT parkshare.notification_preferences() AS preferences

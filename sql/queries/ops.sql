@@ -50,3 +50,10 @@ SELECT jsonb_build_object(
            'id', g.id, 'user_id', %(user_id)s::uuid, 'amount', %(amount)s::integer,
            'reason', g.reason, 'at', parkshare.ps_iso(g.created_at)) AS adjustment
 FROM parkshare.grant_credits(%(user_id)s, %(amount)s, %(reason)s) g
+
+-- name: mark_notifications_read
+SELECT parkshare.mark_notifications_read(%(ids)s::bigint[], %(all)s) AS marked
+
+-- name: set_notification_preferences
+SELECT parkshare.set_notification_preferences(%(email)s, %(remind_minutes)s::integer,
+                                              %(locale)s) AS preferences

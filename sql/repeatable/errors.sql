@@ -80,4 +80,10 @@ INSERT INTO parkshare.constraint_errors (constraint_name, code) VALUES
     ('patterns_every_weeks_valid',    'invalid_pattern'),
     ('patterns_ends_on_valid',        'invalid_pattern'),
     ('pattern_pauses_dates_valid',    'invalid_pattern'),
-    ('pattern_occurrences_period_valid', 'invalid_pattern');
+    ('pattern_occurrences_period_valid', 'invalid_pattern'),
+    ('notifications_kind_valid',      'invalid_request'),
+    ('notifications_data_valid',      'invalid_request'),
+    ('notifications_text_valid',      'invalid_request'),
+    ('notification_preferences_email_valid', 'invalid_request'),
+    ('notification_preferences_remind_minutes_valid', 'invalid_request'),
+    ('notification_preferences_locale_valid', 'invalid_request');

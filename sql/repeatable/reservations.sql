@@ -27,6 +27,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 DECLARE
     v_res reservations;
+    v_by text;
 BEGIN
     UPDATE reservations SET status = 'cancelled', cancelled_at = now(), cancelled_by = p_by
     WHERE id = p_reservation.id
@@ -40,6 +41,14 @@ BEGIN
     END IF;
     PERFORM ps_emit(v_res.building_id, 'reservation.cancelled',
                     jsonb_build_object('reservation', ps_reservation_json(v_res)));
+    -- Both are told, whoever cancelled: the parker, the owner (directly or by withdrawing
+    -- the window), or an admin (disabling one of them).
+    v_by := CASE p_by WHEN v_res.user_id THEN 'parker' WHEN v_res.owner_id THEN 'owner'
+                      ELSE 'admin' END;
+    PERFORM ps_notify_booking(v_res, v_res.user_id, 'booking.cancelled',
+                              jsonb_build_object('by', v_by));
+    PERFORM ps_notify_booking(v_res, v_res.owner_id, 'booking.cancelled',
+                              jsonb_build_object('by', v_by));
     RETURN v_res;
 END
 $$;
@@ -181,6 +190,8 @@ BEGIN
     END IF;
     PERFORM ps_emit(v_res.building_id, 'reservation.created',
                     jsonb_build_object('reservation', ps_reservation_json(v_res)));
+    PERFORM ps_notify_booking(v_res, v_res.user_id, 'booking.confirmed');
+    PERFORM ps_notify_booking(v_res, v_res.owner_id, 'spot.booked');
     RETURN v_res;
 END
 $$;
@@ -298,6 +309,10 @@ BEGIN
     END IF;
     PERFORM ps_emit(v_res.building_id, 'reservation.settled',
                     jsonb_build_object('reservation', ps_reservation_json(v_res)));
+    -- A free booking earns nothing, and nothing is said about it.
+    IF v_res.cost > 0 THEN
+        PERFORM ps_notify_booking(v_res, v_res.owner_id, 'credits.earned');
+    END IF;
     RETURN v_res;
 END
 $$;

@@ -196,6 +196,7 @@ def real_request(name: str, fx: Fixture, keys: KeySet) -> Request:
         "settle": ("POST", "/", bearer, nothing),
         "me": ("GET", "/", bearer, nothing),
         "recurring": ("GET", "/", bearer, nothing),
+        "notifications": ("GET", "/", bearer, nothing),
         "graphql": ("POST", "/", bearer, lambda: {"query": "{ me { email credits } }"}),
     }
     return requests[name]

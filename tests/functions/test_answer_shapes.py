@@ -122,6 +122,13 @@ async def test_every_answer_is_exactly_its_documented_shape(
     await answers.call("recurring", "GET", headers=owner)
     stop = {"pattern_id": pattern["id"]}
     await answers.call("recurring", "POST", "/stop", headers=owner, json=stop)
+    # Notifications: the bookings and the cancellation above told both of them.
+    told = await answers.call("notifications", "GET", headers=owner, params={"limit": "10"})
+    assert told["notifications"] and told["unread"]
+    await answers.call("notifications", "GET", headers=parker)
+    await answers.call("notifications", "GET", "/preferences", headers=parker)
+    choices = {"email": {"spot.booked": False}, "remind_minutes": 30, "locale": "de"}
+    await answers.call("notifications", "PUT", "/preferences", headers=owner, json=choices)
     await answers.call("me", "GET", headers=parker)
     await answers.call("me", "GET", headers=owner)
     await answers.call("me", "PATCH", headers=parker, json={"display_name": "Paul P."})

@@ -377,6 +377,48 @@ def check_share(w: World, role: Role, answer: httpx.Response) -> None:
         assert answer.json()["spot_id"] == str(w.spot)
 
 
+def check_notifications(w: World, role: Role, answer: httpx.Response) -> None:
+    # Pat's booking told Owen (spot.booked) and Pat; each caller sees only their own.
+    if not answer.is_success:
+        return
+    listed = [n["kind"] for n in answer.json()["notifications"]]
+    assert listed == (["spot.booked"] if role == "owner" else [])
+    assert answer.json()["unread"] == len(listed)
+
+
+def unread_of(w: World, user: UUID) -> int:
+    return int(
+        w.one_value(
+            "SELECT count(*) FROM parkshare.notifications WHERE user_id = %s AND read_at IS NULL",
+            user,
+        )
+    )
+
+
+def check_read_all(w: World, role: Role, answer: httpx.Response) -> None:
+    assert unread_of(w, w.owner) == (0 if role == "owner" else 1)
+    assert unread_of(w, w.parker) == 1
+
+
+def check_preferences(w: World, role: Role, answer: httpx.Response) -> None:
+    if answer.is_success:
+        assert set(answer.json()) == {"email", "remind_minutes", "locale"}
+
+
+def check_set_preferences(w: World, role: Role, answer: httpx.Response) -> None:
+    kept = w.superuser(
+        "SELECT user_id, locale FROM parkshare.notification_preferences"
+        " WHERE building_id IN (%s, %s)",
+        w.a.building_id,
+        w.b.building_id,
+    )
+    if role == "anonymous":
+        assert kept == []
+        return
+    assert answer.json()["locale"] == "fr"
+    assert [(str(r["user_id"]), r["locale"]) for r in kept] == [(w.caller_id(role), "fr")]
+
+
 def check_patterns(w: World, role: Role, answer: httpx.Response) -> None:
     listed = [p["id"] for p in answer.json()["patterns"]] if answer.is_success else []
     assert listed == ([pattern_of_a(w)] if role == "owner" else [])
@@ -631,6 +673,15 @@ MATRIX: dict[Key, Entry] = {
         check_cancel,
     ),
     ("me", "GET", "/"): Entry(nothing, everyone(OK), check_me),
+    # notifications: everyone signed in has their own, and only their own.
+    ("notifications", "GET", "/"): Entry(nothing, everyone(OK), check_notifications),
+    ("notifications", "POST", "/read"): Entry(
+        body(lambda w: {"all": True}), everyone(NO_CONTENT), check_read_all
+    ),
+    ("notifications", "GET", "/preferences"): Entry(nothing, everyone(OK), check_preferences),
+    ("notifications", "PUT", "/preferences"): Entry(
+        body(lambda w: {"locale": "fr"}), everyone(OK), check_set_preferences
+    ),
     # graphql: the same token and the same database decisions (its admin-only fields are
     # pinned in tests/graphql); the IDE page is public and holds no data.
     ("graphql", "POST", "/"): Entry(

@@ -199,7 +199,9 @@ def test_each_function_starts_alone_under_functions_framework(
     with serving(command, server_env(api_database, redis_url), port) as base:
         path = {"auth": "/jwks", "admin": "/invites"}.get(name, "/")
         answer = httpx.request(
-            "GET" if name in ("auth", "me", "list-spots") else "POST", base + path, json=None
+            "GET" if name in ("auth", "me", "list-spots", "notifications") else "POST",
+            base + path,
+            json=None,
         )
     if name == "auth":
         assert answer.status_code == 200 and answer.json()["keys"]

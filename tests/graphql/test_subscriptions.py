@@ -314,8 +314,8 @@ async def test_last_id_replays_exactly_the_missed_events_in_order(
     assert seen["type"] == "spot.updated"
     await first.close()
 
-    # Missed while away: a window offered, and Bob's booking in it (with his credits, which
-    # are not a spot's business).
+    # Missed while away: a window offered, and Bob's booking in it (with his credits and the
+    # booking's notifications to Bob and Alice, which are not a spot's business).
     start = next_hour()
     window = {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
     await post(
@@ -324,12 +324,14 @@ async def test_last_id_replays_exactly_the_missed_events_in_order(
     booked = await reserve(gateway, garage, bob, spot, 0)
     # The gateway's publisher puts them on the stream once they commit.
     deadline = time.monotonic() + 10
-    while len(after_seen := await stream_entries(redis_url, garage.building_id, seen["id"])) < 3:
+    while len(after_seen := await stream_entries(redis_url, garage.building_id, seen["id"])) < 5:
         assert time.monotonic() < deadline, after_seen
         await asyncio.sleep(0.02)
     assert sorted(f["type"] for _, f in after_seen) == [
         "availability.changed",
         "credits.changed",
+        "notification.created",
+        "notification.created",
         "reservation.created",
     ]
     missed = [entry_id for entry_id, fields in after_seen if fields["type"] in SPOT_TYPES]

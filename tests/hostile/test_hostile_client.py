@@ -39,6 +39,8 @@ STATE = {
     "refresh_tokens": "*",
     "sessions": "id, user_id, revoked_at",
     "idempotency_keys": "*",
+    "notifications": "*",
+    "notification_preferences": "*",
     "outbox": "id, type, data",
 }
 

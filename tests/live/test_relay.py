@@ -144,7 +144,8 @@ async def test_reconnecting_with_last_id_replays_exactly_what_was_missed(
     last_seen = first.events[-1]["id"]
     await first.close()
 
-    # Missed while away: a booking of Bob's (with his credits) and two more windows.
+    # Missed while away: a booking of Bob's (with his credits and his notification; Alice's
+    # is hers alone) and two more windows.
     begin = next_hour()
     missed = [
         await post(
@@ -179,18 +180,18 @@ async def test_reconnecting_with_last_id_replays_exactly_what_was_missed(
         if fields[b"user"] in (b"", str(bob).encode())
     ]
     stream.close()
-    assert len(expected) == 4  # created, Bob's credits, two windows
+    assert len(expected) == 5  # created, Bob's credits, Bob's notification, two windows
 
     again = await listen(gateway, token(garage, bob), last_id=last_seen)
-    await again.until(lambda ev: len(ev) == 4)
+    await again.until(lambda ev: len(ev) == 5)
     assert [e["id"] for e in again.events] == expected
     assert of(again.events, "reservation.created")[0]["data"]["reservation"] == missed[0]
     # Then live, with nothing repeated from the replay.
     await post(gateway, garage, alice, "add-spot", {"label": "B2-18"})
-    await again.until(lambda ev: len(ev) == 5)
+    await again.until(lambda ev: len(ev) == 6)
     await again.silent_for(0.3)
     assert again.types()[-1] == "spot.updated"
-    assert len({e["id"] for e in again.events}) == 5
+    assert len({e["id"] for e in again.events}) == 6
     await again.close()
 
 

@@ -83,6 +83,11 @@ CALLABLE_BY_APP = {
     "update_profile",
     "my_password_hash",
     "change_password",
+    # the caller's own notifications and choices
+    "my_notifications",
+    "mark_notifications_read",
+    "notification_preferences",
+    "set_notification_preferences",
 }
 
 

@@ -13,6 +13,7 @@ export const FUNCTION_NAMES = [
   'cancel',
   'settle',
   'me',
+  'notifications',
   'graphql',
 ] as const;
 

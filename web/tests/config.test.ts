@@ -33,6 +33,7 @@ describe('config.json', () => {
         'cancel',
         'settle',
         'me',
+        'notifications',
         'graphql',
       ].map((n) => [n, `https://${n}.parkshare.example.com/`]),
     );

@@ -154,6 +154,7 @@ describe('the API client with a refused access token', () => {
           'cancel',
           'settle',
           'me',
+          'notifications',
           'graphql',
         ].map((n) => [n, `/fn/${n}`]),
       ),

@@ -552,6 +552,58 @@ export interface paths {
         patch: operations["me_patch"];
         trace?: never;
     };
+    "/fn/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's notifications, newest first, below `before`; and the unread count */
+        get: operations["notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fn/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark the caller's notifications `ids` read, or all of them */
+        post: operations["notifications_read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fn/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's choices: email per kind, reminder minutes, locale */
+        get: operations["notifications_preferences_get"];
+        /** Change the caller's choices (email merged per kind); answers them all */
+        put: operations["notifications_preferences_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fn/graphql": {
         parameters: {
             query?: never;
@@ -1512,6 +1564,96 @@ export interface components {
         /** ProfileChanged */
         ProfileChanged: {
             user: components["schemas"]["Person"];
+        };
+        /** Notification */
+        Notification: {
+            /** Id */
+            id: number;
+            kind: components["schemas"]["NotificationKind"];
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Read */
+            read: boolean;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /**
+             * Data
+             * @description the facts: reservation_id, spot_id, spot_label, start, end, amount; by (parker, owner or admin) for booking.cancelled
+             */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /** @enum {string} */
+        NotificationKind: "booking.confirmed" | "spot.booked" | "booking.cancelled" | "booking.starts_soon" | "booking.ends_soon" | "credits.earned" | "request.matched" | "reservation.no_show";
+        /** Notifications */
+        Notifications: {
+            /**
+             * Notifications
+             * @description newest first
+             */
+            notifications: components["schemas"]["Notification"][];
+            /**
+             * Unread
+             * @description all the caller's unread notifications
+             */
+            unread: number;
+        };
+        /** ReadBody */
+        ReadBody: {
+            /**
+             * Ids
+             * @default null
+             */
+            ids: number[] | null;
+            /**
+             * All
+             * @default null
+             */
+            all: boolean | null;
+        };
+        /** @enum {string} */
+        Locale: "en" | "fr" | "de";
+        /** NotificationPreferences */
+        NotificationPreferences: {
+            /**
+             * Email
+             * @description per kind, whether it is also sent by email
+             */
+            email: {
+                [key: string]: boolean;
+            };
+            /**
+             * Remind Minutes
+             * @description 0 to 1440: booking.starts_soon this long before
+             */
+            remind_minutes: number;
+            locale: components["schemas"]["Locale"];
+        };
+        /** PreferencesBody */
+        PreferencesBody: {
+            /**
+             * Email
+             * @default null
+             */
+            email: {
+                [key: string]: boolean;
+            } | null;
+            /**
+             * Remind Minutes
+             * @default null
+             */
+            remind_minutes: number | null;
+            /**
+             * Locale
+             * @default null
+             */
+            locale: string | null;
         };
         /** GraphQLError */
         GraphQLError: {
@@ -4379,6 +4521,251 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProfileChanged"];
+                };
+            };
+            /** @description invalid_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_json";
+                    };
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_token" | "unauthenticated";
+                    };
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description invalid_request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_request";
+                    };
+                };
+            };
+        };
+    };
+    notifications_get: {
+        parameters: {
+            query?: {
+                before?: number | null;
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notifications"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_token" | "unauthenticated";
+                    };
+                };
+            };
+            /** @description invalid_request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_request";
+                    };
+                };
+            };
+        };
+    };
+    notifications_read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadBody"];
+            };
+        };
+        responses: {
+            /** @description no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_json";
+                    };
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_token" | "unauthenticated";
+                    };
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description invalid_request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_request";
+                    };
+                };
+            };
+        };
+    };
+    notifications_preferences_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_token" | "unauthenticated";
+                    };
+                };
+            };
+        };
+    };
+    notifications_preferences_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
                 };
             };
             /** @description invalid_json */
