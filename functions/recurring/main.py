@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from parkshare import entrypoint, ops
-from parkshare.answers import Pattern, Patterns
+from parkshare.answers import Pattern, Patterns, RecurringSummaries
 from parkshare.http import Body, Call, Router
 from parkshare.store import db
 from parkshare.store.queries import load
@@ -68,6 +68,17 @@ async def create(call: Call[PatternBody, None]) -> Any:
 @router.route("GET", summary="The caller's patterns", response=Patterns)
 async def mine(call: Call[None, None]) -> Any:
     return await db.value(call.user.building_id, call.user.user_id, SQL["patterns"])
+
+
+@router.route(
+    "GET",
+    "/summaries",
+    summary="What each recurring spot of the building says on its garage card",
+    response=RecurringSummaries,
+)
+async def summaries(call: Call[None, None]) -> Any:
+    found = await db.value(call.user.building_id, call.user.user_id, SQL["recurring_summaries"])
+    return {"summaries": found}
 
 
 @router.route(

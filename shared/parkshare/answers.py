@@ -140,6 +140,13 @@ class Patterns(Answer):
     patterns: list[Pattern]
 
 
+class RecurringSummaries(Answer):
+    summaries: dict[str, str] = Field(
+        description='by spot id, what its card says of its weekly sharing ("Free weekdays '
+        '08:00-18:00"); spots that do not recur are absent'
+    )
+
+
 # --- notifications ------------------------------------------------------------------------
 
 

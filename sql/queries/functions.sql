@@ -44,6 +44,13 @@ SELECT parkshare.set_sso(%(issuer)s, %(client_id)s, %(client_secret)s, %(clear_c
 -- name: remove_sso
 SELECT parkshare.remove_sso()
 
+-- name: recurring_summaries
+-- What each recurring spot's card says, for any resident of the building: one object by spot
+-- id (the garage screen asks for it beside list-spots; the patterns stay their owners').
+SELECT coalesce(jsonb_object_agg(r.spot_id, r.summary), '{}'::jsonb) AS summaries
+FROM parkshare.recurring_summaries(ARRAY(
+    SELECT s.id FROM parkshare.spots s WHERE s.building_id = parkshare.ps_building())) r
+
 -- name: patterns
 -- The caller's own patterns (the owner policy shows no one else's), oldest first.
 SELECT jsonb_build_object('patterns', coalesce(

@@ -994,6 +994,19 @@ def run_timings(
                 warmup,
             )
         )
+
+        done(
+            time_http(
+                client,
+                "recurring summaries",
+                callers["graphql"],
+                # What the garage screen asks beside list-spots for its cards' "Free weekdays".
+                lambda c, h: c.get("/fn/recurring/summaries", headers=h),
+                lambda b: f"recurring={len(b['summaries'])}",
+                requests,
+                warmup,
+            )
+        )
         done(
             time_http(
                 client,

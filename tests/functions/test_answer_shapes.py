@@ -120,6 +120,7 @@ async def test_every_answer_is_exactly_its_documented_shape(
     pause = {"pattern_id": pattern["id"], "start_date": off, "end_date": off}
     await answers.call("recurring", "POST", "/pause", headers=owner, json=pause)
     await answers.call("recurring", "GET", headers=owner)
+    await answers.call("recurring", "GET", "/summaries", headers=parker)
     stop = {"pattern_id": pattern["id"]}
     await answers.call("recurring", "POST", "/stop", headers=owner, json=stop)
     # Notifications: the bookings and the cancellation above told both of them.

@@ -129,6 +129,21 @@ async def test_unknown_fields_and_wrong_types_are_invalid_requests(
     assert answer.status_code == 422 and code_of(answer) == "invalid_request", answer.text
 
 
+async def test_every_resident_reads_the_cards_summaries_and_no_one_the_patterns(
+    b: Building,
+) -> None:
+    await b.share(weekdays=[1, 2, 3, 4, 5])
+    for who in (b.paul, b.rita, b.olga):
+        answer = await b.call(who, "GET", "/summaries")
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"summaries": {str(b.spot): "Free weekdays 08:00\u201318:00"}}
+    # Rita's own spot does not recur: absent. Paul sees no pattern of Olga's.
+    assert (await b.call(b.paul, "GET")).json() == {"patterns": []}
+    stopped = (await b.call(b.olga, "GET")).json()["patterns"][0]["id"]
+    await b.call(b.olga, "POST", "/stop", {"pattern_id": stopped})
+    assert (await b.call(b.paul, "GET", "/summaries")).json() == {"summaries": {}}
+
+
 async def test_a_spot_not_yours_or_unknown_is_refused(b: Building) -> None:
     answer = await b.share(b.rita)
     assert answer.status_code == 403 and code_of(answer) == "not_owner"

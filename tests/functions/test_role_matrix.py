@@ -436,6 +436,13 @@ def check_stop(w: World, role: Role, answer: httpx.Response) -> None:
     assert status == ("stopped" if role == "owner" else "active")
 
 
+def check_summaries(w: World, role: Role, answer: httpx.Response) -> None:
+    # Building A's residents read its recurring spot; another building's admin (and no one
+    # without a token) nothing of A.
+    summaries = answer.json()["summaries"] if answer.is_success else {}
+    assert (str(w.spot) in summaries) == (role not in ("anonymous", "other_admin")), summaries
+
+
 def check_list_spots(w: World, role: Role, answer: httpx.Response) -> None:
     if not answer.is_success:
         return
@@ -625,6 +632,9 @@ MATRIX: dict[Key, Entry] = {
     ),
     ("recurring", "GET", "/"): Entry(
         nothing, everyone(OK), check_patterns, prepare=share_spot_of_a
+    ),
+    ("recurring", "GET", "/summaries"): Entry(
+        nothing, everyone(OK), check_summaries, prepare=share_spot_of_a
     ),
     ("recurring", "POST", "/pause"): Entry(
         body(pause_of_a),

@@ -11,7 +11,6 @@ import type {
   CreditAdjustment,
   DisableSummary,
   Garage,
-  GraphQLAnswer,
   Invite,
   Invites,
   Me,
@@ -19,6 +18,7 @@ import type {
   Patterns,
   Policy,
   ProfileChanged,
+  RecurringSummaries,
   Reservation,
   Residents,
   Role,
@@ -30,13 +30,6 @@ import type {
   Tokens,
   Utilization,
 } from './types';
-
-// Each spot's weekly sharing in words. list-spots does not carry it (its garage view is the
-// hot path); GraphQL's Spot.recurring does, over a one-minute window so that the spot view it
-// also builds stays small.
-const RECURRING_SUMMARIES = `query RecurringSummaries($window: WindowInput) {
-  spots(window: $window) { id recurring }
-}`;
 
 type Query = Record<string, string | number | boolean | null | undefined>;
 
@@ -247,31 +240,11 @@ export class Api {
     return this.call('recurring', '/stop', { method: 'POST', body });
   }
 
-  /** "Free weekdays 08:00–18:00" by spot id, for the spots that recur. */
+  /** "Free weekdays 08:00–18:00" by spot id, for the spots that recur: a read of its own,
+   * beside list-spots, so the garage view (the hot path) does not carry it. */
   async recurringSummaries(): Promise<Record<string, string>> {
-    const at = Date.now();
-    const answer = await this.call<GraphQLAnswer>('graphql', '', {
-      method: 'POST',
-      body: {
-        query: RECURRING_SUMMARIES,
-        variables: {
-          window: { start: new Date(at).toISOString(), end: new Date(at + 60_000).toISOString() },
-        },
-      },
-    });
-    const refused = answer.errors?.[0];
-    if (refused) {
-      // A refusal carries the contract's code and status as extensions.
-      const { code, status } = refused.extensions ?? {};
-      throw new ApiError(typeof status === 'number' ? status : 500, {
-        code: typeof code === 'string' ? code : undefined,
-        detail: refused.message,
-      });
-    }
-    const spots = (answer.data?.spots ?? []) as { id: string; recurring: string | null }[];
-    return Object.fromEntries(
-      spots.flatMap((s) => (s.recurring ? [[s.id, s.recurring] as const] : [])),
-    );
+    const answer = await this.call<RecurringSummaries>('recurring', '/summaries');
+    return answer.summaries;
   }
 
   // --- admin ------------------------------------------------------------------------------

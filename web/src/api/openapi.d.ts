@@ -432,6 +432,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fn/recurring/summaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What each recurring spot of the building says on its garage card */
+        get: operations["recurring_summaries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fn/recurring/pause": {
         parameters: {
             query?: never;
@@ -1317,6 +1334,16 @@ export interface components {
         Patterns: {
             /** Patterns */
             patterns: components["schemas"]["Pattern"][];
+        };
+        /** RecurringSummaries */
+        RecurringSummaries: {
+            /**
+             * Summaries
+             * @description by spot id, what its card says of its weekly sharing ("Free weekdays 08:00-18:00"); spots that do not recur are absent
+             */
+            summaries: {
+                [key: string]: string;
+            };
         };
         /** PauseBody */
         PauseBody: {
@@ -3904,6 +3931,38 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "invalid_pattern" | "invalid_request";
+                    };
+                };
+            };
+        };
+    };
+    recurring_summaries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecurringSummaries"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_token" | "unauthenticated";
                     };
                 };
             };

@@ -51,4 +51,4 @@ export type AdminLedger = Schemas['AdminLedger'];
 export type AuditLog = Schemas['AuditLog'];
 export type SsoState = Schemas['SsoState'];
 export type Patterns = Schemas['Patterns'];
-export type GraphQLAnswer = Schemas['GraphQLAnswer'];
+export type RecurringSummaries = Schemas['RecurringSummaries'];
