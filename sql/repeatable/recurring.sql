@@ -282,13 +282,7 @@ BEGIN
     IF p_ends_on < v_starts OR p_ends_on > v_starts + 366 THEN
         PERFORM ps_raise('invalid_pattern', 'ends_on lies from starts_on to 366 days after it');
     END IF;
-    SELECT * INTO v_spot FROM spots WHERE id = p_spot_id FOR UPDATE;
-    IF NOT FOUND THEN
-        PERFORM ps_raise('spot_not_found', 'no such spot in this building');
-    END IF;
-    IF v_spot.owner_id <> v_actor.id THEN
-        PERFORM ps_raise('not_owner', 'only the owner shares the spot');
-    END IF;
+    v_spot := ps_own_spot_locked(v_actor, p_spot_id, 'only the owner shares the spot');
     IF (SELECT count(*) FROM patterns
         WHERE building_id = v_spot.building_id AND spot_id = v_spot.id AND status = 'active')
        >= 20 THEN

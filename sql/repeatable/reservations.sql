@@ -59,6 +59,27 @@ $$;
 -- touches; withdrawing cuts them, first cancelling (and refunding, rule 8) what has not
 -- started when asked to, and refuses to leave a booking uncovered (rule 10). The change is
 -- announced as availability.changed.
+-- The caller's own spot, locked: concurrent changes of one spot's windows (by hand or by a
+-- pattern) run one after the other. spot_not_found, or not_owner saying `p_refused`.
+CREATE OR REPLACE FUNCTION parkshare.ps_own_spot_locked(p_actor parkshare.users, p_spot_id uuid,
+                                                        p_refused text)
+RETURNS parkshare.spots
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+DECLARE
+    v_spot spots;
+BEGIN
+    SELECT * INTO v_spot FROM spots WHERE id = p_spot_id FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM ps_raise('spot_not_found', 'no such spot in this building');
+    END IF;
+    IF v_spot.owner_id <> p_actor.id THEN
+        PERFORM ps_raise('not_owner', p_refused);
+    END IF;
+    RETURN v_spot;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION parkshare.ps_change_availability(p_spot parkshare.spots,
                                                             p_start timestamptz,
                                                             p_end timestamptz,
@@ -144,14 +165,8 @@ BEGIN
         PERFORM ps_raise('invalid_window', format(
             'a window lies between a year ago and %s', ps_iso(v_latest)));
     END IF;
-    -- Locks the spot: concurrent changes of one spot's windows run one after the other.
-    SELECT * INTO v_spot FROM spots WHERE id = p_spot_id FOR UPDATE;
-    IF NOT FOUND THEN
-        PERFORM ps_raise('spot_not_found', 'no such spot in this building');
-    END IF;
-    IF v_spot.owner_id <> v_actor.id THEN
-        PERFORM ps_raise('not_owner', 'only the owner changes when the spot is offered');
-    END IF;
+    v_spot := ps_own_spot_locked(v_actor, p_spot_id,
+                                 'only the owner changes when the spot is offered');
     PERFORM ps_change_availability(v_spot, p_start, p_end, p_available, p_cancel_reservations,
                                    v_actor.id);
     RETURN QUERY

@@ -3,15 +3,13 @@
 
 import { useState } from 'react';
 import { isCode } from '../../api/problems';
-import type { Pattern, Spot } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import { useToast } from '../../components/Toasts';
 import { Button, ErrorNotice, Notice } from '../../components/ui';
-import type { Interval } from '../../lib/intervals';
 import { bookingsInTimeOff, patternSummary } from '../../lib/recurring';
 import { addDays, localDate } from '../../lib/time';
 import { BookingsAtRisk } from './BookingsAtRisk';
-import { useRecurringChange } from './useRecurringChange';
+import { type PatternDialogProps, useRecurringChange } from './useRecurringChange';
 
 export function StopPatternDialog({
   pattern,
@@ -20,14 +18,7 @@ export function StopPatternDialog({
   zone,
   now,
   onClose,
-}: {
-  pattern: Pattern;
-  spot: Spot;
-  bookings: readonly Interval[];
-  zone: string;
-  now: number;
-  onClose: () => void;
-}) {
+}: PatternDialogProps) {
   const toast = useToast();
   const stop = useRecurringChange();
   const [refused, setRefused] = useState(false);

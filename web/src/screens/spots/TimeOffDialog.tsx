@@ -4,11 +4,9 @@
 
 import { useState } from 'react';
 import { isCode } from '../../api/problems';
-import type { Pattern, Spot } from '../../api/types';
 import { Dialog } from '../../components/Dialog';
 import { useToast } from '../../components/Toasts';
 import { Button, ErrorNotice, Notice, TextField } from '../../components/ui';
-import type { Interval } from '../../lib/intervals';
 import {
   MAX_PATTERN_DAYS,
   bookingsInTimeOff,
@@ -17,7 +15,7 @@ import {
 } from '../../lib/recurring';
 import { addDays, formatDay, localDate } from '../../lib/time';
 import { BookingsAtRisk } from './BookingsAtRisk';
-import { useRecurringChange } from './useRecurringChange';
+import { type PatternDialogProps, useRecurringChange } from './useRecurringChange';
 
 function problemOf(first: string, last: string, today: string): string | null {
   if (!first || !last) return 'Choose the first and the last day.';
@@ -27,21 +25,7 @@ function problemOf(first: string, last: string, today: string): string | null {
   return null;
 }
 
-export function TimeOffDialog({
-  pattern,
-  spot,
-  bookings,
-  zone,
-  now,
-  onClose,
-}: {
-  pattern: Pattern;
-  spot: Spot;
-  bookings: readonly Interval[];
-  zone: string;
-  now: number;
-  onClose: () => void;
-}) {
+export function TimeOffDialog({ pattern, spot, bookings, zone, now, onClose }: PatternDialogProps) {
   const toast = useToast();
   const pause = useRecurringChange();
   const today = localDate(now, zone);
