@@ -88,6 +88,19 @@ class Settings(BaseModel):
     outbox_keep_hours: int = Field(default=24, ge=1)
     # How long a reserve's Idempotency-Key answers repeats; the sweep deletes older keys.
     idempotency_keep_hours: int = Field(default=24, ge=1)
+    # Mail (parkshare.notify): SMTP (`smtp://host:port`, `smtps://user:pass@host:port`;
+    # `smtp://` upgrades with STARTTLS when the server offers it) or Amazon SES in a region
+    # (boto3; AWS_ENDPOINT_URL points it at any SES-compatible endpoint). Neither set: no
+    # mail is sent; in-app notifications work regardless.
+    smtp_url: SecretStr | None = None
+    ses_region: str | None = None
+    mail_from: str = "parkshare <parkshare@localhost>"
+    # One SMTP or SES call may take this long before it counts as failed (and is retried).
+    mail_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Webhooks: loopback receivers (and plain http:// to them) only when this is true, for
+    # development and tests; private and link-local addresses are refused regardless.
+    webhooks_allow_loopback: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # Operations (parkshare.run.serve, parkshare.metrics, parkshare.logs). False in containers:
     # a server or key left unconfigured stops the process at start, rather than an embedded
     # server or a generated key quietly standing in for the real one.
@@ -109,6 +122,12 @@ class Settings(BaseModel):
     @property
     def app_url(self) -> str:
         return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @property
+    def mail_transport(self) -> Literal["smtp", "ses"] | None:
+        if self.smtp_url is not None:
+            return "smtp"
+        return "ses" if self.ses_region else None
 
     @property
     def sso_redirect_uri(self) -> str:
