@@ -27,6 +27,7 @@ pattern_pauses | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 pattern_pauses_id_seq | S | parkshare_owner |  |  | 
 patterns | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 refresh_tokens | r | parkshare_owner | rls | forced | 
+reminders | r | parkshare_owner | rls | forced | 
 reservation_moments | r | parkshare_owner | rls | forced | 
 reservations | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 sessions | r | parkshare_owner | rls | forced | 
@@ -166,6 +167,10 @@ refresh_tokens.created_at | timestamp with time zone | not null | now() |  |  |
 refresh_tokens.expires_at | timestamp with time zone | not null |  |  |  | 
 refresh_tokens.rotated_at | timestamp with time zone |  |  |  |  | 
 refresh_tokens.revoked_at | timestamp with time zone |  |  |  |  | 
+reminders.building_id | uuid | not null |  |  |  | 
+reminders.reservation_id | uuid | not null |  |  |  | 
+reminders.kind | text | not null |  |  |  | 
+reminders.due_at | timestamp with time zone | not null |  |  |  | 
 reservation_moments.building_id | uuid | not null |  |  |  | 
 reservation_moments.reservation_id | uuid | not null |  |  |  | 
 reservation_moments.kind | text | not null |  |  |  | 
@@ -311,6 +316,9 @@ patterns | patterns_weekdays_valid | CHECK ((((cardinality(weekdays) >= 1) AND (
 refresh_tokens | refresh_tokens_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 refresh_tokens | refresh_tokens_pkey | PRIMARY KEY (building_id, id)
 refresh_tokens | refresh_tokens_session_fkey | FOREIGN KEY (building_id, family_id) REFERENCES parkshare.sessions(building_id, id)
+reminders | reminders_kind_valid | CHECK ((kind = ANY (ARRAY['booking.starts_soon'::text, 'booking.ends_soon'::text])))
+reminders | reminders_pkey | PRIMARY KEY (building_id, reservation_id, kind)
+reminders | reminders_reservation_fkey | FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations(building_id, id) ON DELETE CASCADE
 reservation_moments | reservation_moments_building_id_reservation_id_fkey | FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations(building_id, id)
 reservation_moments | reservation_moments_kind_check | CHECK ((kind = ANY (ARRAY['started'::text, 'ended'::text])))
 reservation_moments | reservation_moments_pkey | PRIMARY KEY (building_id, reservation_id, kind)
@@ -394,6 +402,8 @@ patterns | patterns_spot_idx | CREATE INDEX patterns_spot_idx ON parkshare.patte
 refresh_tokens | refresh_tokens_family_idx | CREATE INDEX refresh_tokens_family_idx ON parkshare.refresh_tokens USING btree (family_id)
 refresh_tokens | refresh_tokens_pkey | CREATE UNIQUE INDEX refresh_tokens_pkey ON parkshare.refresh_tokens USING btree (building_id, id)
 refresh_tokens | refresh_tokens_token_hash_idx | CREATE INDEX refresh_tokens_token_hash_idx ON parkshare.refresh_tokens USING btree (token_hash)
+reminders | reminders_due_idx | CREATE INDEX reminders_due_idx ON parkshare.reminders USING btree (due_at)
+reminders | reminders_pkey | CREATE UNIQUE INDEX reminders_pkey ON parkshare.reminders USING btree (building_id, reservation_id, kind)
 reservation_moments | reservation_moments_pkey | CREATE UNIQUE INDEX reservation_moments_pkey ON parkshare.reservation_moments USING btree (building_id, reservation_id, kind)
 reservations | reservations_building_start_idx | CREATE INDEX reservations_building_start_idx ON parkshare.reservations USING btree (building_id, start_at) INCLUDE (spot_id, end_at, user_id, status) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
 reservations | reservations_due_idx | CREATE INDEX reservations_due_idx ON parkshare.reservations USING btree (end_at) WHERE (status = 'booked'::text)
@@ -457,6 +467,8 @@ patterns | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.p
 patterns | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 refresh_tokens | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 refresh_tokens | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+reminders | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+reminders | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 reservation_moments | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 reservation_moments | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 reservations | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -480,6 +492,7 @@ buildings | buildings_compose_text | CREATE TRIGGER buildings_compose_text BEFOR
 ledger_entries | ledger_entries_apply | CREATE TRIGGER ledger_entries_apply AFTER INSERT ON parkshare.ledger_entries FOR EACH ROW EXECUTE FUNCTION parkshare.tg_ledger_apply()
 ledger_entries | ledger_entries_immutable | CREATE TRIGGER ledger_entries_immutable BEFORE DELETE OR UPDATE ON parkshare.ledger_entries FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
 ledger_entries | ledger_entries_no_truncate | CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON parkshare.ledger_entries FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable()
+notification_preferences | notification_preferences_move_reminders | CREATE TRIGGER notification_preferences_move_reminders AFTER INSERT OR UPDATE OF remind_minutes ON parkshare.notification_preferences FOR EACH ROW EXECUTE FUNCTION parkshare.ps_reminders_follow_preferences()
 reservations | reservations_admit | CREATE TRIGGER reservations_admit BEFORE INSERT ON parkshare.reservations FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_admit()
 reservations | reservations_money | CREATE CONSTRAINT TRIGGER reservations_money AFTER INSERT OR UPDATE ON parkshare.reservations DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_money()
 reservations | reservations_no_delete | CREATE TRIGGER reservations_no_delete BEFORE DELETE ON parkshare.reservations FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
@@ -504,6 +517,7 @@ create_pattern(p_spot_id uuid, p_weekdays integer[], p_from text, p_until text, 
 create_user(p_email text, p_password_hash text, p_display_name text, p_role text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:316b00519faee20421087c6beca20ef6
 disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3164fc6cb6ab11e7d3f262ff051916b9
 enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d378bf56577fbee4ae4366e14888ac2c
+first_reminder(p_building uuid, p_reservations uuid[]) | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fbdca7b77e51117a4b7c095a96ccf756
 grant_credits(p_user_id uuid, p_amount integer, p_reason text) | parkshare.ledger_entries | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:236072bd4b035f82fabd42cac9f0010e
 idempotency_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1164c28fbe38623b2a4c3370cd84d768
 login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4b313e918c2fa8f9f3635e5a39a4ff3f
@@ -513,7 +527,7 @@ me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner 
 my_notifications(p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:afaf94f84afb71bdb2a85ec4922f9673
 my_password_hash() | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:16cb7ede96dd153783b09403b71a3fd9
 my_sessions() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:06dd04480b3169dd0c007f4678625777
-next_moment() | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:195553d1c29cd22732ab256b69b59236
+next_moment() | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:471b97ab4adcba90e36f121a3df32278
 notification_preferences() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a5c6adcefaaa46567c64651a6b63426
 outbox_claim(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4f5c5c2803cd546b5f89170cd4986736
 outbox_lock(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f92624e9231dcd266fe1fcb384a1e61e
@@ -529,13 +543,15 @@ ps_admin() | parkshare.users | parkshare_owner | security definer |  | md5:53550
 ps_announce(p_res parkshare.reservations, p_kind text) | boolean | parkshare_owner | security definer |  | md5:3385a7098611a0f9e889385ae35143e1
 ps_audit(p_action text, p_subject uuid, p_detail jsonb) | void | parkshare_owner | security definer |  | md5:e3e7b76cc710524dd3818a0b9ec8df10
 ps_building() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:2202c19f622d9e71130ba05d9e7f131d
-ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:fd3be0d62c29e638be2b7d46c32e28d9
+ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:27fa3b4ea6020c4a0d23b5644c89b52a
 ps_change_availability(p_spot parkshare.spots, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean, p_by uuid) | void | parkshare_owner | security definer |  | md5:929d1a1fa926234cb997814bec68d95c
+ps_drop_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:24be866edd0f3c26b347114d885817ae
 ps_email_choices_valid(p_email jsonb) | boolean | parkshare_owner |  |  | md5:30944f44ee6d03286ea005662ba8621b
 ps_email_defaults() | jsonb | parkshare_owner |  |  | md5:d7659d3e08155a9c1eac9d37997967a2
 ps_email_digest(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:28c167de583dba7374434590dbbe3060
 ps_email_key(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:805c94460fb5e7f252e787498887e05f
 ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:97aa3d376e24ccb76af5013aace45ec3
+ps_ends_soon_lead() | interval | parkshare_owner |  |  | md5:4798445c73c184898317fb124fa344f8
 ps_enter(p_building uuid, p_user uuid, p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:99ee717d3f2da45ef31599ce0c6b4b75
 ps_hours_within(p_period tstzrange, p_kind text, p_spot uuid) | numeric | parkshare_owner |  |  | md5:707f351c40fd3d2963501faafd3aeb4c
 ps_invisible(p_lines boolean) | text | parkshare_owner |  |  | md5:6447157562c02b75545338ddb0b935c3
@@ -552,7 +568,7 @@ ps_my_pattern(p_actor parkshare.users, p_pattern_id uuid, OUT o_pattern parkshar
 ps_notification_json(n parkshare.notifications) | jsonb | parkshare_owner |  |  | md5:73cb40f80f58f53fcc133d25df3d89e7
 ps_notification_kinds() | text[] | parkshare_owner |  |  | md5:e1a191c0aa0c7d49c148e55b38bc0725
 ps_notify(p_user uuid, p_kind text, p_title text, p_body text, p_data jsonb) | parkshare.notifications | parkshare_owner | security definer |  | md5:c40d03d3669d737f2a2003bd0c5dd431
-ps_notify_booking(p_res parkshare.reservations, p_user uuid, p_kind text, p_extra jsonb) | void | parkshare_owner | security definer |  | md5:e298b1e801f6551272fd42a16c35af0c
+ps_notify_booking(p_res parkshare.reservations, p_user uuid, p_kind text, p_extra jsonb) | void | parkshare_owner | security definer |  | md5:f80f1f31e90781e396f781a8deaa4efa
 ps_occurrence(p_zone text, p_day date, p_from time without time zone, p_until time without time zone) | tstzrange | parkshare_owner |  |  | md5:21fec2d3692fa7ad37e8c3f1bf42de33
 ps_own_spot_locked(p_actor parkshare.users, p_spot_id uuid, p_refused text) | parkshare.spots | parkshare_owner | security definer |  | md5:4eae68418a10ffb3fcca877fc3dd6de0
 ps_pattern_days(p parkshare.patterns, p_first date, p_last date) | SETOF date | parkshare_owner |  |  | md5:c44ddbbff13dfbdf081d3d8369595411
@@ -561,7 +577,10 @@ ps_pattern_summary(p parkshare.patterns, p_today date) | text | parkshare_owner 
 ps_pattern_time(p_text text, p_field text) | time without time zone | parkshare_owner |  |  | md5:e9df092b92db341039264c9838d3c550
 ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:f2e803dc9c3021244e3f01932301c147
 ps_raise(p_code text, p_detail text) | void | parkshare_owner |  |  | md5:cbf9adfcf534b281ba9ee91741ebee92
+ps_remind_minutes(p_building uuid, p_user uuid) | integer | parkshare_owner | security definer |  | md5:603619278f47d2c1a38d0681091cbb7c
+ps_reminders_follow_preferences() | trigger | parkshare_owner | security definer |  | md5:4e2a9d8d0ebb5bd99a5d0409f778b1cb
 ps_reservation_json(r parkshare.reservations) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:fb9ea9fea9f52633fb41537c3c552c80
+ps_schedule_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:069a352eada9cc0a07670b7f1b38a738
 ps_session() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e8b01947c0f460c132ead3723f5d6888
 ps_settle(p_res parkshare.reservations) | parkshare.reservations | parkshare_owner | security definer |  | md5:ee5374d19a3dbb91c0d8e8f5afe75e16
 ps_spot_json(s parkshare.spots) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:074a0efb86bfce936e1064d73678b265
@@ -575,10 +594,11 @@ ps_zone_instant(p_local timestamp without time zone, p_zone text) | timestamp wi
 recurring_summaries(p_spot_ids uuid[]) | TABLE(spot_id uuid, summary text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:31a7ca2c802f58351f64d9c418de82ef
 refresh_session(p_old_hash text, p_new_hash text, p_expires_at timestamp with time zone) | TABLE(outcome text, user_id uuid, building_id uuid, role text, session_id uuid) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e2eb8a46187dad245492a3af56160984
 rehash_password(p_user uuid, p_old_hash text, p_new_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fb5f09a05f67645f39eb3fca41cda103
+remind_due() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8fa2a9e3f1489e0c1c709abc34dc0628
 remove_sso() | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ae5f3a8ba4a736181494f169fa2f1597
 reservation_ended(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:12d11a914d30cba2ba1cb7737f332c9e
 reservation_started(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a781959f3df22f9140527a2ad190242
-reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:eee5439c5736bcd204727403de1726f7
+reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ffd802e093b4ba3455b0b3bbe843faef
 reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d9cab778dfe52e48ad35435e655e78e2
 revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a1b09db4f339fbdcc054acdaf8c96da
 revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c7fe260db73580770d176c2433f50c31

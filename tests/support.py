@@ -247,6 +247,11 @@ class Garage:
                         ).format(psycopg.sql.Identifier(table)),
                         (delta, delta, row["id"]),
                     )
+            # Reminders are due at moments of those windows: they move with them.
+            admin.execute(
+                "UPDATE parkshare.reminders SET due_at = due_at - %s WHERE building_id = %s",
+                (delta, self.building_id),
+            )
 
 
 def problem_code(exc: BaseException) -> str:

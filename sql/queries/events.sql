@@ -36,3 +36,10 @@ SELECT parkshare.outbox_waiting_in(%(building_id)s) AS waiting
 -- name: materialise
 -- Patterns' occurrences up to each building's horizon (idempotent; catches up after downtime).
 SELECT parkshare.materialise_patterns() AS materialised
+
+-- name: remind
+-- Every reminder that has come, as a notification (idempotent; each fired once).
+SELECT parkshare.remind_due() AS reminded
+
+-- name: first_reminder
+SELECT parkshare.first_reminder(%(building_id)s, %(reservations)s) AS at

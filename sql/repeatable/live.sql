@@ -198,7 +198,9 @@ BEGIN
     PERFORM ps_system();
     RETURN least(
         (SELECT min(start_at) FROM reservations WHERE status = 'booked' AND start_at > now()),
-        (SELECT min(end_at) FROM reservations WHERE status = 'booked' AND end_at > now()));
+        (SELECT min(end_at) FROM reservations WHERE status = 'booked' AND end_at > now()),
+        -- Reminders whose time has come wait for nothing: any, then, is due now.
+        (SELECT min(due_at) FROM reminders));
 END
 $$;
 

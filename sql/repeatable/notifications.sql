@@ -91,6 +91,10 @@ BEGIN
         WHEN 'spot.booked' THEN 'Your spot was booked'
         WHEN 'booking.cancelled' THEN 'Booking cancelled'
         WHEN 'credits.earned' THEN format('%s credits earned', p_res.cost)
+        WHEN 'booking.starts_soon' THEN format('Starts at %s',
+                                               to_char(lower(p_res.period) AT TIME ZONE v_zone, 'HH24:MI'))
+        WHEN 'booking.ends_soon' THEN format('Ends at %s',
+                                             to_char(upper(p_res.period) AT TIME ZONE v_zone, 'HH24:MI'))
         ELSE p_kind END;
     PERFORM ps_notify(
         p_user, p_kind, v_title,

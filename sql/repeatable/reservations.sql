@@ -49,6 +49,7 @@ BEGIN
                               jsonb_build_object('by', v_by));
     PERFORM ps_notify_booking(v_res, v_res.owner_id, 'booking.cancelled',
                               jsonb_build_object('by', v_by));
+    PERFORM ps_drop_reminders(v_res);
     RETURN v_res;
 END
 $$;
@@ -207,6 +208,7 @@ BEGIN
                     jsonb_build_object('reservation', ps_reservation_json(v_res)));
     PERFORM ps_notify_booking(v_res, v_res.user_id, 'booking.confirmed');
     PERFORM ps_notify_booking(v_res, v_res.owner_id, 'spot.booked');
+    PERFORM ps_schedule_reminders(v_res);
     RETURN v_res;
 END
 $$;

@@ -56,6 +56,8 @@ CALLABLE_BY_APP = {
     "outbox_prune",
     "idempotency_prune",
     "next_moment",
+    "remind_due",
+    "first_reminder",
     "materialise_patterns",
     # sessions and the audit log
     "ps_session",

@@ -102,12 +102,23 @@ async def publish_building(
                     SQL["published"],
                     {"ids": [p.outbox_id for p in pending], "stream_ids": stream_ids},
                 )
+            created = [p for p in pending if p.type == "reservation.created"]
+            moments = [_start_of(p) for p in created]
+            if created:
+                # A new booking's first moment may be its parker's reminder, before its start.
+                ids = [UUID(str(p.data["reservation"]["id"])) for p in created]
+                reminder = await (
+                    await conn.execute(
+                        SQL["first_reminder"], {"building_id": building_id, "reservations": ids}
+                    )
+                ).fetchone()
+                if reminder and reminder["at"] is not None:
+                    moments.append(reminder["at"])
         total += len(pending)
         if not pending:
             return total
-        starts = [_start_of(p) for p in pending if p.type == "reservation.created"]
-        if starts:
-            await _wake_timer_at(min(starts))
+        if moments:
+            await _wake_timer_at(min(moments))
         if listening:
             if len(pending) < BATCH:
                 return total
@@ -122,8 +133,8 @@ async def publish_building(
 
 
 async def _wake_timer_at(moment: datetime) -> None:
-    """The worker's timer must not sleep past a booking that starts sooner. Only once the
-    events are marked published: were Redis to go between the append and the mark, the
+    """The worker's timer must not sleep past a booking that starts (or reminds) sooner.
+    Only once the events are marked published: were Redis to go between the append and the mark, the
     events would go out twice. A timer not brought forward is late by at most the sweep's
     period, which sets it again."""
     from parkshare.live import schedule  # RQ: only the processes that publish need it
