@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { prefixesFor } from '../src/data/keys';
-import { creditsFor, parseEvent, topicsFor, type LiveEvent } from '../src/live/events';
+import {
+  creditsFor,
+  notificationOf,
+  parseEvent,
+  topicsFor,
+  type LiveEvent,
+} from '../src/live/events';
 
 const me = { userId: 'u-me', mySpotIds: new Set(['s-mine']) };
 const reservation = (user: string, spot: string) => ({
@@ -67,6 +73,16 @@ describe('which screens an event changes', () => {
     expect(topics(ev('spot.updated', { spot: { id: 's-mine', owner: { id: 'u-me' } } }))).toContain(
       'me',
     );
+  });
+
+  it('a notification refreshes the bell alone, not the garage or my page', () => {
+    const created = ev('notification.created', {
+      notification: { id: 7, kind: 'spot.booked', read: false },
+    });
+    expect(topics(created)).toEqual(['notifications']);
+    expect(notificationOf(created)?.id).toBe(7);
+    expect(notificationOf(ev('notification.created', { notification: 'x' }))).toBeNull();
+    expect(notificationOf(ev('spot.updated', { notification: { id: 1 } }))).toBeNull();
   });
 
   it('credits.changed updates my balance only when it is mine', () => {

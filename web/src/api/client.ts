@@ -14,6 +14,8 @@ import type {
   Invite,
   Invites,
   Me,
+  NotificationPreferences,
+  Notifications,
   Pattern,
   Patterns,
   Policy,
@@ -245,6 +247,26 @@ export class Api {
   async recurringSummaries(): Promise<Record<string, string>> {
     const answer = await this.call<RecurringSummaries>('recurring', '/summaries');
     return answer.summaries;
+  }
+
+  // --- notifications ----------------------------------------------------------------------
+
+  notifications(query: { before?: number; limit?: number } = {}): Promise<Notifications> {
+    return this.call('notifications', '', { query });
+  }
+
+  markNotificationsRead(which: { ids: number[] } | { all: true }): Promise<void> {
+    return this.call('notifications', '/read', { method: 'POST', body: which });
+  }
+
+  notificationPreferences(): Promise<NotificationPreferences> {
+    return this.call('notifications', '/preferences');
+  }
+
+  setNotificationPreferences(
+    change: Partial<NotificationPreferences>,
+  ): Promise<NotificationPreferences> {
+    return this.call('notifications', '/preferences', { method: 'PUT', body: change });
   }
 
   // --- admin ------------------------------------------------------------------------------

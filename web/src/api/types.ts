@@ -38,6 +38,10 @@ export type SsoSettings = Schemas['SsoSettings'];
 export type Utilization = Schemas['Utilization'];
 export type Pattern = Schemas['Pattern'];
 export type PatternStatus = Schemas['PatternStatus'];
+export type Notification = Schemas['Notification'];
+export type NotificationKind = Schemas['NotificationKind'];
+export type Locale = Schemas['Locale'];
+export type NotificationPreferences = Schemas['NotificationPreferences'];
 
 // Whole answers of the routes that wrap their lists.
 export type Garage = Schemas['Garage'];
@@ -52,3 +56,4 @@ export type AuditLog = Schemas['AuditLog'];
 export type SsoState = Schemas['SsoState'];
 export type Patterns = Schemas['Patterns'];
 export type RecurringSummaries = Schemas['RecurringSummaries'];
+export type Notifications = Schemas['Notifications'];

@@ -4,6 +4,7 @@
 import { useEffect, type ReactNode } from 'react';
 import { Icon, type IconName } from '../components/icons';
 import { LiveIndicator } from '../components/LiveIndicator';
+import { NotificationBell } from '../components/NotificationBell';
 import { ThemeToggle } from '../components/ThemeToggle';
 import { ErrorNotice, Loading } from '../components/ui';
 import { fetchNextDay, nextDayKey, useMe } from '../hooks/data';
@@ -16,6 +17,7 @@ import { AdminScreen } from '../screens/AdminScreen';
 import { CreditsScreen } from '../screens/CreditsScreen';
 import { GarageScreen } from '../screens/GarageScreen';
 import { MySpotsScreen } from '../screens/MySpotsScreen';
+import { NotificationsScreen } from '../screens/NotificationsScreen';
 import { ReservationsScreen } from '../screens/ReservationsScreen';
 import { SpotScreen } from '../screens/SpotScreen';
 import type { Me } from '../api/types';
@@ -74,6 +76,8 @@ function Screen({ route, me }: { route: Route; me: Me }) {
       return <CreditsScreen me={me} />;
     case 'account':
       return <AccountScreen me={me} />;
+    case 'notifications':
+      return <NotificationsScreen me={me} />;
     case 'admin':
       return me.user.role === 'admin' ? (
         <AdminScreen me={me} section={route.param} />
@@ -153,6 +157,7 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
               </p>
             )}
             <LiveIndicator state={live} />
+            {me.data && <NotificationBell active={current === 'notifications'} />}
             <ThemeToggle theme={theme.theme} onToggle={theme.toggle} />
             <a
               href={href('account')}

@@ -19,6 +19,9 @@ export const keys = {
   patterns: 'recurring:mine',
   /** Each spot's "Free weekdays 08:00–18:00", read apart from the garage's list. */
   recurringSummaries: 'recurring:summaries',
+  /** The newest page of the caller's notifications, with the unread count (the bell). */
+  notifications: 'notifications:latest',
+  notificationPreferences: 'notifications:preferences',
 } as const;
 
 export const TOPIC_PREFIXES: Record<Topic, readonly string[]> = {
@@ -27,6 +30,7 @@ export const TOPIC_PREFIXES: Record<Topic, readonly string[]> = {
   residents: ['admin:residents'],
   ledger: ['admin:ledger'],
   utilization: ['admin:utilization'],
+  notifications: [keys.notifications],
 };
 
 export function prefixesFor(topics: Iterable<Topic>): string[] {

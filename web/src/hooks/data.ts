@@ -1,7 +1,7 @@
 // The data each screen reads, one hook per thing a person looks at.
 
 import type { Api } from '../api/client';
-import type { Me, Pattern, SpotView } from '../api/types';
+import type { Me, Notifications, Pattern, SpotView } from '../api/types';
 import { HOUR_MS, toIso } from '../lib/time';
 import { useServices } from '../app/services';
 import { keys } from '../data/keys';
@@ -51,4 +51,10 @@ export function usePatterns(): QueryState<Pattern[]> {
 export function useRecurringSummaries(): QueryState<Record<string, string>> {
   const { api } = useServices();
   return useQuery(keys.recurringSummaries, () => api.recurringSummaries(), { onMount: 'refetch' });
+}
+
+/** The newest page of the caller's notifications and their unread count (the bell). */
+export function useNotifications(): QueryState<Notifications> {
+  const { api } = useServices();
+  return useQuery(keys.notifications, () => api.notifications({ limit: 30 }));
 }

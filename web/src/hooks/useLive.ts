@@ -2,11 +2,20 @@
 // status) and outdate the screens they touch, which re-fetch together a moment later.
 
 import { useEffect, useRef, useState } from 'react';
-import type { Me, SpotView } from '../api/types';
+import type { Me, Notifications, SpotView } from '../api/types';
 import { useServices } from '../app/services';
 import { keys, prefixesFor } from '../data/keys';
 import { LiveConnection, type LiveState } from '../live/connection';
-import { creditsFor, spotOf, statusOf, topicsFor, type Topic, type Viewer } from '../live/events';
+import {
+  creditsFor,
+  notificationOf,
+  spotOf,
+  statusOf,
+  topicsFor,
+  type Topic,
+  type Viewer,
+} from '../live/events';
+import { withArrived } from '../lib/notifications';
 
 /** Events arriving together (a booking is three or four of them) make one re-fetch. */
 const COALESCE_MS = 250;
@@ -36,7 +45,7 @@ export function useLive(me: Me | undefined): LiveState {
       isOnline: () => navigator.onLine,
       onState: setState,
       // Back after a drop: anything beyond the relay's replay history would be missing.
-      onReopen: () => cache.invalidatePrefix('spots:', 'me', 'admin:'),
+      onReopen: () => cache.invalidatePrefix('spots:', 'me', 'admin:', keys.notifications),
       onEvent: (event) => {
         const viewer = viewerRef.current;
         if (!viewer) {
@@ -50,6 +59,13 @@ export function useLive(me: Me | undefined): LiveState {
             );
           for (const topic of topicsFor(event, viewer)) pending.add(topic);
         }
+        // The bell rises at once; the re-fetch its topic asks for then makes the count exact.
+        const note = notificationOf(event);
+        if (note)
+          cache.patch<Notifications>(
+            (k) => k === keys.notifications,
+            (list) => withArrived(list, note),
+          );
         const spot = spotOf(event);
         const status = statusOf(event);
         if (spot && status) {

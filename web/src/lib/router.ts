@@ -9,6 +9,7 @@ export type RouteName =
   | 'my-spots'
   | 'credits'
   | 'account'
+  | 'notifications'
   | 'admin'
   | 'signin'
   | 'join';
@@ -27,6 +28,7 @@ const NAMES: Record<string, RouteName> = {
   'my-spots': 'my-spots',
   credits: 'credits',
   account: 'account',
+  notifications: 'notifications',
   admin: 'admin',
   signin: 'signin',
   join: 'join',

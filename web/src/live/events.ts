@@ -5,10 +5,11 @@
 //   availability.changed    {spot_id, start, end, available}
 //   reservation.created     {reservation}   and .cancelled, .started, .ended, .settled
 //   credits.changed         {user_id, credits}           (only to the user concerned)
+//   notification.created    {notification}               (only to the user concerned)
 // Every event carries the full new state of what it is about and may arrive twice, so
 // applying one is idempotent; screens mostly re-fetch what an event touches.
 
-import type { Reservation, Spot, SpotStatus } from '../api/types';
+import type { Notification, Reservation, Spot, SpotStatus } from '../api/types';
 
 export const EVENT_TYPES = [
   'spot.updated',
@@ -19,6 +20,7 @@ export const EVENT_TYPES = [
   'reservation.ended',
   'reservation.settled',
   'credits.changed',
+  'notification.created',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -32,7 +34,7 @@ export interface LiveEvent {
 }
 
 /** What a screen shows, named so that a query can say which events concern it. */
-export type Topic = 'spots' | 'me' | 'residents' | 'ledger' | 'utilization';
+export type Topic = 'spots' | 'me' | 'residents' | 'ledger' | 'utilization' | 'notifications';
 
 export interface Viewer {
   userId: string;
@@ -73,6 +75,15 @@ export function spotOf(event: LiveEvent): Spot | null {
   return typeof s === 'object' && s !== null ? (s as Spot) : null;
 }
 
+/** The notification a `notification.created` event brings (the relay sends it to its user). */
+export function notificationOf(event: LiveEvent): Notification | null {
+  if (event.type !== 'notification.created') return null;
+  const n = event.data.notification;
+  return typeof n === 'object' && n !== null && typeof (n as Notification).id === 'number'
+    ? (n as Notification)
+    : null;
+}
+
 export function statusOf(event: LiveEvent): SpotStatus | null {
   const status = event.data.status_now;
   return status === 'free' || status === 'reserved' || status === 'unavailable' ? status : null;
@@ -110,6 +121,9 @@ export function topicsFor(event: LiveEvent, viewer: Viewer): Set<Topic> {
     case 'credits.changed':
       topics.add('residents').add('ledger');
       if (event.data.user_id === viewer.userId) topics.add('me');
+      break;
+    case 'notification.created':
+      topics.add('notifications');
       break;
     default:
       // A type this build does not know yet: refresh what a resident looks at most.

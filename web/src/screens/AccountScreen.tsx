@@ -19,6 +19,7 @@ import { useQuery } from '../hooks/useQuery';
 import { useTheme } from '../hooks/useTheme';
 import { formatDateTime, parseInstant } from '../lib/time';
 import type { ThemeChoice } from '../lib/theme';
+import { NotificationSettings } from './account/NotificationSettings';
 
 export function AccountScreen({ me }: { me: Me }) {
   const { api } = useServices();
@@ -37,6 +38,7 @@ export function AccountScreen({ me }: { me: Me }) {
           </p>
         </Card>
       )}
+      <NotificationSettings />
       <SessionsList zone={me.building.timezone} />
       <AppearanceForm />
       <Card>
