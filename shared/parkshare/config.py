@@ -67,6 +67,9 @@ class Settings(BaseModel):
     # The redirect URL registered with SSO providers: the auth function's `/sso/callback`
     # (by default on the gateway, `<public_url>/fn/auth/sso/callback`).
     sso_callback_url: str | None = None
+    # Where calendar clients fetch feeds from: the `calendar` function's own URL (by default on
+    # the gateway, `<public_url>/fn/calendar`). Feed URLs are `<this>/feed/<token>.ics`.
+    calendar_url: str | None = None
     # GraphQL: introspection and the GraphiQL page (on in development; turn off in
     # production if the schema should not be browsable).
     graphql_introspection: bool = True
@@ -128,6 +131,10 @@ class Settings(BaseModel):
         if self.smtp_url is not None:
             return "smtp"
         return "ses" if self.ses_region else None
+
+    @property
+    def calendar_base(self) -> str:
+        return (self.calendar_url or f"{self.app_url}/fn/calendar").rstrip("/")
 
     @property
     def sso_redirect_uri(self) -> str:
