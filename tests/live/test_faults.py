@@ -270,7 +270,8 @@ async def test_a_cancelled_booking_leaves_the_timer_nothing_to_do(
     spot = api_garage.spot(owner)
     now = datetime.now(UTC)
     api_garage.offer(owner, spot, now - timedelta(minutes=1), now + timedelta(hours=2))
-    start = (now + timedelta(seconds=2)).isoformat()
+    # Far enough out that a busy machine still books it before it starts.
+    start = (now + timedelta(seconds=5)).isoformat()
     window = {"start": start, "end": (now + timedelta(hours=1)).isoformat()}
     connection = schedule.connection()
     connection.delete(schedule.NEXT_KEY)
