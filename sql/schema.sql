@@ -10,6 +10,7 @@ availability | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 availability_id_seq | S | parkshare_owner |  |  | 
 building_sso | r | parkshare_owner | rls | forced | 
 buildings | r | parkshare_owner | rls | forced | parkshare_app:SELECT
+calendar_feeds | r | parkshare_owner | rls | forced | 
 constraint_errors | r | parkshare_owner |  |  | parkshare_app:SELECT
 error_codes | r | parkshare_owner |  |  | parkshare_app:SELECT
 idempotency_keys | r | parkshare_owner | rls | forced | 
@@ -73,6 +74,11 @@ buildings.max_hours | integer | not null | 24 |  |  |
 buildings.horizon_days | integer | not null | 30 |  |  | 
 buildings.created_at | timestamp with time zone | not null | now() |  |  | 
 buildings.longest_booking | interval | not null | '00:00:00'::interval |  |  | 
+calendar_feeds.building_id | uuid | not null |  |  |  | 
+calendar_feeds.user_id | uuid | not null |  |  |  | 
+calendar_feeds.generation | integer | not null |  |  |  | 
+calendar_feeds.token_hash | bytea | not null |  |  |  | 
+calendar_feeds.created_at | timestamp with time zone | not null | now() |  |  | 
 constraint_errors.constraint_name | text | not null |  |  |  | 
 constraint_errors.code | text | not null |  |  |  | 
 error_codes.sqlstate | text | not null |  |  |  | 
@@ -259,6 +265,10 @@ buildings | buildings_name_valid | CHECK ((((length(btrim(NORMALIZE(name, NFKC))
 buildings | buildings_pkey | PRIMARY KEY (id)
 buildings | buildings_starting_credits_valid | CHECK (((starting_credits >= 0) AND (starting_credits <= 1000000)))
 buildings | buildings_timezone_valid | CHECK (parkshare.ps_is_time_zone(timezone))
+calendar_feeds | calendar_feeds_generation_valid | CHECK ((generation >= 1))
+calendar_feeds | calendar_feeds_pkey | PRIMARY KEY (building_id, user_id)
+calendar_feeds | calendar_feeds_token_hash_valid | CHECK ((octet_length(token_hash) = 32))
+calendar_feeds | calendar_feeds_user_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 constraint_errors | constraint_errors_pkey | PRIMARY KEY (constraint_name)
 error_codes | error_codes_code_check | CHECK ((code ~ '^[a-z_]+$'::text))
 error_codes | error_codes_code_key | UNIQUE (code)
@@ -371,6 +381,8 @@ availability | availability_pkey | CREATE UNIQUE INDEX availability_pkey ON park
 availability | availability_spot_end_idx | CREATE INDEX availability_spot_end_idx ON parkshare.availability USING btree (spot_id, end_at) INCLUDE (start_at)
 building_sso | building_sso_pkey | CREATE UNIQUE INDEX building_sso_pkey ON parkshare.building_sso USING btree (building_id)
 buildings | buildings_pkey | CREATE UNIQUE INDEX buildings_pkey ON parkshare.buildings USING btree (id)
+calendar_feeds | calendar_feeds_pkey | CREATE UNIQUE INDEX calendar_feeds_pkey ON parkshare.calendar_feeds USING btree (building_id, user_id)
+calendar_feeds | calendar_feeds_token_key | CREATE UNIQUE INDEX calendar_feeds_token_key ON parkshare.calendar_feeds USING btree (token_hash)
 constraint_errors | constraint_errors_pkey | CREATE UNIQUE INDEX constraint_errors_pkey ON parkshare.constraint_errors USING btree (constraint_name)
 error_codes | error_codes_code_key | CREATE UNIQUE INDEX error_codes_code_key ON parkshare.error_codes USING btree (code)
 error_codes | error_codes_pkey | CREATE UNIQUE INDEX error_codes_pkey ON parkshare.error_codes USING btree (sqlstate)
@@ -408,6 +420,7 @@ reservation_moments | reservation_moments_pkey | CREATE UNIQUE INDEX reservation
 reservations | reservations_building_start_idx | CREATE INDEX reservations_building_start_idx ON parkshare.reservations USING btree (building_id, start_at) INCLUDE (spot_id, end_at, user_id, status) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
 reservations | reservations_due_idx | CREATE INDEX reservations_due_idx ON parkshare.reservations USING btree (end_at) WHERE (status = 'booked'::text)
 reservations | reservations_id_idx | CREATE INDEX reservations_id_idx ON parkshare.reservations USING btree (id)
+reservations | reservations_owner_idx | CREATE INDEX reservations_owner_idx ON parkshare.reservations USING btree (owner_id, end_at)
 reservations | reservations_pkey | CREATE UNIQUE INDEX reservations_pkey ON parkshare.reservations USING btree (building_id, id)
 reservations | reservations_spot_free | CREATE INDEX reservations_spot_free ON parkshare.reservations USING gist (building_id, spot_id, period) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
 reservations | reservations_spot_upcoming_idx | CREATE INDEX reservations_spot_upcoming_idx ON parkshare.reservations USING btree (spot_id, start_at) INCLUDE (end_at, user_id, building_id, status) WHERE (status = 'booked'::text)
@@ -441,6 +454,8 @@ building_sso | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parksha
 building_sso | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 buildings | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 buildings | tenant | PERMISSIVE | {public} | ALL | (id = ( SELECT parkshare.ps_building() AS ps_building)) | (id = ( SELECT parkshare.ps_building() AS ps_building))
+calendar_feeds | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+calendar_feeds | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 idempotency_keys | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 idempotency_keys | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 invites | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -509,6 +524,8 @@ admin_ledger(p_user uuid, p_before bigint, p_limit integer) | jsonb | parkshare_
 admin_residents() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:38defe1a62a322e568be513d62faf5a8
 admin_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:87b3efe7a507351e75f05548dbaa668c
 audit_security(p_action text, p_building uuid, p_user uuid, p_address text, p_detail jsonb) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8a05b79d86c58f1ddd16dfd708493b54
+calendar_feed(p_token_hash bytea) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:82d0b52a0ce8d74888d4742a8dbd56d7
+calendar_generation(p_rotate boolean) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a99e5117edadce8064eb48dcca25ec1
 cancel(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a46fbce0987be43fc49cc43767035a5
 change_password(p_old_hash text, p_new_hash text) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f36ff54277574f2745f08194f0d44343
 create_building(p_name text, p_timezone text, p_admin_email text, p_admin_password_hash text, p_admin_display_name text) | TABLE(building_id uuid, admin_id uuid) | parkshare_owner | security definer |  | md5:5f9687a93a711ea0e3b036a92c9ba801
@@ -579,7 +596,9 @@ ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:f2e8
 ps_raise(p_code text, p_detail text) | void | parkshare_owner |  |  | md5:cbf9adfcf534b281ba9ee91741ebee92
 ps_remind_minutes(p_building uuid, p_user uuid) | integer | parkshare_owner | security definer |  | md5:603619278f47d2c1a38d0681091cbb7c
 ps_reminders_follow_preferences() | trigger | parkshare_owner | security definer |  | md5:4e2a9d8d0ebb5bd99a5d0409f778b1cb
+ps_reservation_changed_at(r parkshare.reservations) | timestamp with time zone | parkshare_owner |  |  | md5:08af721e1c4378c392e6940498c90b33
 ps_reservation_json(r parkshare.reservations) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:fb9ea9fea9f52633fb41537c3c552c80
+ps_reservation_revision(r parkshare.reservations) | integer | parkshare_owner |  |  | md5:ac2cb4f531f3d0520ee6b55b21d3ca3c
 ps_schedule_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:069a352eada9cc0a07670b7f1b38a738
 ps_session() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e8b01947c0f460c132ead3723f5d6888
 ps_settle(p_res parkshare.reservations) | parkshare.reservations | parkshare_owner | security definer |  | md5:ee5374d19a3dbb91c0d8e8f5afe75e16
@@ -603,6 +622,7 @@ reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestam
 revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a1b09db4f339fbdcc054acdaf8c96da
 revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c7fe260db73580770d176c2433f50c31
 set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fd56abe9e7678bdf5b1c388970b30129
+set_calendar(p_generation integer, p_token_hash bytea) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:72619cb6317b6b47a7471b07208e6f7b
 set_notification_preferences(p_email jsonb, p_remind_minutes integer, p_locale text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:613048a2f11bfd951545497d5f90f52b
 set_policy(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2fb62000d4cdf72b33a7f170279e7c68
 set_sso(p_issuer text, p_client_id text, p_client_secret bytea, p_clear_secret boolean, p_email_domain text, p_required_group text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6c554efe092c903085a533010f95f56d

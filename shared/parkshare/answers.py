@@ -174,6 +174,13 @@ class NotificationPreferences(Answer):
     locale: Locale
 
 
+class CalendarLink(Answer):
+    url: str = Field(
+        description="the caller's secret feed URL, absolute (https; clients may swap in"
+        " webcal:): whoever has it reads the caller's bookings"
+    )
+
+
 class Settlement(Answer):
     settled: int = Field(description="how many reservations were settled")
 
@@ -434,6 +441,12 @@ class Page(RootModel[str]):
 
 class GraphiQL(Page):
     """The GraphiQL page (HTML)."""
+
+
+class CalendarFile(Page):
+    """A calendar feed: an iCalendar file (RFC 5545)."""
+
+    media_type: ClassVar[str] = "text/calendar"
 
 
 def models() -> list[type[BaseModel]]:

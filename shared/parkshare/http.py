@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,6 +82,8 @@ class Call(Generic[B, Q]):
     body: B
     query: Q
     principal: Principal | None
+    # The values of the route's `{name}` segments.
+    params: dict[str, str] = field(default_factory=dict)
 
     @property
     def user(self) -> Principal:
@@ -101,6 +104,24 @@ class Route:
     summary: str
     errors: tuple[str, ...]
     response: type[BaseModel] | None
+    pattern: re.Pattern[str]
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.pattern.groupindex)
+
+
+_PARAMETER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    """A route path as a regular expression: each `{name}` is one non-empty segment (or the
+    part of one before a literal suffix, as in `/feed/{token}.ics`); the rest is literal."""
+    parts = _PARAMETER.split(path)
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
+    )
+    return re.compile(regex)
 
 
 @dataclass
@@ -137,6 +158,7 @@ class Router:
                     summary or (handler.__doc__ or "").strip().split("\n")[0],
                     errors,
                     response,
+                    _pattern(_normal(path)),
                 )
             )
             return handler
@@ -153,8 +175,13 @@ class Router:
 
         async def produce() -> Response:
             nonlocal principal
-            route = self._match(request)
+            route, params = self._match(request)
             request.scope[metrics.ROUTE_KEY] = route.path
+            if params:
+                # A segment's value may be a secret (a calendar feed's token): the access log
+                # shows the route's template instead.
+                root = str(request.scope.get("root_path", ""))
+                request.scope[metrics.LOGGED_PATH_KEY] = root + route.path
             # Every transaction of this request carries the token's session (and none when
             # the route takes no token, whatever ran before in this task).
             db.acting_session.set(None)
@@ -165,7 +192,8 @@ class Router:
             query = read_query(request, route.query) if route.query is not None else None
             # The handler's events went to the outbox in its transaction; the publisher takes
             # them from there once it commits. The request does its own work only.
-            return render(await route.handler(Call(request, body, query, principal)), route.status)
+            call = Call(request, body, query, principal, params)
+            return render(await route.handler(call), route.status)
 
         async def audit_refusal(problem: Problem) -> None:
             # A refused credential (not merely a missing one) is a security event.
@@ -181,17 +209,21 @@ class Router:
 
         return await answer(request, produce, audit_refusal, function=self.name)
 
-    def _match(self, request: Request) -> Route:
+    def _match(self, request: Request) -> tuple[Route, dict[str, str]]:
         path = _normal(str(request.path_params.get("path", "")))
-        candidates = [r for r in self.routes if r.path == path]
+        candidates: list[tuple[Route, dict[str, str]]] = []
+        for r in self.routes:
+            matched = r.pattern.fullmatch(path)
+            if matched is not None:
+                candidates.append((r, matched.groupdict()))
         if not candidates:
             raise Problem("not_found", f"no route {path} in {self.name}")
         method = "GET" if request.method == "HEAD" else request.method
-        for route in candidates:
+        for route, params in candidates:
             if route.method == method:
-                return route
+                return route, params
         raise Problem(
-            "method_not_allowed", f"{path} answers {', '.join(r.method for r in candidates)}"
+            "method_not_allowed", f"{path} answers {', '.join(r.method for r, _ in candidates)}"
         )
 
 

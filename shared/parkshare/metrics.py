@@ -287,6 +287,8 @@ async def intercept(request: Request, path: str) -> Response | None:
 # --- observing requests -------------------------------------------------------------------
 
 ROUTE_KEY = "parkshare.route"
+# The path the access log shows, where the request's own would reveal a secret in it.
+LOGGED_PATH_KEY = "parkshare.logged_path"
 
 
 def function_of(request: Request) -> str:
@@ -321,16 +323,17 @@ async def observed(
         labels = (name, route, request.method, str(status))
         HTTP_REQUESTS.labels(*labels).inc()
         HTTP_DURATION.labels(*labels).observe(elapsed)
+        logged_path = str(request.scope.get(LOGGED_PATH_KEY) or request.url.path)
         access.info(
             "%s %s %d",
             request.method,
-            request.url.path,
+            logged_path,
             status,
             extra={
                 "function": name,
                 "route": route,
                 "method": request.method,
-                "path": request.url.path,
+                "path": logged_path,
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 2),
             },

@@ -4,6 +4,7 @@ their pydantic models, auth flags, statuses and error codes, and the shapes of t
 
 from __future__ import annotations
 
+import re
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -117,9 +118,10 @@ def _problems(codes: list[str]) -> dict[str, Any]:
 
 def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
     codes = list(route.errors)
+    # `/feed/{token}.ics` as `_feed_token_ics`: an operationId is a plain name.
+    path_id = re.sub(r"[^A-Za-z0-9_-]", "_", route.path.replace("{", "").replace("}", ""))
     op: dict[str, Any] = {
-        "operationId": f"{functions.target_of(name)}{route.path.replace('/', '_').rstrip('_')}"
-        f"_{route.method.lower()}",
+        "operationId": f"{functions.target_of(name)}{path_id.rstrip('_')}_{route.method.lower()}",
         "summary": route.summary,
         "tags": [name],
     }
@@ -132,14 +134,20 @@ def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
             "content": {"application/json": {"schema": schemas.ref(route.body, name)}},
         }
         codes += ["invalid_request", "invalid_json", "unsupported_media_type", "payload_too_large"]
+    parameters: list[dict[str, Any]] = [
+        {"name": segment, "in": "path", "required": True, "schema": {"type": "string"}}
+        for segment in route.parameters
+    ]
     if route.query is not None:
         schema = schemas.hoist(route.query.model_json_schema(), name)
         required = set(schema.get("required", []))
-        op["parameters"] = [
+        parameters += [
             {"name": field, "in": "query", "required": field in required, "schema": prop}
             for field, prop in schema.get("properties", {}).items()
         ]
         codes.append("invalid_request")
+    if parameters:
+        op["parameters"] = parameters
     op["responses"] = {str(route.status): _success(name, route, schemas)} | _problems(codes)
     return op
 

@@ -44,7 +44,8 @@ def _generated_key(data_dir: Path) -> bytes:
 
 
 @lru_cache(maxsize=1)
-def _aead() -> AESGCM:
+def secret_key() -> bytes:
+    """The server's 32-byte secret key (also what calendar feed tokens are derived from)."""
     settings = get_settings()
     encoded = (
         settings.secret_key.get_secret_value().encode()
@@ -54,7 +55,12 @@ def _aead() -> AESGCM:
     key = base64.urlsafe_b64decode(encoded + b"=" * (-len(encoded) % 4))
     if len(key) != 32:
         raise ValueError("PARKSHARE_SECRET_KEY must be 32 bytes, base64url-encoded")
-    return AESGCM(key)
+    return key
+
+
+@lru_cache(maxsize=1)
+def _aead() -> AESGCM:
+    return AESGCM(secret_key())
 
 
 def seal(plain: bytes, context: bytes) -> bytes:
