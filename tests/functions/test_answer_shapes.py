@@ -130,6 +130,9 @@ async def test_every_answer_is_exactly_its_documented_shape(
     await answers.call("notifications", "GET", "/preferences", headers=parker)
     choices = {"email": {"spot.booked": False}, "remind_minutes": 30, "locale": "de"}
     await answers.call("notifications", "PUT", "/preferences", headers=owner, json=choices)
+    # Calendar: the parker's feed URL, then another in its place.
+    await answers.call("calendar", "GET", headers=parker)
+    await answers.call("calendar", "POST", "/rotate", headers=parker)
     await answers.call("me", "GET", headers=parker)
     await answers.call("me", "GET", headers=owner)
     await answers.call("me", "PATCH", headers=parker, json={"display_name": "Paul P."})

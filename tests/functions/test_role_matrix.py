@@ -26,6 +26,7 @@ import pytest
 from psycopg.rows import DictRow
 
 from parkshare import functions
+from parkshare.calendar.tokens import feed_token, token_hash
 from parkshare.identity.passwords import hash_password
 from parkshare.store.db import admin_connect
 from tests.conftest import TestDb
@@ -129,6 +130,8 @@ class World:
 class Send:
     body: Any = None
     params: dict[str, str] | None = None
+    # The request's path where the route's has a `{name}` segment to fill.
+    path: str | None = None
 
 
 Check = Callable[[World, Role, httpx.Response], None]
@@ -475,6 +478,53 @@ def check_me(w: World, role: Role, answer: httpx.Response) -> None:
         assert answer.json()["user"]["id"] == w.caller_id(role)
 
 
+def feeds(w: World) -> dict[str, tuple[int, bytes]]:
+    """Every calendar feed of either building: user -> (generation, token hash)."""
+    rows = w.superuser(
+        "SELECT user_id, generation, token_hash FROM parkshare.calendar_feeds"
+        " WHERE building_id IN (%s, %s)",
+        w.a.building_id,
+        w.b.building_id,
+    )
+    return {str(r["user_id"]): (r["generation"], bytes(r["token_hash"])) for r in rows}
+
+
+def token_in(answer: httpx.Response) -> str:
+    return str(answer.json()["url"]).rsplit("/", 1)[1].removesuffix(".ics")
+
+
+def check_calendar_link(w: World, role: Role, answer: httpx.Response) -> None:
+    # The URL is the caller's own feed, and nobody else's was made.
+    if not answer.is_success:
+        assert feeds(w) == {}
+        return
+    stored = feeds(w)
+    assert stored.keys() == {w.caller_id(role)}
+    assert stored[w.caller_id(role)][1] == token_hash(token_in(answer))
+
+
+def check_calendar_rotate(w: World, role: Role, answer: httpx.Response) -> None:
+    if not answer.is_success:
+        assert feeds(w) == {}
+        return
+    assert feeds(w) == {w.caller_id(role): (1, token_hash(token_in(answer)))}
+
+
+def pats_feed(w: World) -> None:
+    token = feed_token(w.a.building_id, w.parker, 1)
+    w.a.call(w.parker, "SELECT parkshare.set_calendar(1, %s)", (token_hash(token),))
+
+
+def pats_feed_path(w: World) -> Send:
+    return Send(path=f"/feed/{feed_token(w.a.building_id, w.parker, 1)}.ics")
+
+
+def check_calendar_feed(w: World, role: Role, answer: httpx.Response) -> None:
+    # Pat's feed, whoever's bearer came along: the URL alone decides.
+    assert answer.headers["content-type"].startswith("text/calendar")
+    assert f"UID:{w.booking}@parkshare" in answer.text
+
+
 def check_graphql(w: World, role: Role, answer: httpx.Response) -> None:
     """The same people see the same things as over REST: themselves, and their building's
     spots only."""
@@ -705,6 +755,12 @@ MATRIX: dict[Key, Entry] = {
         check_graphql,
     ),
     ("graphql", "GET", "/"): Entry(nothing, public(OK), check_graphiql),
+    # calendar: everyone signed in has their own feed URL; the feed answers its URL alone.
+    ("calendar", "GET", "/"): Entry(nothing, everyone(OK), check_calendar_link),
+    ("calendar", "POST", "/rotate"): Entry(nothing, everyone(OK), check_calendar_rotate),
+    ("calendar", "GET", "/feed/{token}.ics"): Entry(
+        pats_feed_path, public(OK), check_calendar_feed, prepare=pats_feed
+    ),
     ("me", "PATCH", "/"): Entry(
         body(lambda w: {"display_name": "Renamed"}), everyone(OK), check_me
     ),
@@ -779,7 +835,11 @@ async def test_role_matrix(world: World, key: Key, role: Role) -> None:
     send = entry.send(world)
     async with from_address(function) as http:
         answer = await http.request(
-            method, path, json=send.body, params=send.params, headers=world.headers(role)
+            method,
+            send.path or path,
+            json=send.body,
+            params=send.params,
+            headers=world.headers(role),
         )
     expected = entry.expect[role]
     if expected.code is None:

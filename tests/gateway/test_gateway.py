@@ -42,6 +42,9 @@ CONTRACT = {
     ("post", "/fn/cancel"),
     ("post", "/fn/settle"),
     ("get", "/fn/me"),
+    ("get", "/fn/calendar"),
+    ("post", "/fn/calendar/rotate"),
+    ("get", "/fn/calendar/feed/{token}.ics"),
 }
 
 
@@ -199,7 +202,7 @@ def test_each_function_starts_alone_under_functions_framework(
     with serving(command, server_env(api_database, redis_url), port) as base:
         path = {"auth": "/jwks", "admin": "/invites"}.get(name, "/")
         answer = httpx.request(
-            "GET" if name in ("auth", "me", "list-spots", "notifications") else "POST",
+            "GET" if name in ("auth", "me", "list-spots", "notifications", "calendar") else "POST",
             base + path,
             json=None,
         )
