@@ -34,6 +34,7 @@ describe('config.json', () => {
         'settle',
         'me',
         'notifications',
+        'calendar',
         'graphql',
       ].map((n) => [n, `https://${n}.parkshare.example.com/`]),
     );

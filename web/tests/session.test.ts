@@ -155,6 +155,7 @@ describe('the API client with a refused access token', () => {
           'settle',
           'me',
           'notifications',
+          'calendar',
           'graphql',
         ].map((n) => [n, `/fn/${n}`]),
       ),

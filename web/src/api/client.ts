@@ -8,6 +8,7 @@ import { AuthSession, readProblem, type FetchLike } from './session';
 import type {
   AdminLedger,
   AuditLog,
+  CalendarLink,
   CreditAdjustment,
   DisableSummary,
   Garage,
@@ -267,6 +268,18 @@ export class Api {
     change: Partial<NotificationPreferences>,
   ): Promise<NotificationPreferences> {
     return this.call('notifications', '/preferences', { method: 'PUT', body: change });
+  }
+
+  // --- calendar ---------------------------------------------------------------------------
+
+  /** The caller's secret feed URL (https), the same until rotated. */
+  calendarLink(): Promise<CalendarLink> {
+    return this.call('calendar', '');
+  }
+
+  /** A new feed URL; the old one stops working at once. */
+  rotateCalendar(): Promise<CalendarLink> {
+    return this.call('calendar', '/rotate', { method: 'POST' });
   }
 
   // --- admin ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ export type Notification = Schemas['Notification'];
 export type NotificationKind = Schemas['NotificationKind'];
 export type Locale = Schemas['Locale'];
 export type NotificationPreferences = Schemas['NotificationPreferences'];
+export type CalendarLink = Schemas['CalendarLink'];
 
 // Whole answers of the routes that wrap their lists.
 export type Garage = Schemas['Garage'];

@@ -22,6 +22,8 @@ export const keys = {
   /** The newest page of the caller's notifications, with the unread count (the bell). */
   notifications: 'notifications:latest',
   notificationPreferences: 'notifications:preferences',
+  /** The caller's calendar feed URL; only the account screen's rotation changes it. */
+  calendar: 'calendar:link',
 } as const;
 
 export const TOPIC_PREFIXES: Record<Topic, readonly string[]> = {

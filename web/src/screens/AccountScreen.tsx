@@ -1,4 +1,5 @@
-// The resident's own account: name, password, where they are signed in, appearance.
+// The resident's own account: name, password, notifications, the calendar feed, where they
+// are signed in, appearance.
 
 import { useState, type FormEvent } from 'react';
 import type { Me } from '../api/types';
@@ -19,6 +20,7 @@ import { useQuery } from '../hooks/useQuery';
 import { useTheme } from '../hooks/useTheme';
 import { formatDateTime, parseInstant } from '../lib/time';
 import type { ThemeChoice } from '../lib/theme';
+import { CalendarFeedCard } from './account/CalendarFeedCard';
 import { NotificationSettings } from './account/NotificationSettings';
 
 export function AccountScreen({ me }: { me: Me }) {
@@ -39,6 +41,7 @@ export function AccountScreen({ me }: { me: Me }) {
         </Card>
       )}
       <NotificationSettings />
+      <CalendarFeedCard />
       <SessionsList zone={me.building.timezone} />
       <AppearanceForm />
       <Card>

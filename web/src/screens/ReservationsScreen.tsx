@@ -10,6 +10,7 @@ import { meWithoutBooking, spotsWithoutBooking } from '../data/optimistic';
 import { useAction } from '../hooks/useAction';
 import { useNow } from '../hooks/useNow';
 import { useSpotLabels } from '../hooks/useSpotLabels';
+import { bookingIcs, downloadIcs, icsFileName } from '../lib/ics';
 import { href } from '../lib/router';
 import {
   formatDuration,
@@ -85,6 +86,26 @@ function UpcomingReservation({
             : `starts ${formatWhen(start, now, zone)}`}
         </p>
       </div>
+      <Button
+        variant="secondary"
+        disabled={pending}
+        aria-label={`Add ${label}, ${formatRange(start, end, zone)}, to my calendar (.ics)`}
+        title="Download an .ics file for your calendar app"
+        onClick={() =>
+          downloadIcs(
+            icsFileName(label, start),
+            bookingIcs({
+              id: reservation.id,
+              start,
+              end,
+              summary: `Parking ${label}`,
+              location: `Spot ${label}`,
+            }),
+          )
+        }
+      >
+        .ics
+      </Button>
       <Button
         variant="secondary"
         pending={cancel.pending}
