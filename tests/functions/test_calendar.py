@@ -16,10 +16,12 @@ import icalendar
 import pytest
 import recurring_ical_events
 
+from parkshare.calendar.tokens import feed_token, token_hash
 from parkshare.config import get_settings
+from parkshare.problems import Problem
 from parkshare.store.db import admin_connect
 from tests.functions.conftest import bearer, code_of
-from tests.support import HOUR, Garage, next_hour, now
+from tests.support import HOUR, Garage, next_hour, now, problem_code
 
 Client = Callable[[str], httpx.AsyncClient]
 FEEDS = "https://calendar.example.test/fn/calendar"
@@ -259,3 +261,21 @@ def test_feed_times_are_utc() -> None:
     row |= {"end": at, "status": "booked", "revision": 0, "changed_at": at}
     text = render({"name": "N", "events": [row]}).decode()
     assert "DTSTART:20260301T130000Z" in text and "LOCATION:Spot A" in text
+
+
+def test_the_application_role_reads_no_feed_hash(b: Building) -> None:
+    # Only the procedures see calendar_feeds: a hash read out would be a lookup key for it.
+    with pytest.raises(Problem) as refused:
+        b.g.call(b.paul, "SELECT token_hash FROM parkshare.calendar_feeds")
+    assert problem_code(refused.value) == "forbidden"
+
+
+async def test_a_feed_never_goes_back_a_generation(b: Building) -> None:
+    await b.url(b.paul, "POST", "/rotate")
+    await b.url(b.paul, "POST", "/rotate")
+    older = feed_token(b.g.building_id, b.paul, 1)
+    with pytest.raises(Problem) as refused:
+        b.g.call(b.paul, "SELECT parkshare.set_calendar(1, %s)", (token_hash(older),))
+    assert problem_code(refused.value) == "invalid_request"
+    gone = await b.fetch(f"{FEEDS}/feed/{older}.ics")
+    assert (gone.status_code, code_of(gone)) == (404, "calendar_not_found")
