@@ -177,11 +177,6 @@ class Router:
             nonlocal principal
             route, params = self._match(request)
             request.scope[metrics.ROUTE_KEY] = route.path
-            if params:
-                # A segment's value may be a secret (a calendar feed's token): the access log
-                # shows the route's template instead.
-                root = str(request.scope.get("root_path", ""))
-                request.scope[metrics.LOGGED_PATH_KEY] = root + route.path
             # Every transaction of this request carries the token's session (and none when
             # the route takes no token, whatever ran before in this task).
             db.acting_session.set(None)
@@ -218,6 +213,12 @@ class Router:
                 candidates.append((r, matched.groupdict()))
         if not candidates:
             raise Problem("not_found", f"no route {path} in {self.name}")
+        template, params = candidates[0]
+        if params:
+            # A segment's value may be a secret (a calendar feed's token): the access log shows
+            # the route's template instead, whatever the answer.
+            root = str(request.scope.get("root_path", ""))
+            request.scope[metrics.LOGGED_PATH_KEY] = root + template.path
         method = "GET" if request.method == "HEAD" else request.method
         for route, params in candidates:
             if route.method == method:

@@ -245,6 +245,9 @@ async def test_the_access_log_shows_no_token(b: Building, caplog: pytest.LogCapt
     token = url.rsplit("/", 1)[1].removesuffix(".ics")
     with caplog.at_level(logging.INFO, logger="parkshare.access"):
         assert (await b.fetch(url)).status_code == 200
+        async with b.client("calendar") as http:
+            refused = await http.post(url.removeprefix(FEEDS))
+        assert refused.status_code == 405
     logged = [r for r in caplog.records if r.name == "parkshare.access"]
     assert logged and all(token not in r.getMessage() for r in logged)
     assert all(token not in str(getattr(r, "path", "")) for r in logged)
