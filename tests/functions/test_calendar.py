@@ -111,6 +111,7 @@ async def test_the_feed_parses_and_lists_the_callers_bookings(b: Building) -> No
     assert str(calendar["VERSION"]) == "2.0"
     assert "parkshare" in str(calendar["PRODID"])
     assert "Test Building" in str(calendar["X-WR-CALNAME"])
+    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(hours=1)
     found = events(calendar)
     assert found.keys() == {f"{first}@parkshare", f"{second}@parkshare"}
     event = found[f"{first}@parkshare"]
@@ -282,3 +283,13 @@ async def test_a_feed_never_goes_back_a_generation(b: Building) -> None:
     assert problem_code(refused.value) == "invalid_request"
     gone = await b.fetch(f"{FEEDS}/feed/{older}.ics")
     assert (gone.status_code, code_of(gone)) == (404, "calendar_not_found")
+
+
+async def test_head_answers_the_validators_and_a_slash_is_no_token(b: Building) -> None:
+    url = await b.url(b.paul)
+    async with b.client("calendar") as http:
+        head = await http.head(url.removeprefix(FEEDS))
+        sliced = await http.get("/feed/" + "A" * 20 + "/" + "A" * 22 + ".ics")
+    assert head.status_code == 200 and head.headers["etag"]
+    assert head.headers["content-type"].startswith("text/calendar")
+    assert (sliced.status_code, code_of(sliced)) == (404, "not_found")

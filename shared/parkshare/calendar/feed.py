@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -20,6 +20,9 @@ from starlette.responses import Response
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 CACHE_CONTROL = "private, max-age=300"
 PRODID = "-//parkshare//calendar feed//EN"
+# How often subscribed calendars are asked to look again: REFRESH-INTERVAL (RFC 7986), and
+# X-PUBLISHED-TTL for the clients that predate it.
+REFRESH = timedelta(hours=1)
 
 
 def uid(reservation_id: str) -> str:
@@ -54,7 +57,11 @@ def render(feed: Mapping[str, Any]) -> bytes:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"Parking: {feed['name']}")
+    name = f"Parking: {feed['name']}"
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
     for row in feed["events"]:
         calendar.add_component(_event(row))
     return bytes(calendar.to_ical())
