@@ -382,7 +382,7 @@ availability | availability_spot_end_idx | CREATE INDEX availability_spot_end_id
 building_sso | building_sso_pkey | CREATE UNIQUE INDEX building_sso_pkey ON parkshare.building_sso USING btree (building_id)
 buildings | buildings_pkey | CREATE UNIQUE INDEX buildings_pkey ON parkshare.buildings USING btree (id)
 calendar_feeds | calendar_feeds_pkey | CREATE UNIQUE INDEX calendar_feeds_pkey ON parkshare.calendar_feeds USING btree (building_id, user_id)
-calendar_feeds | calendar_feeds_token_key | CREATE UNIQUE INDEX calendar_feeds_token_key ON parkshare.calendar_feeds USING btree (token_hash)
+calendar_feeds | calendar_feeds_token_hash_idx | CREATE INDEX calendar_feeds_token_hash_idx ON parkshare.calendar_feeds USING btree (token_hash)
 constraint_errors | constraint_errors_pkey | CREATE UNIQUE INDEX constraint_errors_pkey ON parkshare.constraint_errors USING btree (constraint_name)
 error_codes | error_codes_code_key | CREATE UNIQUE INDEX error_codes_code_key ON parkshare.error_codes USING btree (code)
 error_codes | error_codes_pkey | CREATE UNIQUE INDEX error_codes_pkey ON parkshare.error_codes USING btree (sqlstate)

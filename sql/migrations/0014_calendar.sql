@@ -15,8 +15,10 @@ CREATE TABLE parkshare.calendar_feeds (
     CONSTRAINT calendar_feeds_generation_valid CHECK (generation >= 1),
     CONSTRAINT calendar_feeds_token_hash_valid CHECK (octet_length(token_hash) = 32)
 );
--- A feed request names its resident by the hash alone, across buildings.
-CREATE UNIQUE INDEX calendar_feeds_token_key ON parkshare.calendar_feeds (token_hash);
+-- A feed request names its resident by the hash alone, across buildings. Not a unique index,
+-- as refresh_tokens' is not: a shard could not check uniqueness without building_id
+-- (tests/sql/test_sharding_ready.py), and two HMACs of different messages do not collide.
+CREATE INDEX calendar_feeds_token_hash_idx ON parkshare.calendar_feeds (token_hash);
 
 SELECT parkshare.ps_tenant_table('calendar_feeds');
 

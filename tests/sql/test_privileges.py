@@ -90,6 +90,10 @@ CALLABLE_BY_APP = {
     "mark_notifications_read",
     "notification_preferences",
     "set_notification_preferences",
+    # the caller's calendar feed URL (its generation and hash), and the feed at a token's hash
+    "calendar_generation",
+    "set_calendar",
+    "calendar_feed",
 }
 
 
