@@ -3,7 +3,8 @@ building id as associated data (a sealed value copied to another building does n
 
 The key is `PARKSHARE_SECRET_KEY` (32 bytes, base64url). With none set, the embedded default
 generates one under the data directory, as it does the token-signing key. The same key also
-seals the short-lived single sign-on cookie.
+seals the short-lived single sign-on cookie, and calendar feed tokens are derived from it
+(parkshare.calendar.tokens, under a key of their own).
 """
 
 from __future__ import annotations
