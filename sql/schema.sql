@@ -524,7 +524,7 @@ admin_ledger(p_user uuid, p_before bigint, p_limit integer) | jsonb | parkshare_
 admin_residents() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:38defe1a62a322e568be513d62faf5a8
 admin_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:87b3efe7a507351e75f05548dbaa668c
 audit_security(p_action text, p_building uuid, p_user uuid, p_address text, p_detail jsonb) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8a05b79d86c58f1ddd16dfd708493b54
-calendar_feed(p_token_hash bytea) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:82d0b52a0ce8d74888d4742a8dbd56d7
+calendar_feed(p_token_hash bytea) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d1c908f8c09146227b3580b4d04c22b2
 calendar_generation(p_rotate boolean) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a99e5117edadce8064eb48dcca25ec1
 cancel(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a46fbce0987be43fc49cc43767035a5
 change_password(p_old_hash text, p_new_hash text) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f36ff54277574f2745f08194f0d44343

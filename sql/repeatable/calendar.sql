@@ -80,6 +80,7 @@ AS $$
 DECLARE
     v_feed calendar_feeds;
     v_name text;
+    v_longest interval;
     v_since timestamptz := now() - interval '30 days';
 BEGIN
     SELECT f.* INTO v_feed
@@ -88,7 +89,8 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM ps_raise('calendar_not_found', 'no calendar at this address');
     END IF;
-    SELECT name INTO STRICT v_name FROM buildings WHERE id = v_feed.building_id;
+    SELECT name, longest_booking INTO STRICT v_name, v_longest
+    FROM buildings WHERE id = v_feed.building_id;
     RETURN jsonb_build_object(
         'name', v_name,
         'events', coalesce((
@@ -98,14 +100,19 @@ BEGIN
                     'end', ps_iso(e.end_at), 'status', e.status,
                     'revision', e.revision, 'changed_at', ps_iso(e.changed_at))
                 ORDER BY e.start_at, e.id)
-            FROM (SELECT r.id, r.spot_id, r.start_at, r.end_at, r.status, role,
+            FROM (-- As parker: no booking is longer than the building's longest, so its
+                  -- start bounds the scan of reservations_user_idx.
+                  SELECT r.id, r.spot_id, r.start_at, r.end_at, r.status, 'parker' AS role,
                          ps_reservation_revision(r) AS revision,
                          ps_reservation_changed_at(r) AS changed_at
-                  FROM reservations r,
-                       LATERAL (SELECT CASE WHEN r.user_id = v_feed.user_id
-                                            THEN 'parker' ELSE 'owner' END AS role) k
-                  WHERE r.building_id = v_feed.building_id
-                    AND (r.user_id = v_feed.user_id OR r.owner_id = v_feed.user_id)
+                  FROM reservations r
+                  WHERE r.building_id = v_feed.building_id AND r.user_id = v_feed.user_id
+                    AND r.start_at > v_since - v_longest AND r.end_at > v_since
+                  UNION ALL
+                  SELECT r.id, r.spot_id, r.start_at, r.end_at, r.status, 'owner',
+                         ps_reservation_revision(r), ps_reservation_changed_at(r)
+                  FROM reservations r
+                  WHERE r.building_id = v_feed.building_id AND r.owner_id = v_feed.user_id
                     AND r.end_at > v_since) e
             JOIN spots s ON s.building_id = v_feed.building_id AND s.id = e.spot_id),
             '[]'::jsonb));

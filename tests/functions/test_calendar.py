@@ -44,9 +44,9 @@ class Building:
         self.start = next_hour(24)
         garage.offer(self.olga, self.spot, self.start, self.start + 6 * HOUR)
 
-    def book(self, who: UUID, hours: int = 0) -> str:
+    def book(self, who: UUID, hours: int = 0, length: int = 1) -> str:
         start = self.start + hours * HOUR
-        return str(self.g.reserve(who, self.spot, start, start + HOUR)["id"])
+        return str(self.g.reserve(who, self.spot, start, start + length * HOUR)["id"])
 
     async def url(self, who: UUID, method: str = "GET", path: str = "/") -> str:
         async with self.client("calendar") as http:
@@ -208,13 +208,13 @@ async def test_another_residents_bookings_are_absent(b: Building) -> None:
 
 
 async def test_bookings_that_ended_over_30_days_ago_are_absent(b: Building) -> None:
-    old, recent = b.book(b.paul, 0), b.book(b.paul, 5)
-    # Back in time until 30 days ago falls between the two: the first ended 2 h before it,
-    # the second ends 3 h after it.
+    old, spanning, recent = b.book(b.paul, 0), b.book(b.paul, 2, length=2), b.book(b.paul, 5)
+    # Back in time until 30 days ago falls at start + 3 h: the first ended 2 h before it, the
+    # second began an hour before it and ends an hour after, the third ends 3 h after.
     b.g.travel(b.start + 3 * HOUR - (now() - timedelta(days=30)))
-    listed = events(await b.feed(b.paul))
-    assert listed.keys() == {f"{recent}@parkshare"}, old
-    assert events(await b.feed(b.olga)).keys() == {f"{recent}@parkshare"}
+    kept = {f"{spanning}@parkshare", f"{recent}@parkshare"}
+    assert events(await b.feed(b.paul)).keys() == kept, old
+    assert events(await b.feed(b.olga)).keys() == kept
 
 
 async def test_a_disabled_residents_feed_is_gone(b: Building) -> None:
