@@ -544,7 +544,7 @@ create_building(p_name text, p_timezone text, p_admin_email text, p_admin_passwo
 create_invite(p_code_hash text, p_role text, p_expires_at timestamp with time zone, p_email text) | parkshare.invites | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:105f6f0869c7a98521502c8ccb900e8f
 create_pattern(p_spot_id uuid, p_weekdays integer[], p_from text, p_until text, p_every_weeks integer, p_starts_on date, p_ends_on date) | parkshare.patterns | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:10512db2123bfde7ede2b61927495b0a
 create_user(p_email text, p_password_hash text, p_display_name text, p_role text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:316b00519faee20421087c6beca20ef6
-deliveries_claim(p_limit integer) | TABLE(building_id uuid, id uuid, address text, attempts integer, locale text, building_name text, timezone text, kind text, title text, body text, data jsonb, at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:403953cf144f98d6b310e8703da2f9e5
+deliveries_claim(p_limit integer) | TABLE(building_id uuid, id uuid, address text, attempts integer, locale text, building_name text, timezone text, kind text, title text, body text, data jsonb, at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:47abda89b2af93bf5004ae812a885f3f
 deliveries_skip() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:76d416b16cf6343f0cdd383ab0f46657
 delivery_failed(p_building uuid, p_id uuid, p_error text, p_retryable boolean) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1d61258fb268b447349e48dbbdfbf02a
 delivery_release(p_id uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:a169fe30d72f1d7fb20163b55906c615
@@ -581,6 +581,7 @@ ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservati
 ps_change_availability(p_spot parkshare.spots, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean, p_by uuid) | void | parkshare_owner | security definer |  | md5:929d1a1fa926234cb997814bec68d95c
 ps_delivery_backoff(p_attempts integer) | interval | parkshare_owner |  |  | md5:a54f69748685317de63896e5370c0d96
 ps_delivery_give_up_after() | interval | parkshare_owner |  |  | md5:92e36c1e69bacca75be65eac44f40984
+ps_delivery_held_here(p_id uuid) | boolean | parkshare_owner |  |  | md5:77089b36cfcec298421db3c421d8fedc
 ps_delivery_lock_key(p_id uuid) | bigint | parkshare_owner |  |  | md5:6452fe4b262366b509f6dfd0e3e26565
 ps_drop_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:24be866edd0f3c26b347114d885817ae
 ps_email_choices_valid(p_email jsonb) | boolean | parkshare_owner |  |  | md5:30944f44ee6d03286ea005662ba8621b

@@ -18,6 +18,19 @@ CREATE OR REPLACE FUNCTION parkshare.ps_delivery_lock_key(p_id uuid) RETURNS big
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT hashtextextended('parkshare.delivery ' || p_id, 0) $$;
 
+-- Whether this very session holds the delivery's lock. Session advisory locks are
+-- reentrant: without this, a sender claiming again would take back what it is sending.
+CREATE OR REPLACE FUNCTION parkshare.ps_delivery_held_here(p_id uuid) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    -- A bigint key shows in pg_locks as its high and low 32 bits, objsubid 1.
+    SELECT EXISTS (
+        SELECT FROM pg_locks l
+        WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.objsubid = 1
+          AND l.classid::bigint = (parkshare.ps_delivery_lock_key(p_id) >> 32) & 4294967295
+          AND l.objid::bigint = parkshare.ps_delivery_lock_key(p_id) & 4294967295)
+$$;
+
 -- A delivery not sent within this long of its notification is given up: a message about a
 -- booking that arrives a day late tells nothing the app has not shown already.
 CREATE OR REPLACE FUNCTION parkshare.ps_delivery_give_up_after() RETURNS interval
@@ -114,8 +127,10 @@ BEGIN
         ORDER BY d.next_attempt_at
         FOR UPDATE SKIP LOCKED
     LOOP
-        -- Held: a live worker is sending it (or another delivery with the same key is).
-        CONTINUE WHEN NOT pg_try_advisory_lock(ps_delivery_lock_key(v_row.id));
+        -- Held: a live worker is sending it (or another delivery with the same key is),
+        -- perhaps this one.
+        CONTINUE WHEN ps_delivery_held_here(v_row.id)
+                      OR NOT pg_try_advisory_lock(ps_delivery_lock_key(v_row.id));
         IF now() >= v_row.created_at + ps_delivery_give_up_after() THEN
             UPDATE deliveries d SET state = 'failed',
                 last_error = coalesce(d.last_error, 'not sent within 24 hours')

@@ -24,10 +24,11 @@ from tests.support import Garage
 @dataclass
 class Sink:
     """The server's handler. `refusals`: how many messages to answer 451 at the end of DATA
-    first. `stall`: while set, the end of DATA waits (`in_data` tells the test one does);
+    first (or `refusal`). `stall`: while set, the end of DATA waits (`in_data` tells the test one does);
     a message counts only if its client is still connected when the 250 would go out."""
 
     refusals: int = 0
+    refusal: str = "451 4.3.0 try again later"
     stall: threading.Event = field(default_factory=threading.Event)
     in_data: threading.Event = field(default_factory=threading.Event)
     messages: list[EmailMessage] = field(default_factory=list)
@@ -38,7 +39,7 @@ class Sink:
         if self.refusals > 0:
             self.refusals -= 1
             self.refused += 1
-            return "451 4.3.0 try again later"
+            return self.refusal
         self.in_data.set()
         try:
             deadline = time.monotonic() + 60
@@ -121,3 +122,7 @@ def address_of(garage: Garage, user: Any) -> str:
         row = admin.execute("SELECT email FROM parkshare.users WHERE id = %s", (user,)).fetchone()
     assert row is not None
     return str(row["email"])
+
+
+# A Redis of the test's own for the worker's queue (tests/live/conftest.py).
+from tests.live.conftest import own_redis  # noqa: E402, F401

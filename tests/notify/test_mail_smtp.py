@@ -16,6 +16,7 @@ from parkshare.notify import transports
 from parkshare.notify.mail import Mailer
 from parkshare.store.db import admin_connect
 from tests.conftest import TestDb
+from tests.gateway.conftest import free_port
 from tests.notify.conftest import SmtpServer, address_of, deliveries
 from tests.support import Garage, next_hour
 
@@ -106,3 +107,204 @@ async def test_a_booking_mails_the_owner_in_french_and_the_parker_in_english(
     # Nothing is due any more: a second round sends nothing again.
     assert await send_all(database, smtp_server) == {}
     assert len(sink.messages) == 2
+
+
+def due_now(garage: Garage) -> None:
+    """Let the backoff pass: every pending delivery of the building is due (the superuser
+    with triggers off, as Garage.travel moves time)."""
+    with admin_connect(garage.db.admin_url) as admin, admin.transaction():
+        admin.execute("SET LOCAL session_replication_role = replica")
+        admin.execute(
+            "UPDATE parkshare.deliveries SET next_attempt_at = now()"
+            " WHERE building_id = %s AND state = 'pending'",
+            (garage.building_id,),
+        )
+
+
+async def test_a_kind_turned_off_writes_no_delivery(garage: Garage) -> None:
+    owner, parker = garage.user("Anne"), garage.user("Bruno")
+    garage.call(
+        owner,
+        "SELECT parkshare.set_notification_preferences(%s, NULL, NULL)",
+        ('{"spot.booked": false}',),
+    )
+    book(garage, owner, parker)
+    assert [(r["kind"], r["user_id"]) for r in deliveries(garage)] == [
+        ("booking.confirmed", parker)
+    ]
+    # The in-app notification is written regardless.
+    notes = garage.call(owner, "SELECT parkshare.my_notifications(NULL, NULL) AS n")
+    assert [n["kind"] for n in notes[0]["n"]["notifications"]] == ["spot.booked"]
+
+
+async def test_the_end_reminder_is_off_by_default(garage: Garage) -> None:
+    parker = garage.user("Bruno")
+    garage.call(
+        parker,
+        "SELECT parkshare.set_notification_preferences(%s, NULL, NULL)",
+        ('{"booking.confirmed": false}',),
+    )
+    owner = garage.user("Anne")
+    booking = book(garage, owner, parker)
+    with admin_connect(garage.db.admin_url) as admin:
+        # What the reminder does ten minutes before the end.
+        admin.execute(
+            "SELECT parkshare.ps_notify_booking(r, r.user_id, 'booking.ends_soon')"
+            " FROM parkshare.reservations r WHERE r.id = %s",
+            (booking["id"],),
+        )
+    notes = garage.call(parker, "SELECT parkshare.my_notifications(NULL, NULL) AS n")
+    assert "booking.ends_soon" in [n["kind"] for n in notes[0]["n"]["notifications"]]
+    assert [r["kind"] for r in deliveries(garage) if r["user_id"] == parker] == []
+
+
+async def test_a_user_without_an_address_gets_no_delivery(garage: Garage) -> None:
+    owner, parker = garage.user("Anne"), garage.user("Bruno")
+    with admin_connect(garage.db.admin_url) as admin:
+        # A resident of single sign-on: no password, no address of ours.
+        admin.execute("UPDATE parkshare.users SET email = NULL WHERE id = %s", (owner,))
+    book(garage, owner, parker)
+    assert [(r["kind"], r["user_id"]) for r in deliveries(garage)] == [
+        ("booking.confirmed", parker)
+    ]
+
+
+async def test_a_refusal_for_now_is_retried_and_sent_once(
+    garage: Garage, database: TestDb, smtp_server: SmtpServer
+) -> None:
+    owner, parker = garage.user("Anne"), garage.user("Bruno")
+    garage.call(
+        owner,
+        "SELECT parkshare.set_notification_preferences(%s, NULL, NULL)",
+        ('{"spot.booked": false}',),
+    )
+    book(garage, owner, parker)
+    sink = smtp_server.sink
+    sink.refusals = 1
+    assert await send_all(database, smtp_server) == {"pending": 1}
+    (row,) = deliveries(garage)
+    assert (row["state"], row["attempts"]) == ("pending", 1)
+    assert "451" in row["last_error"]
+    # 30 s of backoff: not due before then.
+    assert row["next_attempt_at"] - row["created_at"] >= timedelta(seconds=29)
+    assert await send_all(database, smtp_server) == {}
+    due_now(garage)
+    assert await send_all(database, smtp_server) == {"sent": 1}
+    (row,) = deliveries(garage)
+    assert (row["state"], row["attempts"]) == ("sent", 2)
+    assert sink.refused == 1
+    assert len(sink.to(address_of(garage, parker))) == 1
+
+
+async def test_a_refusal_for_good_fails_at_once(
+    garage: Garage, database: TestDb, smtp_server: SmtpServer
+) -> None:
+    owner, parker = garage.user("Anne"), garage.user("Bruno")
+    book(garage, owner, parker)
+    smtp_server.sink.refusals, smtp_server.sink.refusal = 2, "554 5.7.1 not wanted here"
+    assert await send_all(database, smtp_server) == {"failed": 2}
+    assert {(r["state"], r["attempts"]) for r in deliveries(garage)} == {("failed", 1)}
+    due_now(garage)
+    assert await send_all(database, smtp_server) == {}
+    assert smtp_server.sink.messages == []
+
+
+async def test_an_unreachable_server_is_retried_later(
+    garage: Garage, database: TestDb, smtp_server: SmtpServer
+) -> None:
+    owner, parker = garage.user("Anne"), garage.user("Bruno")
+    book(garage, owner, parker)
+    nobody = SmtpServer(smtp_server.sink, free_port())
+    # The round stops at the first: the second would fare no better.
+    assert await send_all(database, nobody) == {"pending": 1}
+    assert sorted((r["state"], r["attempts"]) for r in deliveries(garage)) == [
+        ("pending", 0),
+        ("pending", 1),
+    ]
+    due_now(garage)
+    assert await send_all(database, smtp_server) == {"sent": 2}
+
+
+async def test_without_a_transport_deliveries_are_skipped(garage: Garage, database: TestDb) -> None:
+    owner, parker = garage.user("Anne"), garage.user("Bruno")
+    book(garage, owner, parker)
+    assert await send_all(database, None) == {"skipped": 2}
+    rows = deliveries(garage)
+    assert {(r["state"], r["attempts"], r["last_error"]) for r in rows} == {
+        ("skipped", 0, "no mail transport configured")
+    }
+
+
+async def test_a_delivery_past_its_24_hours_is_given_up(
+    garage: Garage, database: TestDb, smtp_server: SmtpServer
+) -> None:
+    owner, parker = garage.user("Anne"), garage.user("Bruno")
+    book(garage, owner, parker)
+    with admin_connect(garage.db.admin_url) as admin, admin.transaction():
+        admin.execute("SET LOCAL session_replication_role = replica")
+        admin.execute(
+            "UPDATE parkshare.deliveries SET created_at = now() - interval '25 hours'"
+            " WHERE building_id = %s",
+            (garage.building_id,),
+        )
+    assert await send_all(database, smtp_server) == {}
+    assert {(r["state"], r["last_error"]) for r in deliveries(garage)} == {
+        ("failed", "not sent within 24 hours")
+    }
+    assert smtp_server.sink.messages == []
+
+
+@pytest.mark.parametrize(
+    ("change", "allowed"),
+    [
+        ("state = 'sending', attempts = attempts + 1", True),
+        ("state = 'skipped'", True),
+        ("state = 'sent', sent_at = now()", False),
+        ("state = 'sending'", False),
+        ("attempts = attempts + 1", False),
+        ("address = 'someone@else.example'", False),
+    ],
+)
+async def test_the_state_machine_refuses_illegal_moves_from_pending(
+    garage: Garage, change: str, allowed: bool
+) -> None:
+    import psycopg
+    from psycopg import sql
+
+    owner, parker = garage.user("Anne"), garage.user("Bruno")
+    book(garage, owner, parker)
+    statement = sql.SQL("UPDATE parkshare.deliveries SET {} WHERE building_id = %s").format(
+        sql.SQL(change)  # type: ignore[arg-type]
+    )
+    with admin_connect(garage.db.admin_url) as admin:
+        if allowed:
+            admin.execute(statement, (garage.building_id,))
+        else:
+            with pytest.raises(psycopg.Error) as refused:
+                admin.execute(statement, (garage.building_id,))
+            assert refused.value.sqlstate == "PSC09"
+
+
+@pytest.mark.parametrize("final", ["sent", "failed", "skipped"])
+async def test_a_finished_delivery_never_moves_again(
+    garage: Garage, database: TestDb, smtp_server: SmtpServer, final: str
+) -> None:
+    import psycopg
+
+    owner, parker = garage.user("Anne"), garage.user("Bruno")
+    book(garage, owner, parker)
+    if final == "sent":
+        await send_all(database, smtp_server)
+    elif final == "failed":
+        smtp_server.sink.refusals, smtp_server.sink.refusal = 2, "550 no"
+        await send_all(database, smtp_server)
+    else:
+        await send_all(database, None)
+    assert {r["state"] for r in deliveries(garage)} == {final}
+    for change in ("state = 'pending', sent_at = NULL", "state = 'sending', attempts = 9"):
+        with admin_connect(garage.db.admin_url) as admin, pytest.raises(psycopg.Error) as no:
+            admin.execute(
+                f"UPDATE parkshare.deliveries SET {change} WHERE building_id = %s",  # noqa: S608
+                (garage.building_id,),
+            )
+        assert no.value.sqlstate == "PSC09"
