@@ -23,9 +23,10 @@ from tests.support import Garage
 
 @dataclass
 class Sink:
-    """The server's handler. `refusals`: how many messages to answer 451 at the end of DATA
-    first (or `refusal`). `stall`: while set, the end of DATA waits (`in_data` tells the test one does);
-    a message counts only if its client is still connected when the 250 would go out."""
+    """The server's handler. `refusals`: how many messages to answer `refusal` (a 451) at
+    the end of DATA first. `stall`: while set, the end of DATA waits (`in_data` tells the
+    test one does); a message counts only if its client is still connected when the 250
+    would go out."""
 
     refusals: int = 0
     refusal: str = "451 4.3.0 try again later"
