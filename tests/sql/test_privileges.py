@@ -90,6 +90,13 @@ CALLABLE_BY_APP = {
     "mark_notifications_read",
     "notification_preferences",
     "set_notification_preferences",
+    # the worker's mail sender (system work, refused in a tenant context), the admin's list
+    "deliveries_claim",
+    "delivery_sent",
+    "delivery_failed",
+    "delivery_release",
+    "deliveries_skip",
+    "admin_deliveries",
 }
 
 

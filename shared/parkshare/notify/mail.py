@@ -186,10 +186,15 @@ def mailer(settings: Settings | None = None) -> Mailer:
 
 
 async def sweep() -> dict[str, int]:
-    """A few due deliveries from the sweep, on a connection of its own."""
+    """A few due deliveries from the sweep, on a connection of its own. Whatever goes wrong
+    here is logged, not raised: the rest of the sweep (the timer above all) must not wait
+    for mail."""
     sender = mailer()
     try:
         return dict(await sender.send_due(SWEEP_MAX))
+    except Exception:
+        log.exception("the sweep could not send mail; the sender thread will")
+        return {}
     finally:
         await sender.close()
 
