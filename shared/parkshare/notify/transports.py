@@ -102,6 +102,11 @@ class SmtpTransport:
         )
         try:
             await client.connect()
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            # Our credentials, not the message: once they are fixed it goes, as the others.
+            raise DeliveryError(
+                f"SMTP login refused: {exc}"[:2000], retryable=True, connection=True
+            ) from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise _smtp_error(exc, connection=True) from exc
         self._client = client
