@@ -14,8 +14,11 @@ reply (killed, its connection closed) left a message nobody accepted. We mark th
 in the first statement after the 250. The one window left: killed after the 250 and before
 that UPDATE commits, the message was accepted and is sent again. Both copies then carry the
 same Message-ID, `<delivery-id@parkshare>`, by which a receiving system may drop the second.
-(The lock is as good as the connection that holds it: one that PostgreSQL loses while the
-worker lives on is the same window, which closing it before sending on would not narrow.)
+The same goes for a 250 the server sent that never reached us (the connection lost, or our
+timeout, in that instant: the duplicate §6.1 and RFC 1047 describe), and for SES, whose
+answer plays the 250's part. (The lock is as good as the connection that holds it: one that
+PostgreSQL loses while the worker lives on lets another worker take the row over, a window
+of the same kind.)
 """
 
 from __future__ import annotations
