@@ -24,24 +24,29 @@ APP_URL = "https://parking.example.org"
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def mailer(database: TestDb, smtp: SmtpServer | None) -> Mailer:
+SENDER = "Parkshare <noreply@parking.example.org>"
+
+
+def mailer(database: TestDb, smtp: SmtpServer | None, sender: str = SENDER) -> Mailer:
     settings = Settings(
         database_url=database.admin_url,
         app_database_url=database.app_url,
         smtp_url=smtp.url if smtp else None,
         public_url=APP_URL,
-        mail_from="Parkshare <noreply@parking.example.org>",
+        mail_from=sender,
         mail_timeout_seconds=10,
     )
     return Mailer(settings, transports.from_settings(settings))
 
 
-async def send_all(database: TestDb, smtp: SmtpServer | None) -> dict[str, int]:
-    sender = mailer(database, smtp)
+async def send_all(
+    database: TestDb, smtp: SmtpServer | None, sender: str = SENDER
+) -> dict[str, int]:
+    mail = mailer(database, smtp, sender)
     try:
-        return dict(await sender.send_due())
+        return dict(await mail.send_due())
     finally:
-        await sender.close()
+        await mail.close()
 
 
 def book(garage: Garage, owner: UUID, parker: UUID, hours_ahead: int = 48) -> dict[str, Any]:
@@ -324,3 +329,16 @@ async def test_a_finished_delivery_never_moves_again(
                 (garage.building_id,),
             )
         assert no.value.sqlstate == "PSC09"
+
+
+async def test_a_message_that_cannot_be_written_fails_without_reaching_the_server(
+    garage: Garage, database: TestDb, smtp_server: SmtpServer
+) -> None:
+    owner, parker = garage.user("Anne"), garage.user("Bruno")
+    book(garage, owner, parker)
+    # A header broken over two lines would smuggle in another header: refused for good.
+    assert await send_all(database, smtp_server, "x@example.org\r\nBcc: y@example.org") == {
+        "failed": 2
+    }
+    assert all("could not write the message" in r["last_error"] for r in deliveries(garage))
+    assert smtp_server.sink.messages == []

@@ -103,12 +103,21 @@ class Mailer:
         try:
             try:
                 message = self.message(row)
-            except (ValueError, KeyError) as exc:
+                message.email()
+            except (ValueError, KeyError, TypeError) as exc:
                 # Nothing a later attempt would change (a header that cannot be written).
                 raise DeliveryError(
                     f"could not write the message: {exc!r}", retryable=False
                 ) from exc
-            await self._transport.send(message)
+            try:
+                await self._transport.send(message)
+            except DeliveryError:
+                raise
+            except Exception as exc:
+                # Not a refusal we know: after the backoff, rather than at once and forever.
+                raise DeliveryError(
+                    f"{type(exc).__name__}: {exc}"[:2000], retryable=True, connection=True
+                ) from exc
         except DeliveryError as exc:
             state = await self._one(
                 "delivery_failed", key | {"error": str(exc), "retryable": exc.retryable}
