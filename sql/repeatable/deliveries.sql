@@ -1,11 +1,12 @@
 -- Deliveries (table in migrations/0016_deliveries.sql): the email of a notification, queued
 -- by ps_notify in the notification's transaction, sent by the worker (parkshare.notify.mail).
 --
---   pending --claim--> sending --250--> sent
---      |                 |  \--refused for good, or 24 h gone--> failed
---      |                 \--refused for now--> pending (again, after a backoff)
---      |                 \--its sender died (its lock free)--> sending (reclaimed)
---      \--no transport configured--> skipped      \--24 h gone unsent--> failed
+--   pending --claim--> sending --the server's 250--> sent
+--     |                    |-- refused for now --> pending (after a backoff)
+--     |                    |-- refused for good, or past its 24 hours --> failed
+--     |                    `-- its sender died (lock free) --> sending (taken over, +1 attempt)
+--     |-- past its 24 hours, unsent --> failed
+--     `-- no transport configured --> skipped
 --
 -- While a worker sends a delivery it holds a session advisory lock keyed by the delivery
 -- (ps_delivery_lock_key): a `sending` row whose lock is free belongs to a worker that died,
