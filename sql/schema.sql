@@ -12,6 +12,7 @@ building_sso | r | parkshare_owner | rls | forced |
 buildings | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 calendar_feeds | r | parkshare_owner | rls | forced | 
 constraint_errors | r | parkshare_owner |  |  | parkshare_app:SELECT
+deliveries | r | parkshare_owner | rls | forced | 
 error_codes | r | parkshare_owner |  |  | parkshare_app:SELECT
 idempotency_keys | r | parkshare_owner | rls | forced | 
 invites | r | parkshare_owner | rls | forced | 
@@ -81,6 +82,17 @@ calendar_feeds.token_hash | bytea | not null |  |  |  |
 calendar_feeds.created_at | timestamp with time zone | not null | now() |  |  | 
 constraint_errors.constraint_name | text | not null |  |  |  | 
 constraint_errors.code | text | not null |  |  |  | 
+deliveries.building_id | uuid | not null |  |  |  | 
+deliveries.id | uuid | not null | gen_random_uuid() |  |  | 
+deliveries.notification_id | bigint | not null |  |  |  | 
+deliveries.channel | text | not null | 'email'::text |  |  | 
+deliveries.address | text | not null |  |  |  | 
+deliveries.state | text | not null | 'pending'::text |  |  | 
+deliveries.attempts | integer | not null | 0 |  |  | 
+deliveries.next_attempt_at | timestamp with time zone | not null | now() |  |  | 
+deliveries.last_error | text |  |  |  |  | 
+deliveries.created_at | timestamp with time zone | not null | now() |  |  | 
+deliveries.sent_at | timestamp with time zone |  |  |  |  | 
 error_codes.sqlstate | text | not null |  |  |  | 
 error_codes.code | text | not null |  |  |  | 
 error_codes.status | integer | not null |  |  |  | 
@@ -270,6 +282,15 @@ calendar_feeds | calendar_feeds_pkey | PRIMARY KEY (building_id, user_id)
 calendar_feeds | calendar_feeds_token_hash_valid | CHECK ((octet_length(token_hash) = 32))
 calendar_feeds | calendar_feeds_user_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
 constraint_errors | constraint_errors_pkey | PRIMARY KEY (constraint_name)
+deliveries | deliveries_address_valid | CHECK (((length(address) <= 254) AND (address ~ '^[^@[:space:]]+@[^@[:space:]]+$'::text)))
+deliveries | deliveries_attempts_valid | CHECK ((attempts >= 0))
+deliveries | deliveries_channel_valid | CHECK ((channel = 'email'::text))
+deliveries | deliveries_error_valid | CHECK ((length(last_error) <= 2000))
+deliveries | deliveries_notification_fkey | FOREIGN KEY (building_id, notification_id) REFERENCES parkshare.notifications(building_id, id) ON DELETE CASCADE
+deliveries | deliveries_once_key | UNIQUE (building_id, notification_id, channel)
+deliveries | deliveries_pkey | PRIMARY KEY (building_id, id)
+deliveries | deliveries_sent_shape | CHECK (((state = 'sent'::text) = (sent_at IS NOT NULL)))
+deliveries | deliveries_state_valid | CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'failed'::text, 'skipped'::text])))
 error_codes | error_codes_code_check | CHECK ((code ~ '^[a-z_]+$'::text))
 error_codes | error_codes_code_key | UNIQUE (code)
 error_codes | error_codes_pkey | PRIMARY KEY (sqlstate)
@@ -384,6 +405,10 @@ buildings | buildings_pkey | CREATE UNIQUE INDEX buildings_pkey ON parkshare.bui
 calendar_feeds | calendar_feeds_pkey | CREATE UNIQUE INDEX calendar_feeds_pkey ON parkshare.calendar_feeds USING btree (building_id, user_id)
 calendar_feeds | calendar_feeds_token_hash_idx | CREATE INDEX calendar_feeds_token_hash_idx ON parkshare.calendar_feeds USING btree (token_hash)
 constraint_errors | constraint_errors_pkey | CREATE UNIQUE INDEX constraint_errors_pkey ON parkshare.constraint_errors USING btree (constraint_name)
+deliveries | deliveries_due_idx | CREATE INDEX deliveries_due_idx ON parkshare.deliveries USING btree (next_attempt_at) WHERE (state = ANY (ARRAY['pending'::text, 'sending'::text]))
+deliveries | deliveries_once_key | CREATE UNIQUE INDEX deliveries_once_key ON parkshare.deliveries USING btree (building_id, notification_id, channel)
+deliveries | deliveries_pkey | CREATE UNIQUE INDEX deliveries_pkey ON parkshare.deliveries USING btree (building_id, id)
+deliveries | deliveries_recent_idx | CREATE INDEX deliveries_recent_idx ON parkshare.deliveries USING btree (building_id, created_at)
 error_codes | error_codes_code_key | CREATE UNIQUE INDEX error_codes_code_key ON parkshare.error_codes USING btree (code)
 error_codes | error_codes_pkey | CREATE UNIQUE INDEX error_codes_pkey ON parkshare.error_codes USING btree (sqlstate)
 idempotency_keys | idempotency_keys_created_idx | CREATE INDEX idempotency_keys_created_idx ON parkshare.idempotency_keys USING btree (created_at)
@@ -456,6 +481,8 @@ buildings | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.
 buildings | tenant | PERMISSIVE | {public} | ALL | (id = ( SELECT parkshare.ps_building() AS ps_building)) | (id = ( SELECT parkshare.ps_building() AS ps_building))
 calendar_feeds | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 calendar_feeds | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+deliveries | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+deliveries | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 idempotency_keys | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 idempotency_keys | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 invites | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -504,6 +531,7 @@ audit_log | audit_log_immutable | CREATE TRIGGER audit_log_immutable BEFORE DELE
 audit_log | audit_log_no_truncate | CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON parkshare.audit_log FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable()
 availability | availability_covers_bookings | CREATE CONSTRAINT TRIGGER availability_covers_bookings AFTER DELETE OR UPDATE ON parkshare.availability DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parkshare.tg_availability_covers_bookings()
 buildings | buildings_compose_text | CREATE TRIGGER buildings_compose_text BEFORE INSERT OR UPDATE ON parkshare.buildings FOR EACH ROW EXECUTE FUNCTION parkshare.tg_compose_text('name')
+deliveries | deliveries_transition | CREATE TRIGGER deliveries_transition BEFORE INSERT OR UPDATE ON parkshare.deliveries FOR EACH ROW EXECUTE FUNCTION parkshare.tg_deliveries_transition()
 ledger_entries | ledger_entries_apply | CREATE TRIGGER ledger_entries_apply AFTER INSERT ON parkshare.ledger_entries FOR EACH ROW EXECUTE FUNCTION parkshare.tg_ledger_apply()
 ledger_entries | ledger_entries_immutable | CREATE TRIGGER ledger_entries_immutable BEFORE DELETE OR UPDATE ON parkshare.ledger_entries FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
 ledger_entries | ledger_entries_no_truncate | CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON parkshare.ledger_entries FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable()
@@ -520,6 +548,7 @@ users | users_open_account | CREATE TRIGGER users_open_account AFTER INSERT ON p
 -- functions
 add_spot(p_label text, p_location text, p_notes text) | parkshare.spots | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f96bf74df6fd3bf57dcfb69b0fedc5cb
 admin_audit(p_action text, p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:738b92feb9fd81fba8f9fe53974808c1
+admin_deliveries(p_state text, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:141bf2cb3c03c9aaec759de7d37bede8
 admin_ledger(p_user uuid, p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3aef64cccf320a06c7cccc86dbe02710
 admin_residents() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:38defe1a62a322e568be513d62faf5a8
 admin_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:87b3efe7a507351e75f05548dbaa668c
@@ -532,6 +561,11 @@ create_building(p_name text, p_timezone text, p_admin_email text, p_admin_passwo
 create_invite(p_code_hash text, p_role text, p_expires_at timestamp with time zone, p_email text) | parkshare.invites | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:105f6f0869c7a98521502c8ccb900e8f
 create_pattern(p_spot_id uuid, p_weekdays integer[], p_from text, p_until text, p_every_weeks integer, p_starts_on date, p_ends_on date) | parkshare.patterns | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:10512db2123bfde7ede2b61927495b0a
 create_user(p_email text, p_password_hash text, p_display_name text, p_role text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:316b00519faee20421087c6beca20ef6
+deliveries_claim(p_limit integer) | TABLE(building_id uuid, id uuid, address text, attempts integer, locale text, building_name text, timezone text, kind text, title text, body text, data jsonb, at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:47abda89b2af93bf5004ae812a885f3f
+deliveries_skip() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:76d416b16cf6343f0cdd383ab0f46657
+delivery_failed(p_building uuid, p_id uuid, p_error text, p_retryable boolean) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1d61258fb268b447349e48dbbdfbf02a
+delivery_release(p_id uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:a169fe30d72f1d7fb20163b55906c615
+delivery_sent(p_building uuid, p_id uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3c40223e188171dc9e386325faacb4b3
 disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3164fc6cb6ab11e7d3f262ff051916b9
 enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d378bf56577fbee4ae4366e14888ac2c
 first_reminder(p_building uuid, p_reservations uuid[]) | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fbdca7b77e51117a4b7c095a96ccf756
@@ -562,6 +596,10 @@ ps_audit(p_action text, p_subject uuid, p_detail jsonb) | void | parkshare_owner
 ps_building() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:2202c19f622d9e71130ba05d9e7f131d
 ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:27fa3b4ea6020c4a0d23b5644c89b52a
 ps_change_availability(p_spot parkshare.spots, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean, p_by uuid) | void | parkshare_owner | security definer |  | md5:929d1a1fa926234cb997814bec68d95c
+ps_delivery_backoff(p_attempts integer) | interval | parkshare_owner |  |  | md5:a54f69748685317de63896e5370c0d96
+ps_delivery_give_up_after() | interval | parkshare_owner |  |  | md5:92e36c1e69bacca75be65eac44f40984
+ps_delivery_held_here(p_id uuid) | boolean | parkshare_owner |  |  | md5:77089b36cfcec298421db3c421d8fedc
+ps_delivery_lock_key(p_id uuid) | bigint | parkshare_owner |  |  | md5:6452fe4b262366b509f6dfd0e3e26565
 ps_drop_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:24be866edd0f3c26b347114d885817ae
 ps_email_choices_valid(p_email jsonb) | boolean | parkshare_owner |  |  | md5:30944f44ee6d03286ea005662ba8621b
 ps_email_defaults() | jsonb | parkshare_owner |  |  | md5:d7659d3e08155a9c1eac9d37997967a2
@@ -584,7 +622,7 @@ ps_materialise(p_pattern parkshare.patterns, p_spot parkshare.spots, p_building 
 ps_my_pattern(p_actor parkshare.users, p_pattern_id uuid, OUT o_pattern parkshare.patterns, OUT o_spot parkshare.spots) | record | parkshare_owner | security definer |  | md5:b7a282d7d443779520ffa7a4cb97e600
 ps_notification_json(n parkshare.notifications) | jsonb | parkshare_owner |  |  | md5:73cb40f80f58f53fcc133d25df3d89e7
 ps_notification_kinds() | text[] | parkshare_owner |  |  | md5:e1a191c0aa0c7d49c148e55b38bc0725
-ps_notify(p_user uuid, p_kind text, p_title text, p_body text, p_data jsonb) | parkshare.notifications | parkshare_owner | security definer |  | md5:c40d03d3669d737f2a2003bd0c5dd431
+ps_notify(p_user uuid, p_kind text, p_title text, p_body text, p_data jsonb) | parkshare.notifications | parkshare_owner | security definer |  | md5:4b6e39d19d85edae7113c4e9e2a07260
 ps_notify_booking(p_res parkshare.reservations, p_user uuid, p_kind text, p_extra jsonb) | void | parkshare_owner | security definer |  | md5:f80f1f31e90781e396f781a8deaa4efa
 ps_occurrence(p_zone text, p_day date, p_from time without time zone, p_until time without time zone) | tstzrange | parkshare_owner |  |  | md5:21fec2d3692fa7ad37e8c3f1bf42de33
 ps_own_spot_locked(p_actor parkshare.users, p_spot_id uuid, p_refused text) | parkshare.spots | parkshare_owner | security definer |  | md5:4eae68418a10ffb3fcca877fc3dd6de0
@@ -593,6 +631,7 @@ ps_pattern_json(p parkshare.patterns) | jsonb | parkshare_owner |  | parkshare_a
 ps_pattern_summary(p parkshare.patterns, p_today date) | text | parkshare_owner |  |  | md5:c7f0c33d8e206b48fac5503f4f234eb6
 ps_pattern_time(p_text text, p_field text) | time without time zone | parkshare_owner |  |  | md5:e9df092b92db341039264c9838d3c550
 ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:f2e803dc9c3021244e3f01932301c147
+ps_queue_deliveries(p_note parkshare.notifications) | void | parkshare_owner | security definer |  | md5:1dcff560101cf5ba69dc0fd4b9c8b74c
 ps_raise(p_code text, p_detail text) | void | parkshare_owner |  |  | md5:cbf9adfcf534b281ba9ee91741ebee92
 ps_remind_minutes(p_building uuid, p_user uuid) | integer | parkshare_owner | security definer |  | md5:603619278f47d2c1a38d0681091cbb7c
 ps_reminders_follow_preferences() | trigger | parkshare_owner | security definer |  | md5:4e2a9d8d0ebb5bd99a5d0409f778b1cb
@@ -640,6 +679,7 @@ stop_pattern(p_pattern_id uuid, p_cancel_reservations boolean) | parkshare.patte
 sweep_due() | TABLE(started integer, settled integer) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:b6601be23a88daa9fa71c5eeb9761e55
 tg_availability_covers_bookings() | trigger | parkshare_owner | security definer |  | md5:c06f1b4ed69a0ada3ba8b5f4851cd14d
 tg_compose_text() | trigger | parkshare_owner |  |  | md5:0f4521a40c3a042fdcee89d2f8340629
+tg_deliveries_transition() | trigger | parkshare_owner |  |  | md5:1bd15e626daa002f15b475922a3c833e
 tg_immutable() | trigger | parkshare_owner |  |  | md5:c3530e0f4448309b23d3a0e8a5449c0c
 tg_ledger_apply() | trigger | parkshare_owner | security definer |  | md5:ed275457519381e4222fb675be7bf6a8
 tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:5ee68411f88234e3688673b71adc3cc9

@@ -1,6 +1,7 @@
 """/fn/admin: what a building's admin does — invite residents (one or many), see them with
 their balances, disable and enable them, adjust credits, set the policy and the building's
-single sign-on, read the ledger, the audit log and how the garage is used.
+single sign-on, read the ledger, the audit log, the email deliveries and how the garage is
+used.
 
 Whether the caller is an admin is decided by the procedures (ps_admin), not here; each of
 them writes its audit entry in the same transaction as its change.
@@ -18,6 +19,7 @@ from parkshare.answers import (
     AdminLedger,
     AuditLog,
     CreditAdjustment,
+    Deliveries,
     DisableSummary,
     Invite,
     Invites,
@@ -89,6 +91,11 @@ class LedgerQuery(PageQuery):
 class AuditQuery(PageQuery):
     # A whole action (`admin.user_disabled`) or a kind ending in a dot (`security.`).
     action: str | None = Field(default=None, max_length=100, pattern=r"^[a-z_.]+$")
+
+
+class DeliveriesQuery(Query):
+    state: Literal["pending", "sending", "sent", "failed", "skipped"] | None = None
+    limit: int = Field(default=100, ge=1, le=500)
 
 
 class UtilizationQuery(Query):
@@ -214,6 +221,18 @@ async def ledger(call: Call[None, LedgerQuery]) -> Any:
 )
 async def audit_log(call: Call[None, AuditQuery]) -> Any:
     return {"entries": await _one(call, SQL["admin_audit"], call.query.model_dump())}
+
+
+@router.route(
+    "GET",
+    "/deliveries",
+    query=DeliveriesQuery,
+    errors=("forbidden",),
+    summary="The building's email deliveries, newest first, optionally in one state",
+    response=Deliveries,
+)
+async def deliveries(call: Call[None, DeliveriesQuery]) -> Any:
+    return {"deliveries": await _one(call, SQL["admin_deliveries"], call.query.model_dump())}
 
 
 @router.route(

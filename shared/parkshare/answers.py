@@ -376,6 +376,33 @@ class AuditLog(Answer):
     entries: list[AuditEntry]
 
 
+DeliveryState = TypeAliasType(
+    "DeliveryState", Literal["pending", "sending", "sent", "failed", "skipped"]
+)
+
+
+class Delivery(Answer):
+    """A notification's email on its way: pending (due at `next_attempt_at`), sending, sent,
+    failed (refused for good, or not sent within 24 hours) or skipped (no mail configured)."""
+
+    id: UUID
+    notification_id: int
+    kind: NotificationKind
+    user: Person
+    channel: Literal["email"]
+    address: str
+    state: DeliveryState
+    attempts: int
+    next_attempt_at: datetime | None = Field(description="when a pending one is tried next")
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class Deliveries(Answer):
+    deliveries: list[Delivery]
+
+
 class UtilizationDay(Answer):
     date: Date = Field(description="a local day of the building")
     available_hours: float

@@ -65,3 +65,6 @@ SELECT parkshare.my_notifications(%(before)s::bigint, %(limit)s::integer) AS not
 
 -- name: notification_preferences
 SELECT parkshare.notification_preferences() AS preferences
+
+-- name: admin_deliveries
+SELECT parkshare.admin_deliveries(%(state)s, %(limit)s) AS deliveries

@@ -36,7 +36,8 @@ AS $$
                         THEN 'HH24:MI' ELSE 'Dy FMDD Mon HH24:MI' END)
 $$;
 
--- A notification for `p_user` (in their building) and its live announcement to them alone.
+-- A notification for `p_user` (in their building), its email if they want it
+-- (ps_queue_deliveries, in deliveries.sql) and its live announcement to them alone.
 -- A second one of the same kind about the same reservation is not written (and answers
 -- null): a cause repeated, or a reminder run twice, tells nobody twice.
 CREATE OR REPLACE FUNCTION parkshare.ps_notify(p_user uuid, p_kind text, p_title text,
@@ -57,6 +58,7 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
+    PERFORM ps_queue_deliveries(v_note);
     -- The notification only, no unread count: counting a resident's unread ones on every
     -- write grows with what they leave unread (an owner of a busy spot who never opens the
     -- app: 1.4 ms of PostgreSQL per booking at a few thousand, in `just bench`). A client adds

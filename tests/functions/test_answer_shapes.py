@@ -161,6 +161,7 @@ async def test_every_answer_is_exactly_its_documented_shape(
     await answers.call("admin", "PATCH", "/policy", headers=admin, json={"cost": 4})
     await answers.call("admin", "GET", "/ledger", headers=admin)
     await answers.call("admin", "GET", "/audit", headers=admin)
+    await answers.call("admin", "GET", "/deliveries", headers=admin)
     usage = {"start": (start - timedelta(days=1)).isoformat(), "end": end.isoformat()}
     await answers.call("admin", "GET", "/utilization", headers=admin, params=usage)
     await answers.call("admin", "GET", "/sso", headers=admin)

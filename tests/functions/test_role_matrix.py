@@ -254,6 +254,22 @@ def check_ledger(w: World, role: Role, answer: httpx.Response) -> None:
         assert entries[0]["to"]["user"]["id"] == str(w.target)
 
 
+def check_deliveries(w: World, role: Role, answer: httpx.Response) -> None:
+    if not answer.is_success:
+        return
+    listed = {d["id"] for d in answer.json()["deliveries"]}
+    of_a = {
+        str(row["id"])
+        for row in w.superuser(
+            "SELECT id FROM parkshare.deliveries WHERE building_id = %s", w.a.building_id
+        )
+    }
+    if role == "admin":
+        assert listed and listed <= of_a
+    else:
+        assert not listed & of_a, "another building's deliveries leaked"
+
+
 def check_audit(w: World, role: Role, answer: httpx.Response) -> None:
     if not answer.is_success:
         return
@@ -630,6 +646,7 @@ MATRIX: dict[Key, Entry] = {
         check_ledger,
     ),
     ("admin", "GET", "/audit"): Entry(nothing, admins_only(OK, OK), check_audit),
+    ("admin", "GET", "/deliveries"): Entry(nothing, admins_only(OK, OK), check_deliveries),
     ("admin", "GET", "/utilization"): Entry(
         lambda w: Send(params={"start": w.at(0), "end": w.at(8)}),
         admins_only(OK, OK),

@@ -94,6 +94,13 @@ CALLABLE_BY_APP = {
     "calendar_generation",
     "set_calendar",
     "calendar_feed",
+    # the worker's mail sender (system work, refused in a tenant context), the admin's list
+    "deliveries_claim",
+    "delivery_sent",
+    "delivery_failed",
+    "delivery_release",
+    "deliveries_skip",
+    "admin_deliveries",
 }
 
 

@@ -85,6 +85,7 @@ def sweep() -> dict[str, Any]:
 
 async def _sweep() -> dict[str, Any]:
     from parkshare.live import events
+    from parkshare.notify import mail
 
     swept: dict[str, Any] = dict(await db.value(None, None, SQL["sweep"]))
     swept["reminded"] = await db.value(None, None, SQL["remind"])
@@ -93,6 +94,7 @@ async def _sweep() -> dict[str, Any]:
     # every day missed (before the publishing below, which sends their events).
     swept["materialised"] = await db.value(None, None, SQL["materialise"])
     swept["published"] = await events.publish_waiting()
+    swept["mailed"] = await mail.sweep()
     settings = get_settings()
     keep = timedelta(hours=settings.outbox_keep_hours)
     swept["pruned"] = await db.value(None, None, SQL["prune"], {"keep": keep})
@@ -142,14 +144,16 @@ def run_worker(*, burst: bool = False) -> None:
     once Redis answers, so an outage never needs an operator.
     """
     from parkshare.live import events
+    from parkshare.notify import mail
 
     stop = threading.Event()
-    stop_publishing = None
+    stop_publishing = stop_mailing = None
     if burst:
         enqueue_sweep()
     else:
         threading.Thread(target=_sweep_periodically, args=(stop,), daemon=True).start()
         _, stop_publishing = events.run_in_thread()
+        _, stop_mailing = mail.run_in_thread()
     try:
         while True:
             # In-process jobs, not RQ's forked work horse: the horse runs in a process group
@@ -173,3 +177,5 @@ def run_worker(*, burst: bool = False) -> None:
         stop.set()
         if stop_publishing is not None:
             stop_publishing()
+        if stop_mailing is not None:
+            stop_mailing()

@@ -290,6 +290,9 @@ def dev_command(
         [sys.executable, "-m", "parkshare.run.cli", "worker"], start_new_session=True
     )
     typer.echo(f"database (app): {_redact(urls.app_database_url)}")
+    from parkshare.notify.transports import describe as describe_mail
+
+    typer.echo(describe_mail(settings))
     if demo:
         _print_logins(settings)
     typer.echo(

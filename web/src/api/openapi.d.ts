@@ -344,6 +344,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fn/admin/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The building's email deliveries, newest first, optionally in one state */
+        get: operations["admin_deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fn/admin/utilization": {
         parameters: {
             query?: never;
@@ -1098,6 +1115,55 @@ export interface components {
             /** Entries */
             entries: components["schemas"]["AuditEntry"][];
         };
+        /**
+         * Delivery
+         * @description A notification's email on its way: pending (due at `next_attempt_at`), sending, sent,
+         *     failed (refused for good, or not sent within 24 hours) or skipped (no mail configured).
+         */
+        Delivery: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Notification Id */
+            notification_id: number;
+            kind: components["schemas"]["NotificationKind"];
+            user: components["schemas"]["Person"];
+            /**
+             * Channel
+             * @constant
+             */
+            channel: "email";
+            /** Address */
+            address: string;
+            state: components["schemas"]["DeliveryState"];
+            /** Attempts */
+            attempts: number;
+            /**
+             * Next Attempt At
+             * @description when a pending one is tried next
+             */
+            next_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Sent At */
+            sent_at: string | null;
+        };
+        /** @enum {string} */
+        DeliveryState: "pending" | "sending" | "sent" | "failed" | "skipped";
+        /** @enum {string} */
+        NotificationKind: "booking.confirmed" | "spot.booked" | "booking.cancelled" | "booking.starts_soon" | "booking.ends_soon" | "credits.earned" | "request.matched" | "reservation.no_show";
+        /** Deliveries */
+        Deliveries: {
+            /** Deliveries */
+            deliveries: components["schemas"]["Delivery"][];
+        };
         /** SpotUtilization */
         SpotUtilization: {
             /**
@@ -1667,8 +1733,6 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** @enum {string} */
-        NotificationKind: "booking.confirmed" | "spot.booked" | "booking.cancelled" | "booking.starts_soon" | "booking.ends_soon" | "credits.earned" | "request.matched" | "reservation.no_show";
         /** Notifications */
         Notifications: {
             /**
@@ -3363,6 +3427,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditLog"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_token" | "unauthenticated";
+                    };
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description invalid_request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_request";
+                    };
+                };
+            };
+        };
+    };
+    admin_deliveries_get: {
+        parameters: {
+            query?: {
+                state?: ("pending" | "sending" | "sent" | "failed" | "skipped") | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deliveries"];
                 };
             };
             /** @description invalid_token, unauthenticated */
