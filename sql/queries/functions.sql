@@ -65,3 +65,12 @@ SELECT parkshare.my_notifications(%(before)s::bigint, %(limit)s::integer) AS not
 
 -- name: notification_preferences
 SELECT parkshare.notification_preferences() AS preferences
+
+-- name: create_webhook
+SELECT parkshare.create_webhook(%(url)s, %(events)s, %(secret)s) AS webhook
+
+-- name: admin_webhooks
+SELECT parkshare.admin_webhooks() AS webhooks
+
+-- name: delete_webhook
+SELECT parkshare.delete_webhook(%(webhook_id)s)

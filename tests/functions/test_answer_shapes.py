@@ -164,6 +164,9 @@ async def test_every_answer_is_exactly_its_documented_shape(
     sso = {"issuer": "https://id.example.test", "client_id": "parkshare"}
     await answers.call("admin", "PUT", "/sso", headers=admin, json=sso)
     await answers.call("admin", "GET", "/sso", headers=admin)
+    hook = {"url": "https://93.184.215.14/hook", "events": ["reservation.created"]}
+    await answers.call("admin", "POST", "/webhooks", headers=admin, json=hook)
+    await answers.call("admin", "GET", "/webhooks", headers=admin)
     disabled = {"user_id": str(owner_id)}
     await answers.call("admin", "POST", "/residents/disable", headers=admin, json=disabled)
 
