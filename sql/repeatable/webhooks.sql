@@ -141,15 +141,27 @@ DECLARE
     v_count integer := 0;
 BEGIN
     PERFORM ps_system();
+    -- Looked at unlocked first: the poll runs several times a second, and locking every
+    -- idle webhook's row each time would write to each of them.
     FOR v_state IN
         SELECT s.* FROM webhook_state s
         WHERE (s.claimed_until IS NULL OR s.claimed_until < now())
           AND (s.retry_at IS NULL OR s.retry_at <= now())
         ORDER BY s.retry_at NULLS FIRST
-        FOR UPDATE SKIP LOCKED
     LOOP
         SELECT * INTO v_hook FROM webhooks w
         WHERE w.building_id = v_state.building_id AND w.id = v_state.webhook_id;
+        CONTINUE WHEN v_hook.id IS NULL
+            OR ps_webhook_next(v_state.building_id, v_hook.events, v_state.after_ms,
+                               v_state.after_seq) IS NULL;
+        -- Something to send: lock it, unless another worker holds it, and read it again
+        -- (that worker may have sent and moved the cursor since).
+        SELECT s.* INTO v_state FROM webhook_state s
+        WHERE s.building_id = v_state.building_id AND s.webhook_id = v_state.webhook_id
+          AND (s.claimed_until IS NULL OR s.claimed_until < now())
+          AND (s.retry_at IS NULL OR s.retry_at <= now())
+        FOR UPDATE SKIP LOCKED;
+        CONTINUE WHEN NOT FOUND;
         v_next := ps_webhook_next(v_state.building_id, v_hook.events, v_state.after_ms,
                                   v_state.after_seq);
         CONTINUE WHEN v_next.id IS NULL;

@@ -41,6 +41,13 @@ class Target:
     port: int
     address: IPAddress
     path: str  # with the query, as sent
+    authority: str  # the Host header: the host as written, and the port if the URL has one
+    literal: bool  # the host is an IP address (no name to send as SNI)
+
+    def pinned_url(self) -> str:
+        """The URL with the checked address in place of the host name."""
+        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+        return f"{self.scheme}://{host}:{self.port}{self.path}"
 
 
 def _embedded_v4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -134,11 +141,11 @@ async def resolve(url: str, *, allow_loopback: bool) -> Target:
     for address in addresses:
         why = refusal(address, allow_loopback=allow_loopback)
         if why is not None:
-            raise Refused(f"{host} resolves to {why}" if literal is None else why)
+            raise Refused(why if literal is not None else f"{host} resolves to {address}: {why}")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return Target(parts.scheme, host, port, addresses[0], path)
+    return Target(parts.scheme, host, port, addresses[0], path, parts.netloc, literal is not None)
 
 
 async def _lookup(host: str, port: int) -> list[IPAddress]:
