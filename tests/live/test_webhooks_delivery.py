@@ -11,22 +11,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import itertools
 import json
 import logging
 import os
+import ssl
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import httpx2
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from parkshare.config import get_settings
 from parkshare.live import events
@@ -34,6 +42,9 @@ from parkshare.notify import webhooks
 from parkshare.notify.webhook_registry import new_secret, seal_secret
 from parkshare.store.db import admin_connect, set_context
 from tests.conftest import TestDb
+from tests.gateway.conftest import server_env
+from tests.live.conftest import RedisServer
+from tests.live.test_faults import wait_for, working
 from tests.support import HOUR, Garage, next_hour
 
 SUBSCRIBED = ["reservation.created", "reservation.cancelled", "spot.updated"]
@@ -66,7 +77,7 @@ class Receiver:
         assert self.server is not None
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
 
-    def start(self) -> None:
+    def start(self, tls: ssl.SSLContext | None = None) -> None:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -89,6 +100,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -472,3 +485,99 @@ def test_the_outbox_keeps_what_a_webhook_has_not_passed_for_24_hours(garage: Gar
         )
     garage.system(prune, (timedelta(hours=1),))
     assert [r for r in garage.outbox() if r["stream_ms"] == 9999999999999] == []
+
+
+def test_the_worker_process_delivers(
+    database: TestDb, own_redis: RedisServer, receiver: Receiver
+) -> None:
+    """`parkshare worker` runs the deliverer beside its publisher (run_worker)."""
+    with environment(PARKSHARE_WEBHOOKS_ALLOW_LOOPBACK="true"):
+        garage = Garage.create(database)
+        try:
+            b = Building(garage)
+            hook, secret = register(garage, receiver.url(), ["reservation.created"])
+            env = server_env(database, own_redis.url)
+            with working(env, webhooks_allow_loopback="true", sweep_seconds="3600"):
+                booked = b.book(0)
+                wait_for(lambda: receiver.at("/hook"), what="the event at the receiver")
+                wait_for(lambda: attempts(garage, hook), what="the attempt recorded")
+        finally:
+            garage.close()
+    (got,) = receiver.at("/hook")
+    verify(got, secret)
+    assert got.event["data"]["reservation"]["id"] == str(booked)
+
+
+def _certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for the name `localhost` (not for 127.0.0.1)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_the_request_goes_to_the_checked_address_with_the_name_for_tls(
+    tmp_path: Path, worker_env: None
+) -> None:
+    # An HTTPS receiver whose certificate names `localhost` only: the request connects to
+    # the address checked (127.0.0.1), and still sends the name as SNI and Host and checks
+    # the certificate against it.
+    cert, key = _certificate(tmp_path)
+    names: list[str | None] = []
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+
+    def heard(_sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+        names.append(name)
+
+    server_tls.sni_callback = heard
+    receiver = Receiver()
+    receiver.start(server_tls)
+    assert receiver.server is not None
+    try:
+        port = receiver.server.server_address[1]
+        job = webhooks.Job(
+            uuid4(),
+            uuid4(),
+            f"https://localhost:{port}/tls?x=1",
+            b"",
+            webhooks.Event(1, "1-0", "spot.updated", {"spot": {}}, datetime.now(UTC)),
+        )
+        secret = new_secret()
+        job = dataclasses.replace(job, secret=seal_secret(secret, job.building_id))
+        client_tls = ssl.create_default_context(cafile=str(cert))
+        async with httpx2.AsyncClient(verify=client_tls, trust_env=False) as http:
+            attempt = await webhooks.send(http, job)
+            assert attempt.status == 200, attempt.error
+        (got,) = receiver.at("/tls?x=1")
+        assert got.headers["Host"] == f"localhost:{port}"
+        assert names == ["localhost"]
+        verify(got, secret)
+        # A certificate that does not name the host is refused, address or not.
+        job = dataclasses.replace(job, url=f"https://127.0.0.1:{port}/tls")
+        async with httpx2.AsyncClient(verify=client_tls, trust_env=False) as http:
+            refused = await webhooks.send(http, job)
+        assert refused.status is None and refused.error is not None
+    finally:
+        receiver.stop()
