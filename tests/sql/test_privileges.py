@@ -90,6 +90,13 @@ CALLABLE_BY_APP = {
     "mark_notifications_read",
     "notification_preferences",
     "set_notification_preferences",
+    # webhooks: the admin's (ps_admin decides) and the worker's delivery (system work)
+    "create_webhook",
+    "admin_webhooks",
+    "delete_webhook",
+    "webhook_claim",
+    "webhook_attempted",
+    "webhook_log_prune",
 }
 
 
