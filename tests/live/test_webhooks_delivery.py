@@ -35,6 +35,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from prometheus_client import REGISTRY
 
 from parkshare.config import get_settings
 from parkshare.live import events
@@ -215,6 +216,12 @@ def attempts(garage: Garage, webhook: UUID) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+def attempts_counted(outcome: str) -> float:
+    """parkshare_webhook_attempts_total{outcome} of this process (the deliverer runs here)."""
+    value = REGISTRY.get_sample_value("parkshare_webhook_attempts_total", {"outcome": outcome})
+    return value or 0.0
+
+
 def listed(garage: Garage) -> dict[str, Any]:
     hooks = garage.one(garage.admin_id, "SELECT parkshare.admin_webhooks() AS h")["h"]
     return {h["id"]: h for h in hooks["webhooks"]}
@@ -316,6 +323,7 @@ async def test_a_failing_receiver_gets_the_event_after_backoff_and_later_ones_wa
 ) -> None:
     b = Building(garage)
     await settled(garage)
+    counted = {o: attempts_counted(o) for o in ("failed", "delivered")}
     receiver.plan = [500, 500, 503]
     hook, secret = register(garage, receiver.url(), ["reservation.created"])
     first = b.book(0)
@@ -345,6 +353,8 @@ async def test_a_failing_receiver_gets_the_event_after_backoff_and_later_ones_wa
     ]
     assert log[0]["error"] == "HTTP 500"
     assert listed(garage)[str(hook)]["last_delivery"]["attempts"] == 1
+    assert attempts_counted("failed") - counted["failed"] == 3
+    assert attempts_counted("delivered") - counted["delivered"] == 2
 
 
 async def test_a_receiver_that_does_not_answer_counts_as_no_status(

@@ -36,6 +36,7 @@ import psycopg
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from parkshare import metrics
 from parkshare.config import get_settings
 from parkshare.identity.sealed import Unsealable
 from parkshare.instants import iso
@@ -247,6 +248,7 @@ class Deliverer:
         if not rows:
             return None  # the webhook was removed meanwhile
         row = rows[0]
+        metrics.webhook_attempted(row["outcome"])
         if row["outcome"] == "given_up":
             log.warning(
                 "webhook %s: gave up event %s (%s) after %d attempts over 24 h: %s",
@@ -287,8 +289,9 @@ class Deliverer:
             pool: AsyncConnectionPool[psycopg.AsyncConnection[DictRow]] = AsyncConnectionPool(
                 self._app_url,
                 open=False,
+                # Short transactions (a claim, a record) between sends that take far longer.
                 min_size=1,
-                max_size=4,
+                max_size=2,
                 kwargs={"autocommit": False, "row_factory": dict_row},
                 configure=_configure,
                 connection_class=psycopg.AsyncConnection[DictRow],
