@@ -224,6 +224,14 @@ BEGIN
     VALUES (p_building, p_webhook, p_outbox, coalesce(v_event.stream_id, ''),
             coalesce(v_event.type, ''), attempt, p_status, left(p_error, 1000),
             greatest(coalesce(p_duration_ms, 0), 0), outcome);
+    -- A worker whose lease ran out while it sent (a stalled process) may record after
+    -- another one moved past this event: its record is logged and changes nothing else, so
+    -- the cursor never goes back and the other's lease stands.
+    IF v_event.id IS NOT NULL
+       AND (v_event.stream_ms, v_event.stream_seq) <= (v_state.after_ms, v_state.after_seq) THEN
+        RETURN NEXT;
+        RETURN;
+    END IF;
     IF outcome = 'failed' THEN
         UPDATE webhook_state s SET head_outbox = p_outbox, attempts = attempt,
             retry_at = now() + ps_webhook_backoff(attempt), claimed_until = NULL

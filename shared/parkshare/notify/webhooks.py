@@ -296,7 +296,11 @@ class Deliverer:
                 configure=_configure,
                 connection_class=psycopg.AsyncConnection[DictRow],
             )
-            await pool.open(wait=True)
+            try:
+                await pool.open(wait=True)
+            except BaseException:
+                await pool.close()
+                raise
             self._pool = pool
         return self._pool
 
