@@ -649,3 +649,14 @@ def test_a_webhook_removed_while_sending_is_left_alone(garage: Garage) -> None:
     (job,) = [r for r in as_worker(garage, claim) if r["webhook_id"] == hook]
     garage.call(garage.admin_id, "SELECT parkshare.delete_webhook(%s)", (hook,))
     assert attempted(garage, hook, job["outbox_id"], 200) == []
+
+
+def test_the_backoff_quadruples_up_to_an_hour(garage: Garage) -> None:
+    with admin_connect(garage.db.admin_url) as admin:
+        waits = [
+            admin.execute(
+                "SELECT extract(epoch FROM parkshare.ps_webhook_backoff(%s))::int AS s", (n,)
+            ).fetchone()["s"]  # type: ignore[index]
+            for n in range(1, 9)
+        ]
+    assert waits == [1, 4, 16, 64, 256, 1024, 3600, 3600]

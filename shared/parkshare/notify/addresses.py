@@ -4,7 +4,7 @@ runs in (cloud metadata at 169.254.169.254, a database on 10.x, the worker's own
 
 Checked when a webhook is created and again before every delivery, after resolving the host
 then: a name that pointed at a public address at creation may point inward since. The
-sender connects to the address checked here (`Target.address`), not to the name again, so a
+sender connects to an address checked here (`Target.addresses`), not to the name again, so a
 second lookup answering something else (DNS rebinding) never decides where it connects.
 
 Loopback (and plain http:// to it) is allowed only with PARKSHARE_WEBHOOKS_ALLOW_LOOPBACK,
@@ -34,19 +34,19 @@ class Refused(Exception):
 @dataclass(frozen=True, slots=True)
 class Target:
     """Where to connect for a URL: its host name (for the Host header, SNI and the
-    certificate) and the one checked address to reach it at."""
+    certificate) and the checked addresses to reach it at, in the resolver's order."""
 
     scheme: str
     host: str
     port: int
-    address: IPAddress
+    addresses: tuple[IPAddress, ...]
     path: str  # with the query, as sent
     authority: str  # the Host header: the host as written, and the port if the URL has one
     literal: bool  # the host is an IP address (no name to send as SNI)
 
-    def pinned_url(self) -> str:
-        """The URL with the checked address in place of the host name."""
-        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+    def pinned_url(self, address: IPAddress) -> str:
+        """The URL with a checked address in place of the host name."""
+        host = f"[{address}]" if address.version == 6 else str(address)
         return f"{self.scheme}://{host}:{self.port}{self.path}"
 
 
@@ -125,8 +125,8 @@ def _is_loopback_name(host: str) -> bool:
 
 async def resolve(url: str, *, allow_loopback: bool) -> Target:
     """The URL's target: every address its host resolves to must be allowed (one refused
-    address refuses the URL: which one a client picks is not ours to know), and the first
-    is the one to connect to. Raises Refused."""
+    address refuses the URL: which one a client would pick is not ours to know). Raises
+    Refused."""
     parts = parse(url, allow_loopback=allow_loopback)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -145,7 +145,9 @@ async def resolve(url: str, *, allow_loopback: bool) -> Target:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return Target(parts.scheme, host, port, addresses[0], path, parts.netloc, literal is not None)
+    return Target(
+        parts.scheme, host, port, tuple(addresses), path, parts.netloc, literal is not None
+    )
 
 
 async def _lookup(host: str, port: int) -> list[IPAddress]:

@@ -40,7 +40,7 @@ from parkshare import metrics
 from parkshare.config import get_settings
 from parkshare.identity.sealed import Unsealable
 from parkshare.instants import iso
-from parkshare.notify.addresses import RESOLVE_SECONDS_MAX, Refused, resolve
+from parkshare.notify.addresses import RESOLVE_SECONDS_MAX, Refused, Target, resolve
 from parkshare.notify.webhook_registry import open_secret
 from parkshare.store import db
 from parkshare.store.embedded import resolve_urls
@@ -152,18 +152,37 @@ async def send(http: httpx2.AsyncClient, job: Job) -> Attempt:
     timeout = settings.webhook_timeout_seconds
     try:
         async with asyncio.timeout(timeout):
-            request = http.build_request(
-                "POST", target.pinned_url(), content=body, headers=headers, extensions=extensions
-            )
-            # The status is all we need: the receiver's body is never read.
-            response = await http.send(request, stream=True)
-            await response.aclose()
+            status = await _post(http, target, body, headers, extensions)
     except TimeoutError:
         return done(None, f"no answer within {timeout:g} s")
     except httpx2.HTTPError as exc:
         return done(None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-    status = response.status_code
     return done(status, None if 200 <= status < 300 else f"HTTP {status}")
+
+
+async def _post(
+    http: httpx2.AsyncClient,
+    target: Target,
+    body: bytes,
+    headers: dict[str, str],
+    extensions: dict[str, Any],
+) -> int:
+    """The receiver's status, from the first checked address that takes the connection (a
+    name with an IPv6 address first on a machine without IPv6 still reaches its IPv4 one)."""
+    for index, address in enumerate(target.addresses):
+        request = http.build_request(
+            "POST", target.pinned_url(address), content=body, headers=headers, extensions=extensions
+        )
+        try:
+            # The status is all we need: the receiver's body is never read.
+            response = await http.send(request, stream=True)
+        except httpx2.ConnectError:
+            if index == len(target.addresses) - 1:
+                raise
+            continue
+        await response.aclose()
+        return response.status_code
+    raise AssertionError("a target has at least one address")
 
 
 class Deliverer:
