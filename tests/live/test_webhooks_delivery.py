@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx2
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -82,6 +81,9 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keeps connections open as most servers do, so a client's reuse would show.
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 with receiver.lock:
@@ -580,16 +582,19 @@ async def test_the_request_goes_to_the_checked_address_with_the_name_for_tls(
         secret = new_secret()
         job = dataclasses.replace(job, secret=seal_secret(secret, job.building_id))
         client_tls = ssl.create_default_context(cafile=str(cert))
-        async with httpx2.AsyncClient(verify=client_tls, trust_env=False) as http:
+        async with webhooks.client(client_tls) as http:
             attempt = await webhooks.send(http, job)
             assert attempt.status == 200, attempt.error
-        (got,) = receiver.at("/tls?x=1")
-        assert got.headers["Host"] == f"localhost:{port}"
-        assert names == ["localhost"]
-        verify(got, secret)
+            # A connection each time: one made for another name is never reused.
+            again = await webhooks.send(http, job)
+            assert again.status == 200, again.error
+        first, _ = receiver.at("/tls?x=1")
+        assert first.headers["Host"] == f"localhost:{port}"
+        assert names == ["localhost", "localhost"]
+        verify(first, secret)
         # A certificate that does not name the host is refused, address or not.
         job = dataclasses.replace(job, url=f"https://127.0.0.1:{port}/tls")
-        async with httpx2.AsyncClient(verify=client_tls, trust_env=False) as http:
+        async with webhooks.client(client_tls) as http:
             refused = await webhooks.send(http, job)
         assert refused.status is None and refused.error is not None
     finally:

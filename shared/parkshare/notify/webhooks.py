@@ -24,6 +24,7 @@ import hmac
 import json
 import logging
 import math
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -118,6 +119,19 @@ def lease_seconds() -> int:
     return math.ceil(RESOLVE_SECONDS_MAX + get_settings().webhook_timeout_seconds) + 30
 
 
+def client(verify: ssl.SSLContext | bool = True) -> httpx2.AsyncClient:
+    """The deliverer's HTTP client. No proxy from the environment (the checked address is
+    where it connects), no redirects (a 3xx is a failure, not somewhere else to go), and no
+    connection kept for a next request: connections are keyed by address, and two names on
+    one address (a CDN) must not share one made with the other's SNI and certificate."""
+    return httpx2.AsyncClient(
+        verify=verify,
+        trust_env=False,
+        follow_redirects=False,
+        limits=httpx2.Limits(max_keepalive_connections=0),
+    )
+
+
 async def send(http: httpx2.AsyncClient, job: Job) -> Attempt:
     """POST the job's event to its webhook: the address checked now, the signature fresh."""
     settings = get_settings()
@@ -198,7 +212,7 @@ class Deliverer:
 
     async def run(self) -> None:
         """Deliver until cancelled."""
-        async with httpx2.AsyncClient(trust_env=False, follow_redirects=False) as http:
+        async with client() as http:
             try:
                 while True:
                     claimed = 0
