@@ -145,6 +145,11 @@ REFUSED_WITHOUT_LOOPBACK = [
     "https://[ff02::1]/hook",
     "https://127.0.0.1/hook",
     "https://localhost/hook",
+    # Other spellings of 127.0.0.1, which the resolver reads as that address.
+    "https://0x7f000001/hook",
+    "https://2130706433/hook",
+    "https://127.1/hook",
+    "https://no-such-host.invalid/hook",
     "http://localhost:8080/hook",
     "http://127.0.0.1:8080/hook",
 ]
