@@ -40,6 +40,7 @@ from parkshare.config import get_settings
 from parkshare.live import events
 from parkshare.notify import webhooks
 from parkshare.notify.webhook_registry import new_secret, seal_secret
+from parkshare.problems import Problem
 from parkshare.store.db import admin_connect, set_context
 from tests.conftest import TestDb
 from tests.gateway.conftest import server_env
@@ -665,3 +666,20 @@ def test_the_backoff_quadruples_up_to_an_hour(garage: Garage) -> None:
             for n in range(1, 9)
         ]
     assert waits == [1, 4, 16, 64, 256, 1024, 3600, 3600]
+
+
+def test_the_workers_procedures_refuse_a_tenant_context_and_the_app_reads_no_secret(
+    garage: Garage,
+) -> None:
+    for query in (
+        "SELECT * FROM parkshare.webhook_claim(10, 60)",
+        "SELECT * FROM parkshare.webhook_attempted(gen_random_uuid(), gen_random_uuid(),"
+        " 1, 200, NULL, 1, 60)",
+        "SELECT parkshare.webhook_log_prune('1 day')",
+    ):
+        with pytest.raises(Problem) as refused:
+            garage.call(garage.admin_id, query)
+        assert refused.value.code == "forbidden", query
+    with pytest.raises(Problem) as refused:
+        garage.call(garage.admin_id, "SELECT secret FROM parkshare.webhooks")
+    assert refused.value.code == "forbidden"
