@@ -146,3 +146,34 @@ AS $$
        AND p_email - parkshare.ps_notification_kinds() = '{}'::jsonb
        AND NOT jsonb_path_exists(p_email, '$.* ? (@.type() != "boolean")')
 $$;
+
+-- The events a webhook may subscribe to (sql/repeatable/webhooks.sql): the building-wide
+-- ones of the live stream. credits.changed and notification.created are one resident's own.
+CREATE OR REPLACE FUNCTION parkshare.ps_webhook_event_types() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT ARRAY['spot.updated', 'availability.changed', 'reservation.created',
+                 'reservation.cancelled', 'reservation.started', 'reservation.ended',
+                 'reservation.settled']
+$$;
+
+-- A webhook's URL as far as its text can tell: https:// to a host name or an IP literal, or
+-- plain http:// to a loopback literal (allowed only when the deployment allows loopback,
+-- which Python knows). No user info (`user@`), no fragment, no white space. Whether the host
+-- resolves to a public address needs DNS, so that check is Python's
+-- (parkshare.notify.addresses), at creation and before every delivery.
+CREATE OR REPLACE FUNCTION parkshare.ps_webhook_url_valid(p_url text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT length(p_url) <= 2000 AND (
+        p_url ~* ('^https://([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*'
+                  '|\[[0-9a-f:.]+\])(:[0-9]{1,5})?([/?][^[:space:]#]*)?$')
+        OR p_url ~* ('^http://(localhost|127(\.[0-9]{1,3}){3}|\[::1\])(:[0-9]{1,5})?'
+                     '([/?][^[:space:]#]*)?$'))
+$$;
+
+-- How long a webhook's event is tried, from its publication; the outbox keeps what a webhook
+-- has not passed yet this long at most (sql/repeatable/webhooks.sql, live.sql's prune).
+CREATE OR REPLACE FUNCTION parkshare.ps_webhook_retry_window() RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT interval '24 hours' $$;

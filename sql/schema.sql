@@ -37,6 +37,10 @@ spots | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 sso_handoffs | r | parkshare_owner | rls | forced | 
 user_identities | r | parkshare_owner | rls | forced | 
 users | r | parkshare_owner | rls | forced | 
+webhook_deliveries | r | parkshare_owner | rls | forced | 
+webhook_deliveries_id_seq | S | parkshare_owner |  |  | 
+webhook_state | r | parkshare_owner | rls | forced | 
+webhooks | r | parkshare_owner | rls | forced | 
 
 -- columns
 accounts.id | uuid | not null | gen_random_uuid() |  |  | 
@@ -149,6 +153,8 @@ outbox.data | jsonb | not null |  |  |  |
 outbox.created_at | timestamp with time zone | not null | clock_timestamp() |  |  | 
 outbox.published_at | timestamp with time zone |  |  |  |  | 
 outbox.stream_id | text |  |  |  |  | 
+outbox.stream_ms | bigint |  | (split_part(stream_id, '-'::text, 1))::bigint |  | s | 
+outbox.stream_seq | bigint |  | (split_part(stream_id, '-'::text, 2))::bigint |  | s | 
 pattern_occurrences.building_id | uuid | not null |  |  |  | 
 pattern_occurrences.pattern_id | uuid | not null |  |  |  | 
 pattern_occurrences.on_date | date | not null |  |  |  | 
@@ -243,6 +249,33 @@ users.display_name | text | not null |  |  |  | parkshare_app:SELECT
 users.role | text | not null | 'resident'::text |  |  | parkshare_app:SELECT
 users.disabled_at | timestamp with time zone |  |  |  |  | parkshare_app:SELECT
 users.created_at | timestamp with time zone | not null | now() |  |  | parkshare_app:SELECT
+webhook_deliveries.building_id | uuid | not null |  |  |  | 
+webhook_deliveries.id | bigint | not null |  | a |  | 
+webhook_deliveries.webhook_id | uuid | not null |  |  |  | 
+webhook_deliveries.outbox_id | bigint | not null |  |  |  | 
+webhook_deliveries.event_id | text | not null |  |  |  | 
+webhook_deliveries.event_type | text | not null |  |  |  | 
+webhook_deliveries.attempt | integer | not null |  |  |  | 
+webhook_deliveries.at | timestamp with time zone | not null | now() |  |  | 
+webhook_deliveries.status | integer |  |  |  |  | 
+webhook_deliveries.error | text |  |  |  |  | 
+webhook_deliveries.duration_ms | integer | not null |  |  |  | 
+webhook_deliveries.outcome | text | not null |  |  |  | 
+webhook_state.building_id | uuid | not null |  |  |  | 
+webhook_state.webhook_id | uuid | not null |  |  |  | 
+webhook_state.after_ms | bigint | not null | 0 |  |  | 
+webhook_state.after_seq | bigint | not null | 0 |  |  | 
+webhook_state.head_outbox | bigint |  |  |  |  | 
+webhook_state.attempts | integer | not null | 0 |  |  | 
+webhook_state.retry_at | timestamp with time zone |  |  |  |  | 
+webhook_state.claimed_until | timestamp with time zone |  |  |  |  | 
+webhooks.building_id | uuid | not null |  |  |  | 
+webhooks.id | uuid | not null | gen_random_uuid() |  |  | 
+webhooks.url | text | not null |  |  |  | 
+webhooks.events | text[] | not null |  |  |  | 
+webhooks.secret | bytea | not null |  |  |  | 
+webhooks.created_at | timestamp with time zone | not null | now() |  |  | 
+webhooks.created_by | uuid |  |  |  |  | 
 
 -- constraints
 accounts | accounts_balance_nonnegative | CHECK ((balance >= 0))
@@ -388,6 +421,21 @@ users | users_email_valid | CHECK (((length(email) <= 254) AND (email ~ '^[^@[:s
 users | users_pkey | PRIMARY KEY (building_id, id)
 users | users_role_check | CHECK ((role = ANY (ARRAY['resident'::text, 'admin'::text])))
 users | users_sign_in_shape | CHECK (((password_hash IS NULL) OR (email IS NOT NULL)))
+webhook_deliveries | webhook_deliveries_attempt_valid | CHECK ((attempt >= 1))
+webhook_deliveries | webhook_deliveries_duration_valid | CHECK ((duration_ms >= 0))
+webhook_deliveries | webhook_deliveries_error_valid | CHECK ((length(error) <= 1000))
+webhook_deliveries | webhook_deliveries_outcome_valid | CHECK ((outcome = ANY (ARRAY['delivered'::text, 'failed'::text, 'given_up'::text])))
+webhook_deliveries | webhook_deliveries_pkey | PRIMARY KEY (building_id, id)
+webhook_deliveries | webhook_deliveries_status_valid | CHECK (((status >= 100) AND (status <= 599)))
+webhook_deliveries | webhook_deliveries_webhook_fkey | FOREIGN KEY (building_id, webhook_id) REFERENCES parkshare.webhooks(building_id, id) ON DELETE CASCADE
+webhook_state | webhook_state_attempts_valid | CHECK ((attempts >= 0))
+webhook_state | webhook_state_pkey | PRIMARY KEY (building_id, webhook_id)
+webhook_state | webhook_state_webhook_fkey | FOREIGN KEY (building_id, webhook_id) REFERENCES parkshare.webhooks(building_id, id) ON DELETE CASCADE
+webhooks | webhooks_building_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
+webhooks | webhooks_events_valid | CHECK ((((cardinality(events) >= 1) AND (cardinality(events) <= 20)) AND (events <@ parkshare.ps_webhook_event_types())))
+webhooks | webhooks_pkey | PRIMARY KEY (building_id, id)
+webhooks | webhooks_secret_valid | CHECK (((length(secret) >= 16) AND (length(secret) <= 500)))
+webhooks | webhooks_url_valid | CHECK (parkshare.ps_webhook_url_valid(url))
 
 -- indexes
 accounts | accounts_building_kind_key | CREATE UNIQUE INDEX accounts_building_kind_key ON parkshare.accounts USING btree (building_id, kind) WHERE (kind <> 'user'::text)
@@ -427,6 +475,7 @@ notifications | notifications_pkey | CREATE UNIQUE INDEX notifications_pkey ON p
 notifications | notifications_unread_idx | CREATE INDEX notifications_unread_idx ON parkshare.notifications USING btree (building_id, user_id) WHERE (read_at IS NULL)
 notifications | notifications_user_idx | CREATE INDEX notifications_user_idx ON parkshare.notifications USING btree (building_id, user_id, id)
 outbox | outbox_pkey | CREATE UNIQUE INDEX outbox_pkey ON parkshare.outbox USING btree (building_id, id)
+outbox | outbox_stream_idx | CREATE INDEX outbox_stream_idx ON parkshare.outbox USING btree (building_id, stream_ms, stream_seq) WHERE (stream_id IS NOT NULL)
 outbox | outbox_unpublished_idx | CREATE INDEX outbox_unpublished_idx ON parkshare.outbox USING btree (id) WHERE (published_at IS NULL)
 pattern_occurrences | pattern_occurrences_pkey | CREATE UNIQUE INDEX pattern_occurrences_pkey ON parkshare.pattern_occurrences USING btree (building_id, pattern_id, on_date)
 pattern_pauses | pattern_pauses_pattern_idx | CREATE INDEX pattern_pauses_pattern_idx ON parkshare.pattern_pauses USING btree (building_id, pattern_id, start_date)
@@ -467,6 +516,11 @@ user_identities | user_identities_user_idx | CREATE INDEX user_identities_user_i
 users | users_email_key | CREATE UNIQUE INDEX users_email_key ON parkshare.users USING btree (building_id, parkshare.ps_email_key(email))
 users | users_id_idx | CREATE INDEX users_id_idx ON parkshare.users USING btree (id)
 users | users_pkey | CREATE UNIQUE INDEX users_pkey ON parkshare.users USING btree (building_id, id)
+webhook_deliveries | webhook_deliveries_pkey | CREATE UNIQUE INDEX webhook_deliveries_pkey ON parkshare.webhook_deliveries USING btree (building_id, id)
+webhook_deliveries | webhook_deliveries_webhook_idx | CREATE INDEX webhook_deliveries_webhook_idx ON parkshare.webhook_deliveries USING btree (building_id, webhook_id, id)
+webhook_state | webhook_state_due_idx | CREATE INDEX webhook_state_due_idx ON parkshare.webhook_state USING btree (retry_at)
+webhook_state | webhook_state_pkey | CREATE UNIQUE INDEX webhook_state_pkey ON parkshare.webhook_state USING btree (building_id, webhook_id)
+webhooks | webhooks_pkey | CREATE UNIQUE INDEX webhooks_pkey ON parkshare.webhooks USING btree (building_id, id)
 
 -- policies
 accounts | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -525,6 +579,12 @@ user_identities | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT park
 user_identities | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 users | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 users | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+webhook_deliveries | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+webhook_deliveries | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+webhook_state | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+webhook_state | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+webhooks | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+webhooks | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 
 -- triggers
 audit_log | audit_log_immutable | CREATE TRIGGER audit_log_immutable BEFORE DELETE OR UPDATE ON parkshare.audit_log FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
@@ -552,6 +612,7 @@ admin_deliveries(p_state text, p_limit integer) | jsonb | parkshare_owner | secu
 admin_ledger(p_user uuid, p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3aef64cccf320a06c7cccc86dbe02710
 admin_residents() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:38defe1a62a322e568be513d62faf5a8
 admin_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:87b3efe7a507351e75f05548dbaa668c
+admin_webhooks() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:45c123ee18068105609c3eacc1ad6880
 audit_security(p_action text, p_building uuid, p_user uuid, p_address text, p_detail jsonb) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8a05b79d86c58f1ddd16dfd708493b54
 calendar_feed(p_token_hash bytea) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d1c908f8c09146227b3580b4d04c22b2
 calendar_generation(p_rotate boolean) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a99e5117edadce8064eb48dcca25ec1
@@ -561,6 +622,8 @@ create_building(p_name text, p_timezone text, p_admin_email text, p_admin_passwo
 create_invite(p_code_hash text, p_role text, p_expires_at timestamp with time zone, p_email text) | parkshare.invites | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:105f6f0869c7a98521502c8ccb900e8f
 create_pattern(p_spot_id uuid, p_weekdays integer[], p_from text, p_until text, p_every_weeks integer, p_starts_on date, p_ends_on date) | parkshare.patterns | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:10512db2123bfde7ede2b61927495b0a
 create_user(p_email text, p_password_hash text, p_display_name text, p_role text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:316b00519faee20421087c6beca20ef6
+create_webhook(p_url text, p_events text[], p_secret bytea) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1a40278e8245a0ed4b28b33fb98e83fd
+delete_webhook(p_webhook uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:9fc4934b379cb1ca2275217b6dc7d94e
 deliveries_claim(p_limit integer) | TABLE(building_id uuid, id uuid, address text, attempts integer, locale text, building_name text, timezone text, kind text, title text, body text, data jsonb, at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:47abda89b2af93bf5004ae812a885f3f
 deliveries_skip() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:76d416b16cf6343f0cdd383ab0f46657
 delivery_failed(p_building uuid, p_id uuid, p_error text, p_retryable boolean) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1d61258fb268b447349e48dbbdfbf02a
@@ -582,7 +645,7 @@ next_moment() | timestamp with time zone | parkshare_owner | security definer | 
 notification_preferences() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a5c6adcefaaa46567c64651a6b63426
 outbox_claim(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4f5c5c2803cd546b5f89170cd4986736
 outbox_lock(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f92624e9231dcd266fe1fcb384a1e61e
-outbox_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2b70fd16ce65e8886a180004b0f9edf7
+outbox_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e0e2e7b68b16612e42664ae6f37a07b4
 outbox_published(p_ids bigint[], p_stream_ids text[]) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c35d5a467783b675e7e87edb9fb9db55
 outbox_take(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4be503acf354db248429b9bd54e5d58b
 outbox_waiting() | SETOF uuid | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:07ad7a8a9b961271556e943fea700862
@@ -647,6 +710,12 @@ ps_system() | void | parkshare_owner |  |  | md5:c2aabd3cdc9be30829d42ee38abe9c3
 ps_tenant_table(p_table text) | void | parkshare_owner |  |  | md5:4cd57359c64cee704bbf2a0eac1d4eb0
 ps_user() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e92d490fb2c67c3eb5269681e4ac9889
 ps_user_brief(p_user uuid) | jsonb | parkshare_owner | security definer |  | md5:13685c3a9954d130ecf72a04c3dfcbca
+ps_webhook_backoff(p_failures integer) | interval | parkshare_owner |  |  | md5:9755615e671fc9c5446e76522ad43f5a
+ps_webhook_event_types() | text[] | parkshare_owner |  |  | md5:0242bdb3a3b8ebe8714e6210ae12f9cc
+ps_webhook_json(w parkshare.webhooks) | jsonb | parkshare_owner | security definer |  | md5:5873396896e99cefe768ede5056b9779
+ps_webhook_next(p_building uuid, p_events text[], p_ms bigint, p_seq bigint) | parkshare.outbox | parkshare_owner | security definer |  | md5:588e5dd427f2d7b5213191a168a8c84f
+ps_webhook_retry_window() | interval | parkshare_owner |  |  | md5:dd040aa6cdf3e650889cfeb43326ec6d
+ps_webhook_url_valid(p_url text) | boolean | parkshare_owner |  |  | md5:86c9b7434646ba0aa10075066fb5de1f
 ps_withdraw_occurrences(p_pattern parkshare.patterns, p_spot parkshare.spots, p_first date, p_last date, p_cancel boolean, p_by uuid) | integer | parkshare_owner | security definer |  | md5:463528d215b4e667c42dcd2d7e367e6f
 ps_zone_instant(p_local timestamp without time zone, p_zone text) | timestamp with time zone | parkshare_owner |  |  | md5:61cd655d7311a8379ba5e1252ade4ff5
 recurring_summaries(p_spot_ids uuid[]) | TABLE(spot_id uuid, summary text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:31a7ca2c802f58351f64d9c418de82ef
@@ -688,3 +757,6 @@ tg_reservations_transition() | trigger | parkshare_owner |  |  | md5:23adfd5d92d
 tg_users_login_email() | trigger | parkshare_owner | security definer |  | md5:42f029aeb5e91ac6b6504578f51741f4
 tg_users_open_account() | trigger | parkshare_owner | security definer |  | md5:3c862143bb95f77159cfb32adfd99232
 update_profile(p_display_name text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e22c7f2521be2a3559bf95c7b3ebd0fe
+webhook_attempted(p_building uuid, p_webhook uuid, p_outbox bigint, p_status integer, p_error text, p_duration_ms integer, p_lease_seconds integer) | TABLE(outcome text, attempt integer, outbox_id bigint, event_id text, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1507d042a25e64dd4faa4e14fbc06a8f
+webhook_claim(p_limit integer, p_lease_seconds integer) | TABLE(building_id uuid, webhook_id uuid, url text, secret bytea, outbox_id bigint, event_id text, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f6b99b7161a3fcb02c336c48271095ac
+webhook_log_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d51f76807998507b8be32aed70309e78

@@ -1,7 +1,7 @@
 """/fn/admin: what a building's admin does — invite residents (one or many), see them with
 their balances, disable and enable them, adjust credits, set the policy and the building's
 single sign-on, read the ledger, the audit log, the email deliveries and how the garage is
-used.
+used, and register the building's webhooks.
 
 Whether the caller is an admin is decided by the procedures (ps_admin), not here; each of
 them writes its audit entry in the same transaction as its change.
@@ -28,11 +28,14 @@ from parkshare.answers import (
     SsoConfigured,
     SsoState,
     Utilization,
+    WebhookCreated,
+    Webhooks,
 )
 from parkshare.http import Body, Call, Instant, Query, Router
 from parkshare.identity import invites
 from parkshare.identity.email_address import EMAIL_PATTERN
 from parkshare.identity.sso import settings as sso_settings
+from parkshare.notify import webhook_registry
 from parkshare.store import db
 from parkshare.store.queries import load
 
@@ -76,6 +79,17 @@ class SsoBody(Body):
     clear_client_secret: bool = False
     email_domain: str | None = Field(default=None, max_length=253)
     required_group: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class WebhookBody(Body):
+    # Shapes only: the URL's form and the event types are the database's to check, the
+    # addresses its host resolves to webhook_registry's.
+    url: str = Field(max_length=2000)
+    events: list[str] = Field(max_length=20)
+
+
+class WebhookRef(Body):
+    webhook_id: UUID
 
 
 class PageQuery(Query):
@@ -279,6 +293,42 @@ async def set_sso(call: Call[SsoBody, None]) -> Any:
 )
 async def remove_sso(call: Call[None, None]) -> None:
     await _one(call, SQL["remove_sso"])
+
+
+@router.route(
+    "POST",
+    "/webhooks",
+    body=WebhookBody,
+    status=201,
+    errors=("forbidden", "invalid_webhook", "invalid_request"),
+    summary="Register a webhook for the building's events; its signing secret is shown once",
+    response=WebhookCreated,
+)
+async def create_webhook(call: Call[WebhookBody, None]) -> Any:
+    return await webhook_registry.create(call.user, call.body.url, call.body.events)
+
+
+@router.route(
+    "GET",
+    "/webhooks",
+    errors=("forbidden",),
+    summary="The building's webhooks and each one's last delivery attempt (never the secrets)",
+    response=Webhooks,
+)
+async def webhooks(call: Call[None, None]) -> Any:
+    return await _one(call, SQL["admin_webhooks"])
+
+
+@router.route(
+    "POST",
+    "/webhooks/delete",
+    body=WebhookRef,
+    status=204,
+    errors=("forbidden", "webhook_not_found"),
+    summary="Remove a webhook with its delivery log",
+)
+async def delete_webhook(call: Call[WebhookRef, None]) -> None:
+    await _one(call, SQL["delete_webhook"], {"webhook_id": call.body.webhook_id})
 
 
 @entrypoint.http

@@ -441,6 +441,46 @@ class SsoConfigured(Answer):
     sso: SsoSettings
 
 
+# --- webhooks -----------------------------------------------------------------------------
+
+WebhookEventType = TypeAliasType(
+    "WebhookEventType",
+    Literal[
+        "spot.updated",
+        "availability.changed",
+        "reservation.created",
+        "reservation.cancelled",
+        "reservation.started",
+        "reservation.ended",
+        "reservation.settled",
+    ],
+)
+
+
+class WebhookCreated(Answer):
+    id: UUID
+    url: str
+    events: list[WebhookEventType]
+    secret: str = Field(description="the HMAC key of the signatures; shown this once")
+
+
+class WebhookDelivery(Answer):
+    at: datetime
+    status: int | None = Field(description="the receiver's HTTP status; null: no answer")
+    attempts: int = Field(description="the attempts at that event so far")
+
+
+class Webhook(Answer):
+    id: UUID
+    url: str
+    events: list[WebhookEventType]
+    last_delivery: WebhookDelivery | None = Field(description="null: nothing sent yet")
+
+
+class Webhooks(Answer):
+    webhooks: list[Webhook]
+
+
 # --- GraphQL ------------------------------------------------------------------------------
 
 

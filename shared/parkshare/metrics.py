@@ -94,6 +94,12 @@ RELAY_DROPPED = Counter(
 )
 RELAY_READ = Counter("parkshare_relay_events_read", "Events the relay read from building streams")
 RELAY_DELIVERED = Counter("parkshare_relay_events_delivered", "Events sent to sockets")
+WEBHOOK_ATTEMPTS = Counter(
+    "parkshare_webhook_attempts",
+    "Webhook deliveries attempted by the worker, by outcome (delivered, failed and retried "
+    "later, given_up after 24 hours)",
+    ["outcome"],
+)
 
 
 def published(types: Iterable[str]) -> None:
@@ -102,6 +108,11 @@ def published(types: Iterable[str]) -> None:
         EVENTS_PUBLISHED.labels(event_type).inc()
         if event_type == "reservation.created":
             BOOKINGS.inc()
+
+
+def webhook_attempted(outcome: str) -> None:
+    """Count one recorded webhook attempt (parkshare.notify.webhooks)."""
+    WEBHOOK_ATTEMPTS.labels(outcome).inc()
 
 
 # --- the routes ---------------------------------------------------------------------------

@@ -68,3 +68,11 @@ SELECT parkshare.notification_preferences() AS preferences
 
 -- name: admin_deliveries
 SELECT parkshare.admin_deliveries(%(state)s, %(limit)s) AS deliveries
+-- name: create_webhook
+SELECT parkshare.create_webhook(%(url)s, %(events)s, %(secret)s) AS webhook
+
+-- name: admin_webhooks
+SELECT parkshare.admin_webhooks() AS webhooks
+
+-- name: delete_webhook
+SELECT parkshare.delete_webhook(%(webhook_id)s)

@@ -89,4 +89,7 @@ INSERT INTO parkshare.constraint_errors (constraint_name, code) VALUES
     ('notifications_text_valid',      'invalid_request'),
     ('notification_preferences_email_valid', 'invalid_request'),
     ('notification_preferences_remind_minutes_valid', 'invalid_request'),
-    ('notification_preferences_locale_valid', 'invalid_request');
+    ('notification_preferences_locale_valid', 'invalid_request'),
+    ('webhooks_url_valid',            'invalid_webhook'),
+    ('webhooks_events_valid',         'invalid_webhook'),
+    ('webhooks_secret_valid',         'invalid_request');

@@ -179,12 +179,21 @@ AS $$
     SELECT DISTINCT building_id FROM outbox WHERE published_at IS NULL
 $$;
 
+-- A row a webhook has not passed yet (sql/repeatable/webhooks.sql) stays until it does, for
+-- the webhooks' retry window at most.
 CREATE OR REPLACE FUNCTION parkshare.outbox_prune(p_keep interval)
 RETURNS integer
 LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
     WITH gone AS (
-        DELETE FROM outbox WHERE published_at < now() - p_keep RETURNING 1)
+        DELETE FROM outbox o
+        WHERE o.published_at < now() - p_keep
+          AND (o.published_at < now() - ps_webhook_retry_window()
+               OR NOT EXISTS (
+                   SELECT 1 FROM webhook_state s
+                   WHERE s.building_id = o.building_id
+                     AND (o.stream_ms, o.stream_seq) > (s.after_ms, s.after_seq)))
+        RETURNING 1)
     SELECT count(*)::integer FROM gone
 $$;
 

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from parkshare import answers as shapes
 from parkshare import functions, openapi
 from parkshare.http import Route
+from parkshare.store.db import admin_connect
 from tests.functions.conftest import PASSWORD, bearer, from_address, resident
 from tests.support import Garage, next_hour
 
@@ -168,6 +169,19 @@ async def test_every_answer_is_exactly_its_documented_shape(
     sso = {"issuer": "https://id.example.test", "client_id": "parkshare"}
     await answers.call("admin", "PUT", "/sso", headers=admin, json=sso)
     await answers.call("admin", "GET", "/sso", headers=admin)
+    hook = {"url": "https://93.184.215.14/hook", "events": ["reservation.created"]}
+    made = await answers.call("admin", "POST", "/webhooks", headers=admin, json=hook)
+    await answers.call("admin", "GET", "/webhooks", headers=admin)
+    # An attempt the receiver did not answer, as the worker records one: last_delivery.
+    with admin_connect(api_garage.db.admin_url) as conn:
+        conn.execute(
+            "INSERT INTO parkshare.webhook_deliveries (building_id, webhook_id, outbox_id,"
+            " event_id, event_type, attempt, status, duration_ms, outcome)"
+            " VALUES (%s, %s, 1, '1-0', 'reservation.created', 1, NULL, 5, 'failed')",
+            (api_garage.building_id, made["id"]),
+        )
+    hooks = await answers.call("admin", "GET", "/webhooks", headers=admin)
+    assert hooks["webhooks"][0]["last_delivery"]["status"] is None
     disabled = {"user_id": str(owner_id)}
     await answers.call("admin", "POST", "/residents/disable", headers=admin, json=disabled)
 

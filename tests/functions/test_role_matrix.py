@@ -28,6 +28,7 @@ from psycopg.rows import DictRow
 from parkshare import functions
 from parkshare.calendar.tokens import feed_token, token_hash
 from parkshare.identity.passwords import hash_password
+from parkshare.notify.webhook_registry import new_secret, seal_secret
 from parkshare.store.db import admin_connect
 from tests.conftest import TestDb
 from tests.functions.conftest import PASSWORD, bearer, code_of, from_address, resident
@@ -328,6 +329,51 @@ def check_put_sso(w: World, role: Role, answer: httpx.Response) -> None:
 
 def check_delete_sso(w: World, role: Role, answer: httpx.Response) -> None:
     assert sso_issuer(w, w.a) == (None if role == "admin" else "https://a.example.test")
+
+
+WEBHOOK_URL = "https://93.184.215.14/hook"
+
+
+def webhook_urls(w: World, garage: Garage) -> list[str]:
+    rows = w.superuser(
+        "SELECT url FROM parkshare.webhooks WHERE building_id = %s", garage.building_id
+    )
+    return [str(r["url"]) for r in rows]
+
+
+def webhook_of_a(w: World) -> dict[str, str]:
+    (row,) = w.superuser(
+        "SELECT id FROM parkshare.webhooks WHERE building_id = %s", w.a.building_id
+    )
+    return {"webhook_id": str(row["id"])}
+
+
+def register_webhook_of_a(w: World) -> None:
+    w.a.call(
+        w.a.admin_id,
+        "SELECT parkshare.create_webhook(%s, %s, %s)",
+        (
+            "https://a.example.test/hook",
+            ["spot.updated"],
+            seal_secret(new_secret(), w.a.building_id),
+        ),
+    )
+
+
+def check_create_webhook(w: World, role: Role, answer: httpx.Response) -> None:
+    assert webhook_urls(w, w.a) == ([WEBHOOK_URL] if role == "admin" else [])
+    assert webhook_urls(w, w.b) == ([WEBHOOK_URL] if role == "other_admin" else [])
+
+
+def check_list_webhooks(w: World, role: Role, answer: httpx.Response) -> None:
+    if role == "admin":
+        assert [h["url"] for h in answer.json()["webhooks"]] == ["https://a.example.test/hook"]
+    elif role == "other_admin":
+        assert answer.json() == {"webhooks": []}, "another building's webhooks leaked"
+
+
+def check_delete_webhook(w: World, role: Role, answer: httpx.Response) -> None:
+    assert webhook_urls(w, w.a) == ([] if role == "admin" else ["https://a.example.test/hook"])
 
 
 def check_settle(w: World, role: Role, answer: httpx.Response) -> None:
@@ -662,6 +708,20 @@ MATRIX: dict[Key, Entry] = {
     ),
     ("admin", "DELETE", "/sso"): Entry(
         nothing, admins_only(NO_CONTENT, NO_CONTENT), check_delete_sso, prepare=configure_sso_of_a
+    ),
+    ("admin", "POST", "/webhooks"): Entry(
+        body(lambda w: {"url": WEBHOOK_URL, "events": ["reservation.created"]}),
+        admins_only(CREATED, CREATED),
+        check_create_webhook,
+    ),
+    ("admin", "GET", "/webhooks"): Entry(
+        nothing, admins_only(OK, OK), check_list_webhooks, prepare=register_webhook_of_a
+    ),
+    ("admin", "POST", "/webhooks/delete"): Entry(
+        lambda w: Send(body=webhook_of_a(w)),
+        admins_only(NO_CONTENT, Expect(404, "webhook_not_found")),
+        check_delete_webhook,
+        prepare=register_webhook_of_a,
     ),
     ("settle", "POST", "/"): Entry(nothing, admins_only(OK, OK), check_settle),
     # the operations: the database decides, by owner, parker and building.

@@ -101,6 +101,13 @@ CALLABLE_BY_APP = {
     "delivery_release",
     "deliveries_skip",
     "admin_deliveries",
+    # webhooks: the admin's (ps_admin decides) and the worker's delivery (system work)
+    "create_webhook",
+    "admin_webhooks",
+    "delete_webhook",
+    "webhook_claim",
+    "webhook_attempted",
+    "webhook_log_prune",
 }
 
 

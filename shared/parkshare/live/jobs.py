@@ -1,5 +1,5 @@
 """The worker: the moments nobody clicks (a reservation's start and end), the sweep that makes
-lost work harmless, and the outbox publisher.
+lost work harmless, the outbox publisher and webhook delivery (parkshare.notify.webhooks).
 
 Scheduling is data: every booked reservation's start and end are in the database, so the
 worker keeps one timer, not a job per reservation. The `moments` job announces every start
@@ -137,23 +137,24 @@ def _sweep_periodically(stop: threading.Event) -> None:
 
 
 def run_worker(*, burst: bool = False) -> None:
-    """An RQ worker with its scheduler, the periodic sweep and the outbox publisher (on a
-    thread of its own), until SIGINT/SIGTERM.
+    """An RQ worker with its scheduler, the periodic sweep, the outbox publisher, the mail
+    sender and the webhook deliverer (each on a thread of its own), until SIGINT/SIGTERM.
 
     RQ's worker quits on some Redis errors; a worker that should keep running starts again
     once Redis answers, so an outage never needs an operator.
     """
     from parkshare.live import events
-    from parkshare.notify import mail
+    from parkshare.notify import mail, webhooks
 
     stop = threading.Event()
-    stop_publishing = stop_mailing = None
+    stop_publishing = stop_mailing = stop_webhooks = None
     if burst:
         enqueue_sweep()
     else:
         threading.Thread(target=_sweep_periodically, args=(stop,), daemon=True).start()
         _, stop_publishing = events.run_in_thread()
         _, stop_mailing = mail.run_in_thread()
+        _, stop_webhooks = webhooks.run_in_thread()
     try:
         while True:
             # In-process jobs, not RQ's forked work horse: the horse runs in a process group
@@ -179,3 +180,5 @@ def run_worker(*, burst: bool = False) -> None:
             stop_publishing()
         if stop_mailing is not None:
             stop_mailing()
+        if stop_webhooks is not None:
+            stop_webhooks()
