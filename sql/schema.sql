@@ -28,6 +28,7 @@ pattern_pauses_id_seq | S | parkshare_owner |  |  |
 patterns | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 refresh_tokens | r | parkshare_owner | rls | forced | 
 reminders | r | parkshare_owner | rls | forced | 
+requests | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 reservation_moments | r | parkshare_owner | rls | forced | 
 reservations | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 sessions | r | parkshare_owner | rls | forced | 
@@ -171,6 +172,16 @@ reminders.building_id | uuid | not null |  |  |  |
 reminders.reservation_id | uuid | not null |  |  |  | 
 reminders.kind | text | not null |  |  |  | 
 reminders.due_at | timestamp with time zone | not null |  |  |  | 
+requests.id | uuid | not null | gen_random_uuid() |  |  | 
+requests.building_id | uuid | not null |  |  |  | 
+requests.user_id | uuid | not null |  |  |  | 
+requests.period | tstzrange | not null |  |  |  | 
+requests.start_at | timestamp with time zone |  | lower(period) |  | s | 
+requests.end_at | timestamp with time zone |  | upper(period) |  | s | 
+requests.status | text | not null | 'waiting'::text |  |  | 
+requests.reservation_id | uuid |  |  |  |  | 
+requests.created_at | timestamp with time zone | not null | clock_timestamp() |  |  | 
+requests.closed_at | timestamp with time zone |  |  |  |  | 
 reservation_moments.building_id | uuid | not null |  |  |  | 
 reservation_moments.reservation_id | uuid | not null |  |  |  | 
 reservation_moments.kind | text | not null |  |  |  | 
@@ -319,6 +330,15 @@ refresh_tokens | refresh_tokens_session_fkey | FOREIGN KEY (building_id, family_
 reminders | reminders_kind_valid | CHECK ((kind = ANY (ARRAY['booking.starts_soon'::text, 'booking.ends_soon'::text])))
 reminders | reminders_pkey | PRIMARY KEY (building_id, reservation_id, kind)
 reminders | reminders_reservation_fkey | FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations(building_id, id) ON DELETE CASCADE
+requests | requests_closed_stamp | CHECK (((status = 'waiting'::text) = (closed_at IS NULL)))
+requests | requests_matched_booking | CHECK (((status = 'matched'::text) = (reservation_id IS NOT NULL)))
+requests | requests_period_valid | CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)) AND (NOT lower_inf(period)) AND (NOT upper_inf(period))))
+requests | requests_pkey | PRIMARY KEY (building_id, id)
+requests | requests_reservation_fkey | FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations(building_id, id)
+requests | requests_reservation_key | UNIQUE (building_id, reservation_id)
+requests | requests_status_valid | CHECK ((status = ANY (ARRAY['waiting'::text, 'matched'::text, 'expired'::text, 'withdrawn'::text])))
+requests | requests_user_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
+requests | requests_user_free | EXCLUDE USING gist (user_id WITH =, period WITH &&) WHERE ((status = 'waiting'::text))
 reservation_moments | reservation_moments_building_id_reservation_id_fkey | FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations(building_id, id)
 reservation_moments | reservation_moments_kind_check | CHECK ((kind = ANY (ARRAY['started'::text, 'ended'::text])))
 reservation_moments | reservation_moments_pkey | PRIMARY KEY (building_id, reservation_id, kind)
@@ -404,6 +424,12 @@ refresh_tokens | refresh_tokens_pkey | CREATE UNIQUE INDEX refresh_tokens_pkey O
 refresh_tokens | refresh_tokens_token_hash_idx | CREATE INDEX refresh_tokens_token_hash_idx ON parkshare.refresh_tokens USING btree (token_hash)
 reminders | reminders_due_idx | CREATE INDEX reminders_due_idx ON parkshare.reminders USING btree (due_at)
 reminders | reminders_pkey | CREATE UNIQUE INDEX reminders_pkey ON parkshare.reminders USING btree (building_id, reservation_id, kind)
+requests | requests_expiry_idx | CREATE INDEX requests_expiry_idx ON parkshare.requests USING btree (start_at) WHERE (status = 'waiting'::text)
+requests | requests_pkey | CREATE UNIQUE INDEX requests_pkey ON parkshare.requests USING btree (building_id, id)
+requests | requests_reservation_key | CREATE UNIQUE INDEX requests_reservation_key ON parkshare.requests USING btree (building_id, reservation_id)
+requests | requests_user_free | CREATE INDEX requests_user_free ON parkshare.requests USING gist (user_id, period) WHERE (status = 'waiting'::text)
+requests | requests_user_idx | CREATE INDEX requests_user_idx ON parkshare.requests USING btree (building_id, user_id, closed_at)
+requests | requests_waiting_idx | CREATE INDEX requests_waiting_idx ON parkshare.requests USING btree (building_id, start_at) INCLUDE (end_at, user_id, created_at) WHERE (status = 'waiting'::text)
 reservation_moments | reservation_moments_pkey | CREATE UNIQUE INDEX reservation_moments_pkey ON parkshare.reservation_moments USING btree (building_id, reservation_id, kind)
 reservations | reservations_building_start_idx | CREATE INDEX reservations_building_start_idx ON parkshare.reservations USING btree (building_id, start_at) INCLUDE (spot_id, end_at, user_id, status) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
 reservations | reservations_due_idx | CREATE INDEX reservations_due_idx ON parkshare.reservations USING btree (end_at) WHERE (status = 'booked'::text)
@@ -469,6 +495,9 @@ refresh_tokens | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parks
 refresh_tokens | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 reminders | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 reminders | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+requests | owner | RESTRICTIVE | {parkshare_app} | ALL | (user_id = ( SELECT parkshare.ps_user() AS ps_user)) | 
+requests | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+requests | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 reservation_moments | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 reservation_moments | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 reservations | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -493,6 +522,8 @@ ledger_entries | ledger_entries_apply | CREATE TRIGGER ledger_entries_apply AFTE
 ledger_entries | ledger_entries_immutable | CREATE TRIGGER ledger_entries_immutable BEFORE DELETE OR UPDATE ON parkshare.ledger_entries FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
 ledger_entries | ledger_entries_no_truncate | CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON parkshare.ledger_entries FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable()
 notification_preferences | notification_preferences_move_reminders | CREATE TRIGGER notification_preferences_move_reminders AFTER INSERT OR UPDATE OF remind_minutes ON parkshare.notification_preferences FOR EACH ROW EXECUTE FUNCTION parkshare.ps_reminders_follow_preferences()
+requests | requests_limit | CREATE TRIGGER requests_limit BEFORE INSERT ON parkshare.requests FOR EACH ROW WHEN (new.status = 'waiting'::text) EXECUTE FUNCTION parkshare.tg_requests_limit()
+requests | requests_transition | CREATE TRIGGER requests_transition BEFORE UPDATE ON parkshare.requests FOR EACH ROW EXECUTE FUNCTION parkshare.tg_requests_transition()
 reservations | reservations_admit | CREATE TRIGGER reservations_admit BEFORE INSERT ON parkshare.reservations FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_admit()
 reservations | reservations_money | CREATE CONSTRAINT TRIGGER reservations_money AFTER INSERT OR UPDATE ON parkshare.reservations DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_money()
 reservations | reservations_no_delete | CREATE TRIGGER reservations_no_delete BEFORE DELETE ON parkshare.reservations FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
@@ -509,7 +540,7 @@ admin_ledger(p_user uuid, p_before bigint, p_limit integer) | jsonb | parkshare_
 admin_residents() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:38defe1a62a322e568be513d62faf5a8
 admin_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:87b3efe7a507351e75f05548dbaa668c
 audit_security(p_action text, p_building uuid, p_user uuid, p_address text, p_detail jsonb) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8a05b79d86c58f1ddd16dfd708493b54
-cancel(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a46fbce0987be43fc49cc43767035a5
+cancel(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6ae351c2c1e05c4ce05d20ae46c52cfb
 change_password(p_old_hash text, p_new_hash text) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f36ff54277574f2745f08194f0d44343
 create_building(p_name text, p_timezone text, p_admin_email text, p_admin_password_hash text, p_admin_display_name text) | TABLE(building_id uuid, admin_id uuid) | parkshare_owner | security definer |  | md5:5f9687a93a711ea0e3b036a92c9ba801
 create_invite(p_code_hash text, p_role text, p_expires_at timestamp with time zone, p_email text) | parkshare.invites | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:105f6f0869c7a98521502c8ccb900e8f
@@ -517,17 +548,20 @@ create_pattern(p_spot_id uuid, p_weekdays integer[], p_from text, p_until text, 
 create_user(p_email text, p_password_hash text, p_display_name text, p_role text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:316b00519faee20421087c6beca20ef6
 disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3164fc6cb6ab11e7d3f262ff051916b9
 enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d378bf56577fbee4ae4366e14888ac2c
+expire_requests() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:41bf85fa9ec22a451b04c64759fefe93
 first_reminder(p_building uuid, p_reservations uuid[]) | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fbdca7b77e51117a4b7c095a96ccf756
 grant_credits(p_user_id uuid, p_amount integer, p_reason text) | parkshare.ledger_entries | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:236072bd4b035f82fabd42cac9f0010e
 idempotency_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1164c28fbe38623b2a4c3370cd84d768
 login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4b313e918c2fa8f9f3635e5a39a4ff3f
+make_request(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:afd938dfaeddc0bf32cd754d03508e13
 mark_notifications_read(p_ids bigint[], p_all boolean) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:a9a6fc9ef0cd6d316ccca2a466f49be7
 materialise_patterns(p_now timestamp with time zone, p_building uuid) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:77840f853a3ebb4f2a7f116e2d13f0ce
 me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:b15a169348b2de4bf033d8d3d06eecc2
 my_notifications(p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:afaf94f84afb71bdb2a85ec4922f9673
 my_password_hash() | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:16cb7ede96dd153783b09403b71a3fd9
+my_requests() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:7b49c8f3965dc446b3ed7aa3e17633b6
 my_sessions() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:06dd04480b3169dd0c007f4678625777
-next_moment() | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:471b97ab4adcba90e36f121a3df32278
+next_moment() | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1e86bc0387c60e72c806c3098ccb6b41
 notification_preferences() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a5c6adcefaaa46567c64651a6b63426
 outbox_claim(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4f5c5c2803cd546b5f89170cd4986736
 outbox_lock(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f92624e9231dcd266fe1fcb384a1e61e
@@ -542,9 +576,11 @@ ps_actor() | parkshare.users | parkshare_owner | security definer |  | md5:497f7
 ps_admin() | parkshare.users | parkshare_owner | security definer |  | md5:53550312f3eb45921003017b77e6212d
 ps_announce(p_res parkshare.reservations, p_kind text) | boolean | parkshare_owner | security definer |  | md5:3385a7098611a0f9e889385ae35143e1
 ps_audit(p_action text, p_subject uuid, p_detail jsonb) | void | parkshare_owner | security definer |  | md5:e3e7b76cc710524dd3818a0b9ec8df10
+ps_book(p_user parkshare.users, p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_parker_kind text) | parkshare.reservations | parkshare_owner | security definer |  | md5:efefa7a9e48f1b0de9a0b7156c80258f
 ps_building() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:2202c19f622d9e71130ba05d9e7f131d
 ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:27fa3b4ea6020c4a0d23b5644c89b52a
-ps_change_availability(p_spot parkshare.spots, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean, p_by uuid) | void | parkshare_owner | security definer |  | md5:929d1a1fa926234cb997814bec68d95c
+ps_change_availability(p_spot parkshare.spots, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean, p_by uuid) | void | parkshare_owner | security definer |  | md5:d99c333183c235c5a8024ce973c77862
+ps_check_window(p_building parkshare.buildings, p_period tstzrange) | void | parkshare_owner |  |  | md5:6bccf937f45e470a64a3c5bf1c41b200
 ps_drop_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:24be866edd0f3c26b347114d885817ae
 ps_email_choices_valid(p_email jsonb) | boolean | parkshare_owner |  |  | md5:30944f44ee6d03286ea005662ba8621b
 ps_email_defaults() | jsonb | parkshare_owner |  |  | md5:d7659d3e08155a9c1eac9d37997967a2
@@ -553,6 +589,7 @@ ps_email_key(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE |
 ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:97aa3d376e24ccb76af5013aace45ec3
 ps_ends_soon_lead() | interval | parkshare_owner |  |  | md5:4798445c73c184898317fb124fa344f8
 ps_enter(p_building uuid, p_user uuid, p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:99ee717d3f2da45ef31599ce0c6b4b75
+ps_free_spots(p_building uuid, p_user uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_limit integer) | TABLE(spot_id uuid, slack interval) | parkshare_owner |  |  | md5:ced4bcbe0d2869a43e353aed639634ef
 ps_hours_within(p_period tstzrange, p_kind text, p_spot uuid) | numeric | parkshare_owner |  |  | md5:707f351c40fd3d2963501faafd3aeb4c
 ps_invisible(p_lines boolean) | text | parkshare_owner |  |  | md5:6447157562c02b75545338ddb0b935c3
 ps_is_expressible(p_at timestamp with time zone) | boolean | parkshare_owner |  |  | md5:b093bdedea1e6aebd236604a7735a9b0
@@ -563,12 +600,13 @@ ps_label_key(p_label text) | text | parkshare_owner |  |  | md5:af2e9e49bf4bb9df
 ps_local_add_days(p_at timestamp with time zone, p_days integer, p_zone text) | timestamp with time zone | parkshare_owner |  | parkshare_app:EXECUTE | md5:c1092ba31466062ff12b2a61c6e7558c
 ps_local_span(p_start timestamp with time zone, p_end timestamp with time zone, p_zone text) | text | parkshare_owner |  |  | md5:fb8ddb3c8865eb14f18b4eeded315e9d
 ps_local_window(p_zone text, p_day date, p_from time without time zone, p_to time without time zone) | tstzrange | parkshare_owner |  | parkshare_app:EXECUTE | md5:bdb1e5655ca862c7603d170b8d8ae6b9
+ps_match_window(p_building uuid, p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | integer | parkshare_owner | security definer |  | md5:a80fc41f32b611d02da705e902fdd963
 ps_materialise(p_pattern parkshare.patterns, p_spot parkshare.spots, p_building parkshare.buildings, p_now timestamp with time zone) | integer | parkshare_owner | security definer |  | md5:147f656416b737f44f6d5ff377f1e3d1
 ps_my_pattern(p_actor parkshare.users, p_pattern_id uuid, OUT o_pattern parkshare.patterns, OUT o_spot parkshare.spots) | record | parkshare_owner | security definer |  | md5:b7a282d7d443779520ffa7a4cb97e600
 ps_notification_json(n parkshare.notifications) | jsonb | parkshare_owner |  |  | md5:73cb40f80f58f53fcc133d25df3d89e7
 ps_notification_kinds() | text[] | parkshare_owner |  |  | md5:e1a191c0aa0c7d49c148e55b38bc0725
 ps_notify(p_user uuid, p_kind text, p_title text, p_body text, p_data jsonb) | parkshare.notifications | parkshare_owner | security definer |  | md5:c40d03d3669d737f2a2003bd0c5dd431
-ps_notify_booking(p_res parkshare.reservations, p_user uuid, p_kind text, p_extra jsonb) | void | parkshare_owner | security definer |  | md5:f80f1f31e90781e396f781a8deaa4efa
+ps_notify_booking(p_res parkshare.reservations, p_user uuid, p_kind text, p_extra jsonb) | void | parkshare_owner | security definer |  | md5:8d57ef66b6bfd89c0d431aa7a59ae1cf
 ps_occurrence(p_zone text, p_day date, p_from time without time zone, p_until time without time zone) | tstzrange | parkshare_owner |  |  | md5:21fec2d3692fa7ad37e8c3f1bf42de33
 ps_own_spot_locked(p_actor parkshare.users, p_spot_id uuid, p_refused text) | parkshare.spots | parkshare_owner | security definer |  | md5:4eae68418a10ffb3fcca877fc3dd6de0
 ps_pattern_days(p parkshare.patterns, p_first date, p_last date) | SETOF date | parkshare_owner |  |  | md5:c44ddbbff13dfbdf081d3d8369595411
@@ -577,8 +615,10 @@ ps_pattern_summary(p parkshare.patterns, p_today date) | text | parkshare_owner 
 ps_pattern_time(p_text text, p_field text) | time without time zone | parkshare_owner |  |  | md5:e9df092b92db341039264c9838d3c550
 ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:f2e803dc9c3021244e3f01932301c147
 ps_raise(p_code text, p_detail text) | void | parkshare_owner |  |  | md5:cbf9adfcf534b281ba9ee91741ebee92
+ps_recently_served(p_building uuid, p_user uuid) | bigint | parkshare_owner |  |  | md5:c6c931dd66e5bb6a3c4edd37eb61c1f1
 ps_remind_minutes(p_building uuid, p_user uuid) | integer | parkshare_owner | security definer |  | md5:603619278f47d2c1a38d0681091cbb7c
 ps_reminders_follow_preferences() | trigger | parkshare_owner | security definer |  | md5:4e2a9d8d0ebb5bd99a5d0409f778b1cb
+ps_request_json(q parkshare.requests) | jsonb | parkshare_owner |  |  | md5:2d629687e72911fe10c93ca9c7f5e7ec
 ps_reservation_json(r parkshare.reservations) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:fb9ea9fea9f52633fb41537c3c552c80
 ps_schedule_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:069a352eada9cc0a07670b7f1b38a738
 ps_session() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e8b01947c0f460c132ead3723f5d6888
@@ -587,6 +627,7 @@ ps_spot_json(s parkshare.spots) | jsonb | parkshare_owner | security definer | p
 ps_spot_status(p_spot uuid) | text | parkshare_owner | security definer |  | md5:6a06d7cf9f74f57113c07753a94d6fe7
 ps_system() | void | parkshare_owner |  |  | md5:c2aabd3cdc9be30829d42ee38abe9c3c
 ps_tenant_table(p_table text) | void | parkshare_owner |  |  | md5:4cd57359c64cee704bbf2a0eac1d4eb0
+ps_try_match(p_req parkshare.requests, p_spot_id uuid, p_parker_kind text) | parkshare.reservations | parkshare_owner | security definer |  | md5:e2a2300f78b9c922aa8bca79bc56b26d
 ps_user() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e92d490fb2c67c3eb5269681e4ac9889
 ps_user_brief(p_user uuid) | jsonb | parkshare_owner | security definer |  | md5:13685c3a9954d130ecf72a04c3dfcbca
 ps_withdraw_occurrences(p_pattern parkshare.patterns, p_spot parkshare.spots, p_first date, p_last date, p_cancel boolean, p_by uuid) | integer | parkshare_owner | security definer |  | md5:463528d215b4e667c42dcd2d7e367e6f
@@ -598,7 +639,7 @@ remind_due() | integer | parkshare_owner | security definer | parkshare_app:EXEC
 remove_sso() | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ae5f3a8ba4a736181494f169fa2f1597
 reservation_ended(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:12d11a914d30cba2ba1cb7737f332c9e
 reservation_started(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a781959f3df22f9140527a2ad190242
-reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ffd802e093b4ba3455b0b3bbe843faef
+reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:9c4d58a73e669b3ce5751c8385a1aba4
 reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d9cab778dfe52e48ad35435e655e78e2
 revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a1b09db4f339fbdcc054acdaf8c96da
 revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c7fe260db73580770d176c2433f50c31
@@ -622,9 +663,12 @@ tg_availability_covers_bookings() | trigger | parkshare_owner | security definer
 tg_compose_text() | trigger | parkshare_owner |  |  | md5:0f4521a40c3a042fdcee89d2f8340629
 tg_immutable() | trigger | parkshare_owner |  |  | md5:c3530e0f4448309b23d3a0e8a5449c0c
 tg_ledger_apply() | trigger | parkshare_owner | security definer |  | md5:ed275457519381e4222fb675be7bf6a8
-tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:5ee68411f88234e3688673b71adc3cc9
+tg_requests_limit() | trigger | parkshare_owner | security definer |  | md5:905027e4f76c4c314f377e5cd5aaabd6
+tg_requests_transition() | trigger | parkshare_owner |  |  | md5:81e896ea826fd13f13e8f9f1e1ddfc5e
+tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:6f5f13c1300995c255cd54e7ec838707
 tg_reservations_money() | trigger | parkshare_owner | security definer |  | md5:397cd9bf1c42eacf1bdf8e30304900f9
 tg_reservations_transition() | trigger | parkshare_owner |  |  | md5:23adfd5d92d3df94c937618ab927eacd
 tg_users_login_email() | trigger | parkshare_owner | security definer |  | md5:42f029aeb5e91ac6b6504578f51741f4
 tg_users_open_account() | trigger | parkshare_owner | security definer |  | md5:3c862143bb95f77159cfb32adfd99232
 update_profile(p_display_name text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e22c7f2521be2a3559bf95c7b3ebd0fe
+withdraw_request(p_request_id uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:cbb3d802cedf83e8622e326539a70a1e

@@ -23,6 +23,9 @@ ReservationStatus = TypeAliasType("ReservationStatus", Literal["booked", "cancel
 LedgerKind = TypeAliasType("LedgerKind", Literal["grant", "adjustment", "hold", "refund", "payout"])
 AccountKind = TypeAliasType("AccountKind", Literal["user", "escrow", "issuance"])
 PatternStatus = TypeAliasType("PatternStatus", Literal["active", "stopped"])
+RequestStatus = TypeAliasType(
+    "RequestStatus", Literal["waiting", "matched", "expired", "withdrawn"]
+)
 NotificationKind = TypeAliasType(
     "NotificationKind",
     Literal[
@@ -161,6 +164,21 @@ class Notification(Answer):
         description="the facts: reservation_id, spot_id, spot_label, start, end, amount;"
         " by (parker, owner or admin) for booking.cancelled"
     )
+
+
+class SpotRequest(Answer):
+    """Any spot for [start, end): booked at once, or waiting for a window to open."""
+
+    id: UUID
+    start: datetime
+    end: datetime
+    status: RequestStatus
+    reservation_id: UUID | None = Field(description="the booking, once matched")
+    created_at: datetime
+
+
+class SpotRequests(Answer):
+    requests: list[SpotRequest] = Field(description="the waiting ones first, then the latest")
 
 
 class Notifications(Answer):

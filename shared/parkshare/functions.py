@@ -29,6 +29,7 @@ NAMES = (
     "settle",
     "me",
     "notifications",
+    "request",
     "graphql",
 )
 

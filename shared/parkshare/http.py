@@ -101,6 +101,8 @@ class Route:
     summary: str
     errors: tuple[str, ...]
     response: type[BaseModel] | None
+    # Other successes the handler may answer with the same body (it returns a Response).
+    also: tuple[int, ...] = ()
 
 
 @dataclass
@@ -122,6 +124,7 @@ class Router:
         summary: str = "",
         errors: tuple[str, ...] = (),
         response: type[BaseModel] | None = None,
+        also: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
 
         def register(handler: Handler) -> Handler:
@@ -137,6 +140,7 @@ class Router:
                     summary or (handler.__doc__ or "").strip().split("\n")[0],
                     errors,
                     response,
+                    also,
                 )
             )
             return handler

@@ -140,7 +140,10 @@ def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
             for field, prop in schema.get("properties", {}).items()
         ]
         codes.append("invalid_request")
-    op["responses"] = {str(route.status): _success(name, route, schemas)} | _problems(codes)
+    successes = {
+        str(status): _success(name, route, schemas) for status in (route.status, *route.also)
+    }
+    op["responses"] = successes | _problems(codes)
     return op
 
 

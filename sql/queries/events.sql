@@ -43,3 +43,7 @@ SELECT parkshare.remind_due() AS reminded
 
 -- name: first_reminder
 SELECT parkshare.first_reminder(%(building_id)s, %(reservations)s) AS at
+
+-- name: expire_requests
+-- Waiting requests whose window has started (idempotent).
+SELECT parkshare.expire_requests() AS expired

@@ -65,3 +65,12 @@ SELECT parkshare.my_notifications(%(before)s::bigint, %(limit)s::integer) AS not
 
 -- name: notification_preferences
 SELECT parkshare.notification_preferences() AS preferences
+
+-- name: make_request
+SELECT parkshare.make_request(%(start)s, %(end)s) AS request
+
+-- name: my_requests
+SELECT parkshare.my_requests() AS requests
+
+-- name: withdraw_request
+SELECT parkshare.withdraw_request(%(request_id)s) AS request

@@ -200,7 +200,9 @@ BEGIN
         (SELECT min(start_at) FROM reservations WHERE status = 'booked' AND start_at > now()),
         (SELECT min(end_at) FROM reservations WHERE status = 'booked' AND end_at > now()),
         -- Reminders whose time has come wait for nothing: any, then, is due now.
-        (SELECT min(due_at) FROM reminders));
+        (SELECT min(due_at) FROM reminders),
+        -- A waiting request expires at its start.
+        (SELECT min(start_at) FROM requests WHERE status = 'waiting'));
 END
 $$;
 

@@ -94,6 +94,30 @@ BEGIN
 END
 $$;
 
+-- Rule 5's policy half: a window the building lets one book (its length, not in the past,
+-- within the horizon). Bookings are admitted through it, and requests are checked against
+-- it when made, so a request that waits could be booked when it matches.
+CREATE OR REPLACE FUNCTION parkshare.ps_check_window(p_building parkshare.buildings,
+                                                     p_period tstzrange)
+RETURNS void
+LANGUAGE plpgsql SET search_path = parkshare, pg_temp
+AS $$
+BEGIN
+    IF upper(p_period) - lower(p_period) > make_interval(hours => p_building.max_hours) THEN
+        PERFORM ps_raise('invalid_window', format('a reservation lasts at most %s hours',
+                                                  p_building.max_hours));
+    END IF;
+    IF lower(p_period) < now() - interval '5 minutes' THEN
+        PERFORM ps_raise('invalid_window', 'a reservation cannot start in the past');
+    END IF;
+    IF lower(p_period) > ps_local_add_days(now(), p_building.horizon_days, p_building.timezone)
+    THEN
+        PERFORM ps_raise('invalid_window', format('a reservation starts within %s days',
+                                                  p_building.horizon_days));
+    END IF;
+END
+$$;
+
 -- Rules 3, 5, 6 at booking time: the building's policy decides the cost and the limits.
 CREATE OR REPLACE FUNCTION parkshare.tg_reservations_admit() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
@@ -110,18 +134,7 @@ BEGIN
     NEW.cost := v_building.cost;
     NEW.status := 'booked';
     NEW.created_at := now();
-    IF upper(NEW.period) - lower(NEW.period) > make_interval(hours => v_building.max_hours) THEN
-        PERFORM ps_raise('invalid_window', format('a reservation lasts at most %s hours',
-                                                  v_building.max_hours));
-    END IF;
-    IF lower(NEW.period) < now() - interval '5 minutes' THEN
-        PERFORM ps_raise('invalid_window', 'a reservation cannot start in the past');
-    END IF;
-    IF lower(NEW.period) > ps_local_add_days(now(), v_building.horizon_days, v_building.timezone)
-    THEN
-        PERFORM ps_raise('invalid_window', format('a reservation starts within %s days',
-                                                  v_building.horizon_days));
-    END IF;
+    PERFORM ps_check_window(v_building, NEW.period);
     -- On the bounds' columns, not the range: under the policy that is an index range scan.
     -- (An empty window is left to reservations_period_valid, which names it invalid.)
     IF NOT isempty(NEW.period) AND NOT EXISTS (SELECT 1 FROM availability
