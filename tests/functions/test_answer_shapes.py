@@ -46,11 +46,14 @@ def document() -> dict[str, Any]:
     return openapi.document()
 
 
-def _schema_of(document: dict[str, Any], name: str, method: str, path: str) -> dict[str, Any]:
-    """The schema of the route's 2xx in the document."""
+def _schema_of(
+    document: dict[str, Any], name: str, method: str, path: str, status: int
+) -> dict[str, Any]:
+    """The schema of the route's 2xx answered, as the document declares it."""
     url = f"/fn/{name}" + ("" if path == "/" else path)
     responses = document["paths"][url][method.lower()]["responses"]
-    (success,) = [r for status, r in responses.items() if status.startswith("2")]
+    assert str(status) in responses, f"{method} {url} does not declare {status}"
+    success = responses[str(status)]
     schema: dict[str, Any] = success["content"]["application/json"]["schema"]
     assert "$ref" in schema, f"{method} {url} declares no response model"
     return schema
@@ -70,7 +73,7 @@ class Answers:
         async with from_address(name) as http:
             answer = await http.request(method, path, headers=headers, **kw)
         assert answer.status_code < 300, (name, method, path, answer.text)
-        schema = _schema_of(self.document, name, method, path)
+        schema = _schema_of(self.document, name, method, path, answer.status_code)
         validator = Draft202012Validator(
             {**schema, "components": self.components}, format_checker=FormatChecker()
         )
@@ -130,6 +133,14 @@ async def test_every_answer_is_exactly_its_documented_shape(
     await answers.call("notifications", "GET", "/preferences", headers=parker)
     choices = {"email": {"spot.booked": False}, "remind_minutes": 30, "locale": "de"}
     await answers.call("notifications", "PUT", "/preferences", headers=owner, json=choices)
+    # Requests: one waiting (nothing offered then), one booked at once, the list, a withdrawal.
+    late = {"start": next_hour(30).isoformat(), "end": next_hour(31).isoformat()}
+    waiting = await answers.call("request", "POST", headers=parker, json=late)
+    soon = {"start": next_hour(5).isoformat(), "end": next_hour(6).isoformat()}
+    await answers.call("request", "POST", headers=parker, json=soon)
+    await answers.call("request", "GET", headers=parker)
+    withdraw = {"request_id": waiting["id"]}
+    await answers.call("request", "POST", "/withdraw", headers=parker, json=withdraw)
     await answers.call("me", "GET", headers=parker)
     await answers.call("me", "GET", headers=owner)
     await answers.call("me", "PATCH", headers=parker, json={"display_name": "Paul P."})

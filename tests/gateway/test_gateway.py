@@ -42,6 +42,9 @@ CONTRACT = {
     ("post", "/fn/cancel"),
     ("post", "/fn/settle"),
     ("get", "/fn/me"),
+    ("post", "/fn/request"),
+    ("get", "/fn/request"),
+    ("post", "/fn/request/withdraw"),
 }
 
 

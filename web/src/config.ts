@@ -14,6 +14,7 @@ export const FUNCTION_NAMES = [
   'settle',
   'me',
   'notifications',
+  'request',
   'graphql',
 ] as const;
 
