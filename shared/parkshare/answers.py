@@ -19,8 +19,13 @@ from typing_extensions import TypeAliasType
 Role = TypeAliasType("Role", Literal["resident", "admin"])
 SignIn = TypeAliasType("SignIn", Literal["password", "sso"])
 SpotStatus = TypeAliasType("SpotStatus", Literal["free", "reserved", "unavailable"])
-ReservationStatus = TypeAliasType("ReservationStatus", Literal["booked", "cancelled", "settled"])
-LedgerKind = TypeAliasType("LedgerKind", Literal["grant", "adjustment", "hold", "refund", "payout"])
+ReservationStatus = TypeAliasType(
+    "ReservationStatus", Literal["booked", "cancelled", "settled", "no_show"]
+)
+LedgerKind = TypeAliasType(
+    "LedgerKind",
+    Literal["grant", "adjustment", "hold", "refund", "payout", "no_show_payout", "no_show_refund"],
+)
 AccountKind = TypeAliasType("AccountKind", Literal["user", "escrow", "issuance"])
 PatternStatus = TypeAliasType("PatternStatus", Literal["active", "stopped"])
 RequestStatus = TypeAliasType(
@@ -115,6 +120,7 @@ class Reservation(Answer):
     end: datetime
     status: ReservationStatus
     cost: int = Field(description="credits")
+    checked_in_at: datetime | None = Field(description="when the parker checked in, if they did")
 
 
 class PatternPause(Answer):
@@ -204,6 +210,8 @@ class Policy(Answer):
     starting_credits: int
     max_hours: int
     horizon_days: int
+    checkin_grace_minutes: int = Field(description="0: check-in off")
+    no_show_owner_share: int = Field(description="credits a no-show pays the owner")
 
 
 class Building(Answer):

@@ -30,6 +30,7 @@ NAMES = (
     "me",
     "notifications",
     "request",
+    "checkin",
     "graphql",
 )
 

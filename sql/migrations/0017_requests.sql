@@ -34,7 +34,8 @@ CREATE TABLE parkshare.requests (
     CONSTRAINT requests_reservation_key UNIQUE (building_id, reservation_id),
     -- A resident's waiting requests do not overlap each other (SPEC: 409
     -- overlapping_reservation).
-    CONSTRAINT requests_user_free EXCLUDE USING gist (user_id WITH =, period WITH &&)
+    CONSTRAINT requests_user_free EXCLUDE USING gist (
+        building_id WITH =, user_id WITH =, period WITH &&)
         WHERE (status = 'waiting')
 );
 -- Matching: the waiting requests of a building a window can serve, and expiry.

@@ -74,6 +74,8 @@ INSERT INTO parkshare.constraint_errors (constraint_name, code) VALUES
     ('buildings_starting_credits_valid', 'invalid_request'),
     ('buildings_max_hours_valid',     'invalid_request'),
     ('buildings_horizon_days_valid',  'invalid_request'),
+    ('buildings_checkin_grace_valid', 'invalid_request'),
+    ('buildings_no_show_share_valid', 'invalid_request'),
     ('ledger_entries_reason_check',   'invalid_request'),
     ('users_sign_in_shape',           'invalid_request'),
     ('invites_email_valid',           'invalid_request'),

@@ -279,6 +279,8 @@ BEGIN
     FOR v_res IN
         SELECT * FROM reservations
         WHERE status = 'booked' AND end_at <= now()
+          -- Nobody checked in where check-in was on: mark_no_shows' (checkin.sql), not ours.
+          AND (checkin_until IS NULL OR checked_in_at IS NOT NULL)
         ORDER BY end_at
         FOR UPDATE SKIP LOCKED
     LOOP

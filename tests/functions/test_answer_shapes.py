@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -166,7 +166,17 @@ async def test_every_answer_is_exactly_its_documented_shape(
     await answers.call("admin", "GET", "/residents", headers=admin)
     credits = {"user_id": str(parker_id), "amount": 5, "reason": "welcome"}
     await answers.call("admin", "POST", "/credits", headers=admin, json=credits)
-    await answers.call("admin", "PATCH", "/policy", headers=admin, json={"cost": 4})
+    checkin_on = {"cost": 4, "checkin_grace_minutes": 30, "no_show_owner_share": 1}
+    await answers.call("admin", "PATCH", "/policy", headers=admin, json=checkin_on)
+    # Check-in, now that the policy has it: a booking starting ten minutes from now.
+    lobby = await answers.call("add-spot", "POST", headers=owner, json={"label": "B1-03"})
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+    shortly = {"start": at.isoformat(), "end": (at + timedelta(minutes=40)).isoformat()}
+    offered = {"spot_id": lobby["id"], "available": True, **shortly}
+    await answers.call("set-availability", "POST", headers=owner, json=offered)
+    booking = {"spot_id": lobby["id"], **shortly}
+    quick = await answers.call("reserve", "POST", headers=parker, json=booking)
+    await answers.call("checkin", "POST", headers=parker, json={"reservation_id": quick["id"]})
     await answers.call("admin", "GET", "/ledger", headers=admin)
     await answers.call("admin", "GET", "/audit", headers=admin)
     usage = {"start": (start - timedelta(days=1)).isoformat(), "end": end.isoformat()}

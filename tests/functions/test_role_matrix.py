@@ -522,6 +522,14 @@ def check_pats_request_waits(w: World, role: Role, answer: httpx.Response) -> No
     assert [r["status"] for r in requests_of(w)] == ["waiting"]
 
 
+def check_checkin(w: World, role: Role, answer: httpx.Response) -> None:
+    # Pat's booking is Pat's to check in to, and check-in is off by default: nobody changes it.
+    (row,) = w.superuser(
+        "SELECT checked_in_at FROM parkshare.reservations WHERE id = %s", w.booking
+    )
+    assert row["checked_in_at"] is None
+
+
 def check_graphql(w: World, role: Role, answer: httpx.Response) -> None:
     """The same people see the same things as over REST: themselves, and their building's
     spots only."""
@@ -766,6 +774,16 @@ MATRIX: dict[Key, Entry] = {
         everyone(Expect(404, "request_not_found")),
         check_pats_request_waits,
         prepare=pats_request,
+    ),
+    ("checkin", "POST", "/"): Entry(
+        body(lambda w: {"reservation_id": str(w.booking)}),
+        signed_in(
+            resident=Expect(403, "not_yours"),
+            owner=Expect(403, "not_yours"),
+            admin=Expect(403, "not_yours"),
+            other_admin=Expect(404, "reservation_not_found"),
+        ),
+        check_checkin,
     ),
     ("me", "PATCH", "/"): Entry(
         body(lambda w: {"display_name": "Renamed"}), everyone(OK), check_me

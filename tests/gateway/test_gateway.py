@@ -45,6 +45,7 @@ CONTRACT = {
     ("post", "/fn/request"),
     ("get", "/fn/request"),
     ("post", "/fn/request/withdraw"),
+    ("post", "/fn/checkin"),
 }
 
 

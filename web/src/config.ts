@@ -15,6 +15,7 @@ export const FUNCTION_NAMES = [
   'me',
   'notifications',
   'request',
+  'checkin',
   'graphql',
 ] as const;
 

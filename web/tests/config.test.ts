@@ -34,6 +34,8 @@ describe('config.json', () => {
         'settle',
         'me',
         'notifications',
+        'request',
+        'checkin',
         'graphql',
       ].map((n) => [n, `https://${n}.parkshare.example.com/`]),
     );

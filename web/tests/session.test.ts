@@ -155,6 +155,8 @@ describe('the API client with a refused access token', () => {
           'settle',
           'me',
           'notifications',
+          'request',
+          'checkin',
           'graphql',
         ].map((n) => [n, `/fn/${n}`]),
       ),

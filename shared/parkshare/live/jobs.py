@@ -59,7 +59,10 @@ reservation_ended = reservation_started
 
 
 async def _moments() -> dict[str, Any]:
+    # No-shows first: a booking nobody checked in to is never settled in full.
+    no_shows = await db.value(None, None, SQL["no_shows"])
     done: dict[str, Any] = dict(await db.value(None, None, SQL["sweep"]))
+    done["no_shows"] = no_shows
     done["reminded"] = await db.value(None, None, SQL["remind"])
     done["expired"] = await db.value(None, None, SQL["expire_requests"])
     done["next"] = await _set_timer()
@@ -87,7 +90,9 @@ def sweep() -> dict[str, Any]:
 async def _sweep() -> dict[str, Any]:
     from parkshare.live import events
 
+    no_shows = await db.value(None, None, SQL["no_shows"])
     swept: dict[str, Any] = dict(await db.value(None, None, SQL["sweep"]))
+    swept["no_shows"] = no_shows
     swept["reminded"] = await db.value(None, None, SQL["remind"])
     swept["expired"] = await db.value(None, None, SQL["expire_requests"])
     # Patterns' windows up to each building's horizon: each local day once per pattern, so

@@ -656,6 +656,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fn/checkin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check in to your booking; checking in again answers the first check-in */
+        post: operations["checkin_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fn/graphql": {
         parameters: {
             query?: never;
@@ -998,6 +1015,16 @@ export interface components {
              * @default null
              */
             horizon_days: number | null;
+            /**
+             * Checkin Grace Minutes
+             * @default null
+             */
+            checkin_grace_minutes: number | null;
+            /**
+             * No Show Owner Share
+             * @default null
+             */
+            no_show_owner_share: number | null;
         };
         /** Policy */
         Policy: {
@@ -1009,6 +1036,16 @@ export interface components {
             max_hours: number;
             /** Horizon Days */
             horizon_days: number;
+            /**
+             * Checkin Grace Minutes
+             * @description 0: check-in off
+             */
+            checkin_grace_minutes: number;
+            /**
+             * No Show Owner Share
+             * @description credits a no-show pays the owner
+             */
+            no_show_owner_share: number;
         };
         /** @enum {string} */
         AccountKind: "user" | "escrow" | "issuance";
@@ -1041,7 +1078,7 @@ export interface components {
             created_by: components["schemas"]["Person"] | null;
         };
         /** @enum {string} */
-        LedgerKind: "grant" | "adjustment" | "hold" | "refund" | "payout";
+        LedgerKind: "grant" | "adjustment" | "hold" | "refund" | "payout" | "no_show_payout" | "no_show_refund";
         /** Person */
         Person: {
             /**
@@ -1493,7 +1530,7 @@ export interface components {
             end: string;
         };
         /** @enum {string} */
-        ReservationStatus: "booked" | "cancelled" | "settled";
+        ReservationStatus: "booked" | "cancelled" | "settled" | "no_show";
         /** Reservation */
         Reservation: {
             /**
@@ -1527,6 +1564,11 @@ export interface components {
              * @description credits
              */
             cost: number;
+            /**
+             * Checked In At
+             * @description when the parker checked in, if they did
+             */
+            checked_in_at: string | null;
         };
         /** CancelBody */
         CancelBody: {
@@ -1779,6 +1821,14 @@ export interface components {
              * Format: uuid
              */
             request_id: string;
+        };
+        /** CheckinBody */
+        CheckinBody: {
+            /**
+             * Reservation Id
+             * Format: uuid
+             */
+            reservation_id: string;
         };
         /** GraphQLError */
         GraphQLError: {
@@ -5203,6 +5253,126 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "request_closed";
+                    };
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description invalid_request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_request";
+                    };
+                };
+            };
+        };
+    };
+    checkin_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinBody"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reservation"];
+                };
+            };
+            /** @description invalid_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_json";
+                    };
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_token" | "unauthenticated";
+                    };
+                };
+            };
+            /** @description not_yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_yours";
+                    };
+                };
+            };
+            /** @description reservation_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "reservation_not_found";
+                    };
+                };
+            };
+            /** @description checkin_closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "checkin_closed";
                     };
                 };
             };
