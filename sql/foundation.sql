@@ -154,7 +154,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT ARRAY['spot.updated', 'availability.changed', 'reservation.created',
                  'reservation.cancelled', 'reservation.started', 'reservation.ended',
-                 'reservation.settled']
+                 'reservation.settled', 'reservation.checked_in', 'reservation.no_show']
 $$;
 
 -- A webhook's URL as far as its text can tell: https:// to a host name or an IP literal, or

@@ -30,6 +30,7 @@ pattern_pauses_id_seq | S | parkshare_owner |  |  |
 patterns | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 refresh_tokens | r | parkshare_owner | rls | forced | 
 reminders | r | parkshare_owner | rls | forced | 
+requests | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 reservation_moments | r | parkshare_owner | rls | forced | 
 reservations | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 sessions | r | parkshare_owner | rls | forced | 
@@ -79,6 +80,8 @@ buildings.max_hours | integer | not null | 24 |  |  |
 buildings.horizon_days | integer | not null | 30 |  |  | 
 buildings.created_at | timestamp with time zone | not null | now() |  |  | 
 buildings.longest_booking | interval | not null | '00:00:00'::interval |  |  | 
+buildings.checkin_grace_minutes | integer | not null | 0 |  |  | 
+buildings.no_show_owner_share | integer | not null | 1 |  |  | 
 calendar_feeds.building_id | uuid | not null |  |  |  | 
 calendar_feeds.user_id | uuid | not null |  |  |  | 
 calendar_feeds.generation | integer | not null |  |  |  | 
@@ -195,6 +198,16 @@ reminders.building_id | uuid | not null |  |  |  |
 reminders.reservation_id | uuid | not null |  |  |  | 
 reminders.kind | text | not null |  |  |  | 
 reminders.due_at | timestamp with time zone | not null |  |  |  | 
+requests.id | uuid | not null | gen_random_uuid() |  |  | 
+requests.building_id | uuid | not null |  |  |  | 
+requests.user_id | uuid | not null |  |  |  | 
+requests.period | tstzrange | not null |  |  |  | 
+requests.start_at | timestamp with time zone |  | lower(period) |  | s | 
+requests.end_at | timestamp with time zone |  | upper(period) |  | s | 
+requests.status | text | not null | 'waiting'::text |  |  | 
+requests.reservation_id | uuid |  |  |  |  | 
+requests.created_at | timestamp with time zone | not null | clock_timestamp() |  |  | 
+requests.closed_at | timestamp with time zone |  |  |  |  | 
 reservation_moments.building_id | uuid | not null |  |  |  | 
 reservation_moments.reservation_id | uuid | not null |  |  |  | 
 reservation_moments.kind | text | not null |  |  |  | 
@@ -213,6 +226,10 @@ reservations.cancelled_by | uuid |  |  |  |  |
 reservations.settled_at | timestamp with time zone |  |  |  |  | 
 reservations.start_at | timestamp with time zone |  | lower(period) |  | s | 
 reservations.end_at | timestamp with time zone |  | upper(period) |  | s | 
+reservations.checkin_until | timestamp with time zone |  |  |  |  | 
+reservations.no_show_share | integer | not null | 0 |  |  | 
+reservations.checked_in_at | timestamp with time zone |  |  |  |  | 
+reservations.no_show_at | timestamp with time zone |  |  |  |  | 
 sessions.id | uuid | not null |  |  |  | 
 sessions.building_id | uuid | not null |  |  |  | 
 sessions.user_id | uuid | not null |  |  |  | 
@@ -302,11 +319,13 @@ building_sso | building_sso_email_domain_valid | CHECK ((email_domain ~ '^[a-z0-
 building_sso | building_sso_issuer_valid | CHECK (((length(issuer) <= 500) AND (issuer ~ '^https?://[^[:space:]/?#]+(/[^[:space:]?#]*)?$'::text)))
 building_sso | building_sso_pkey | PRIMARY KEY (building_id)
 building_sso | building_sso_required_group_valid | CHECK (((length(required_group) >= 1) AND (length(required_group) <= 200)))
+buildings | buildings_checkin_grace_valid | CHECK (((checkin_grace_minutes >= 0) AND (checkin_grace_minutes <= 120)))
 buildings | buildings_cost_valid | CHECK (((cost >= 0) AND (cost <= 1000000)))
 buildings | buildings_horizon_days_valid | CHECK (((horizon_days >= 1) AND (horizon_days <= 400)))
 buildings | buildings_longest_booking_valid | CHECK ((longest_booking >= '00:00:00'::interval))
 buildings | buildings_max_hours_valid | CHECK (((max_hours >= 1) AND (max_hours <= 744)))
 buildings | buildings_name_valid | CHECK ((((length(btrim(NORMALIZE(name, NFKC))) >= 1) AND (length(btrim(NORMALIZE(name, NFKC))) <= 200)) AND parkshare.ps_is_plain(name) AND (name IS NFC NORMALIZED)))
+buildings | buildings_no_show_share_valid | CHECK (((no_show_owner_share >= 0) AND (no_show_owner_share <= cost)))
 buildings | buildings_pkey | PRIMARY KEY (id)
 buildings | buildings_starting_credits_valid | CHECK (((starting_credits >= 0) AND (starting_credits <= 1000000)))
 buildings | buildings_timezone_valid | CHECK (parkshare.ps_is_time_zone(timezone))
@@ -343,10 +362,10 @@ ledger_entries | ledger_entries_building_id_from_account_fkey | FOREIGN KEY (bui
 ledger_entries | ledger_entries_building_id_reservation_id_fkey | FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations(building_id, id)
 ledger_entries | ledger_entries_building_id_to_account_fkey | FOREIGN KEY (building_id, to_account) REFERENCES parkshare.accounts(building_id, id)
 ledger_entries | ledger_entries_check | CHECK ((from_account <> to_account))
-ledger_entries | ledger_entries_kind_check | CHECK ((kind = ANY (ARRAY['grant'::text, 'adjustment'::text, 'hold'::text, 'refund'::text, 'payout'::text])))
+ledger_entries | ledger_entries_kind_check | CHECK ((kind = ANY (ARRAY['grant'::text, 'adjustment'::text, 'hold'::text, 'refund'::text, 'payout'::text, 'no_show_payout'::text, 'no_show_refund'::text])))
 ledger_entries | ledger_entries_pkey | PRIMARY KEY (building_id, id)
 ledger_entries | ledger_entries_reason_check | CHECK ((length(reason) <= 500))
-ledger_entries | ledger_reservation_kinds | CHECK (((kind = ANY (ARRAY['hold'::text, 'refund'::text, 'payout'::text])) = (reservation_id IS NOT NULL)))
+ledger_entries | ledger_reservation_kinds | CHECK (((kind = ANY (ARRAY['hold'::text, 'refund'::text, 'payout'::text, 'no_show_payout'::text, 'no_show_refund'::text])) = (reservation_id IS NOT NULL)))
 login_emails | login_emails_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
 login_emails | login_emails_pkey | PRIMARY KEY (email_key)
 notification_preferences | notification_preferences_email_valid | CHECK (parkshare.ps_email_choices_valid(email))
@@ -383,19 +402,32 @@ refresh_tokens | refresh_tokens_session_fkey | FOREIGN KEY (building_id, family_
 reminders | reminders_kind_valid | CHECK ((kind = ANY (ARRAY['booking.starts_soon'::text, 'booking.ends_soon'::text])))
 reminders | reminders_pkey | PRIMARY KEY (building_id, reservation_id, kind)
 reminders | reminders_reservation_fkey | FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations(building_id, id) ON DELETE CASCADE
+requests | requests_closed_stamp | CHECK (((status = 'waiting'::text) = (closed_at IS NULL)))
+requests | requests_matched_booking | CHECK (((status = 'matched'::text) = (reservation_id IS NOT NULL)))
+requests | requests_period_valid | CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)) AND (NOT lower_inf(period)) AND (NOT upper_inf(period))))
+requests | requests_pkey | PRIMARY KEY (building_id, id)
+requests | requests_reservation_fkey | FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations(building_id, id)
+requests | requests_reservation_key | UNIQUE (building_id, reservation_id)
+requests | requests_status_valid | CHECK ((status = ANY (ARRAY['waiting'::text, 'matched'::text, 'expired'::text, 'withdrawn'::text])))
+requests | requests_user_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
+requests | requests_user_free | EXCLUDE USING gist (building_id WITH =, user_id WITH =, period WITH &&) WHERE ((status = 'waiting'::text))
 reservation_moments | reservation_moments_building_id_reservation_id_fkey | FOREIGN KEY (building_id, reservation_id) REFERENCES parkshare.reservations(building_id, id)
 reservation_moments | reservation_moments_kind_check | CHECK ((kind = ANY (ARRAY['started'::text, 'ended'::text])))
 reservation_moments | reservation_moments_pkey | PRIMARY KEY (building_id, reservation_id, kind)
 reservations | reservations_building_id_spot_id_owner_id_fkey | FOREIGN KEY (building_id, spot_id, owner_id) REFERENCES parkshare.spots(building_id, id, owner_id)
 reservations | reservations_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
+reservations | reservations_checkin_valid | CHECK (((checked_in_at IS NULL) OR (checkin_until IS NOT NULL)))
 reservations | reservations_cost_check | CHECK ((cost >= 0))
 reservations | reservations_money | TRIGGER DEFERRABLE INITIALLY DEFERRED
+reservations | reservations_no_show_share_valid | CHECK (((no_show_share >= 0) AND (no_show_share <= cost)))
+reservations | reservations_no_show_stamp | CHECK (((status = 'no_show'::text) = (no_show_at IS NOT NULL)))
+reservations | reservations_no_show_valid | CHECK (((status <> 'no_show'::text) OR ((checkin_until IS NOT NULL) AND (checked_in_at IS NULL))))
 reservations | reservations_not_own_spot | CHECK ((user_id <> owner_id))
 reservations | reservations_period_in_range | CHECK ((parkshare.ps_is_expressible(lower(period)) AND parkshare.ps_is_expressible(upper(period))))
 reservations | reservations_period_valid | CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)) AND (NOT lower_inf(period)) AND (NOT upper_inf(period))))
 reservations | reservations_pkey | PRIMARY KEY (building_id, id)
 reservations | reservations_spot_free | EXCLUDE USING gist (building_id WITH =, spot_id WITH =, period WITH &&) WHERE ((status = ANY (ARRAY['booked'::text, 'settled'::text])))
-reservations | reservations_status_check | CHECK ((status = ANY (ARRAY['booked'::text, 'cancelled'::text, 'settled'::text])))
+reservations | reservations_status_check | CHECK ((status = ANY (ARRAY['booked'::text, 'cancelled'::text, 'settled'::text, 'no_show'::text])))
 reservations | reservations_user_free | EXCLUDE USING gist (building_id WITH =, user_id WITH =, period WITH &&) WHERE ((status = 'booked'::text))
 sessions | sessions_address_check | CHECK ((length(address) <= 100))
 sessions | sessions_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id) REFERENCES parkshare.users(building_id, id)
@@ -466,6 +498,7 @@ invites | invites_pkey | CREATE UNIQUE INDEX invites_pkey ON parkshare.invites U
 ledger_entries | ledger_entries_pkey | CREATE UNIQUE INDEX ledger_entries_pkey ON parkshare.ledger_entries USING btree (building_id, id)
 ledger_entries | ledger_from_idx | CREATE INDEX ledger_from_idx ON parkshare.ledger_entries USING btree (from_account, id)
 ledger_entries | ledger_one_hold_key | CREATE UNIQUE INDEX ledger_one_hold_key ON parkshare.ledger_entries USING btree (building_id, reservation_id) WHERE (kind = 'hold'::text)
+ledger_entries | ledger_one_no_show_key | CREATE UNIQUE INDEX ledger_one_no_show_key ON parkshare.ledger_entries USING btree (building_id, reservation_id, kind) WHERE (kind = ANY (ARRAY['no_show_payout'::text, 'no_show_refund'::text]))
 ledger_entries | ledger_one_release_key | CREATE UNIQUE INDEX ledger_one_release_key ON parkshare.ledger_entries USING btree (building_id, reservation_id) WHERE (kind = ANY (ARRAY['refund'::text, 'payout'::text]))
 ledger_entries | ledger_to_idx | CREATE INDEX ledger_to_idx ON parkshare.ledger_entries USING btree (to_account, id)
 login_emails | login_emails_pkey | CREATE UNIQUE INDEX login_emails_pkey ON parkshare.login_emails USING btree (email_key)
@@ -490,8 +523,15 @@ refresh_tokens | refresh_tokens_pkey | CREATE UNIQUE INDEX refresh_tokens_pkey O
 refresh_tokens | refresh_tokens_token_hash_idx | CREATE INDEX refresh_tokens_token_hash_idx ON parkshare.refresh_tokens USING btree (token_hash)
 reminders | reminders_due_idx | CREATE INDEX reminders_due_idx ON parkshare.reminders USING btree (due_at)
 reminders | reminders_pkey | CREATE UNIQUE INDEX reminders_pkey ON parkshare.reminders USING btree (building_id, reservation_id, kind)
+requests | requests_expiry_idx | CREATE INDEX requests_expiry_idx ON parkshare.requests USING btree (start_at) WHERE (status = 'waiting'::text)
+requests | requests_pkey | CREATE UNIQUE INDEX requests_pkey ON parkshare.requests USING btree (building_id, id)
+requests | requests_reservation_key | CREATE UNIQUE INDEX requests_reservation_key ON parkshare.requests USING btree (building_id, reservation_id)
+requests | requests_user_free | CREATE INDEX requests_user_free ON parkshare.requests USING gist (building_id, user_id, period) WHERE (status = 'waiting'::text)
+requests | requests_user_idx | CREATE INDEX requests_user_idx ON parkshare.requests USING btree (building_id, user_id, closed_at)
+requests | requests_waiting_idx | CREATE INDEX requests_waiting_idx ON parkshare.requests USING btree (building_id, start_at) INCLUDE (end_at, user_id, created_at) WHERE (status = 'waiting'::text)
 reservation_moments | reservation_moments_pkey | CREATE UNIQUE INDEX reservation_moments_pkey ON parkshare.reservation_moments USING btree (building_id, reservation_id, kind)
 reservations | reservations_building_start_idx | CREATE INDEX reservations_building_start_idx ON parkshare.reservations USING btree (building_id, start_at) INCLUDE (spot_id, end_at, user_id, status) WHERE (status = ANY (ARRAY['booked'::text, 'settled'::text]))
+reservations | reservations_checkin_due_idx | CREATE INDEX reservations_checkin_due_idx ON parkshare.reservations USING btree (checkin_until) WHERE ((status = 'booked'::text) AND (checked_in_at IS NULL) AND (checkin_until IS NOT NULL))
 reservations | reservations_due_idx | CREATE INDEX reservations_due_idx ON parkshare.reservations USING btree (end_at) WHERE (status = 'booked'::text)
 reservations | reservations_id_idx | CREATE INDEX reservations_id_idx ON parkshare.reservations USING btree (id)
 reservations | reservations_owner_idx | CREATE INDEX reservations_owner_idx ON parkshare.reservations USING btree (owner_id, end_at)
@@ -565,6 +605,9 @@ refresh_tokens | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parks
 refresh_tokens | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 reminders | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 reminders | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+requests | owner | RESTRICTIVE | {parkshare_app} | ALL | (user_id = ( SELECT parkshare.ps_user() AS ps_user)) | 
+requests | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+requests | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 reservation_moments | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 reservation_moments | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 reservations | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -596,6 +639,8 @@ ledger_entries | ledger_entries_apply | CREATE TRIGGER ledger_entries_apply AFTE
 ledger_entries | ledger_entries_immutable | CREATE TRIGGER ledger_entries_immutable BEFORE DELETE OR UPDATE ON parkshare.ledger_entries FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
 ledger_entries | ledger_entries_no_truncate | CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON parkshare.ledger_entries FOR EACH STATEMENT EXECUTE FUNCTION parkshare.tg_immutable()
 notification_preferences | notification_preferences_move_reminders | CREATE TRIGGER notification_preferences_move_reminders AFTER INSERT OR UPDATE OF remind_minutes ON parkshare.notification_preferences FOR EACH ROW EXECUTE FUNCTION parkshare.ps_reminders_follow_preferences()
+requests | requests_limit | CREATE TRIGGER requests_limit BEFORE INSERT ON parkshare.requests FOR EACH ROW WHEN (new.status = 'waiting'::text) EXECUTE FUNCTION parkshare.tg_requests_limit()
+requests | requests_transition | CREATE TRIGGER requests_transition BEFORE UPDATE ON parkshare.requests FOR EACH ROW EXECUTE FUNCTION parkshare.tg_requests_transition()
 reservations | reservations_admit | CREATE TRIGGER reservations_admit BEFORE INSERT ON parkshare.reservations FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_admit()
 reservations | reservations_money | CREATE CONSTRAINT TRIGGER reservations_money AFTER INSERT OR UPDATE ON parkshare.reservations DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parkshare.tg_reservations_money()
 reservations | reservations_no_delete | CREATE TRIGGER reservations_no_delete BEFORE DELETE ON parkshare.reservations FOR EACH ROW EXECUTE FUNCTION parkshare.tg_immutable()
@@ -616,8 +661,9 @@ admin_webhooks() | jsonb | parkshare_owner | security definer | parkshare_app:EX
 audit_security(p_action text, p_building uuid, p_user uuid, p_address text, p_detail jsonb) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8a05b79d86c58f1ddd16dfd708493b54
 calendar_feed(p_token_hash bytea) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d1c908f8c09146227b3580b4d04c22b2
 calendar_generation(p_rotate boolean) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a99e5117edadce8064eb48dcca25ec1
-cancel(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a46fbce0987be43fc49cc43767035a5
+cancel(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6ae351c2c1e05c4ce05d20ae46c52cfb
 change_password(p_old_hash text, p_new_hash text) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f36ff54277574f2745f08194f0d44343
+checkin(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:7392df9253b441b8991c2c0a434132b0
 create_building(p_name text, p_timezone text, p_admin_email text, p_admin_password_hash text, p_admin_display_name text) | TABLE(building_id uuid, admin_id uuid) | parkshare_owner | security definer |  | md5:5f9687a93a711ea0e3b036a92c9ba801
 create_invite(p_code_hash text, p_role text, p_expires_at timestamp with time zone, p_email text) | parkshare.invites | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:105f6f0869c7a98521502c8ccb900e8f
 create_pattern(p_spot_id uuid, p_weekdays integer[], p_from text, p_until text, p_every_weeks integer, p_starts_on date, p_ends_on date) | parkshare.patterns | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:10512db2123bfde7ede2b61927495b0a
@@ -631,17 +677,21 @@ delivery_release(p_id uuid) | boolean | parkshare_owner | security definer | par
 delivery_sent(p_building uuid, p_id uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3c40223e188171dc9e386325faacb4b3
 disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3164fc6cb6ab11e7d3f262ff051916b9
 enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d378bf56577fbee4ae4366e14888ac2c
+expire_requests() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:41bf85fa9ec22a451b04c64759fefe93
 first_reminder(p_building uuid, p_reservations uuid[]) | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fbdca7b77e51117a4b7c095a96ccf756
 grant_credits(p_user_id uuid, p_amount integer, p_reason text) | parkshare.ledger_entries | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:236072bd4b035f82fabd42cac9f0010e
 idempotency_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1164c28fbe38623b2a4c3370cd84d768
 login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4b313e918c2fa8f9f3635e5a39a4ff3f
+make_request(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:afd938dfaeddc0bf32cd754d03508e13
+mark_no_shows() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ec2567e650ee005821f3a05b24bae612
 mark_notifications_read(p_ids bigint[], p_all boolean) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:a9a6fc9ef0cd6d316ccca2a466f49be7
 materialise_patterns(p_now timestamp with time zone, p_building uuid) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:77840f853a3ebb4f2a7f116e2d13f0ce
 me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:b15a169348b2de4bf033d8d3d06eecc2
 my_notifications(p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:afaf94f84afb71bdb2a85ec4922f9673
 my_password_hash() | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:16cb7ede96dd153783b09403b71a3fd9
+my_requests() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:7b49c8f3965dc446b3ed7aa3e17633b6
 my_sessions() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:06dd04480b3169dd0c007f4678625777
-next_moment() | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:471b97ab4adcba90e36f121a3df32278
+next_moment() | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4803ad19a32b37c83a50b206e618a153
 notification_preferences() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a5c6adcefaaa46567c64651a6b63426
 outbox_claim(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4f5c5c2803cd546b5f89170cd4986736
 outbox_lock(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f92624e9231dcd266fe1fcb384a1e61e
@@ -656,9 +706,11 @@ ps_actor() | parkshare.users | parkshare_owner | security definer |  | md5:497f7
 ps_admin() | parkshare.users | parkshare_owner | security definer |  | md5:53550312f3eb45921003017b77e6212d
 ps_announce(p_res parkshare.reservations, p_kind text) | boolean | parkshare_owner | security definer |  | md5:3385a7098611a0f9e889385ae35143e1
 ps_audit(p_action text, p_subject uuid, p_detail jsonb) | void | parkshare_owner | security definer |  | md5:e3e7b76cc710524dd3818a0b9ec8df10
+ps_book(p_user parkshare.users, p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_parker_kind text) | parkshare.reservations | parkshare_owner | security definer |  | md5:efefa7a9e48f1b0de9a0b7156c80258f
 ps_building() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:2202c19f622d9e71130ba05d9e7f131d
 ps_cancel(p_reservation parkshare.reservations, p_by uuid) | parkshare.reservations | parkshare_owner | security definer |  | md5:27fa3b4ea6020c4a0d23b5644c89b52a
-ps_change_availability(p_spot parkshare.spots, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean, p_by uuid) | void | parkshare_owner | security definer |  | md5:929d1a1fa926234cb997814bec68d95c
+ps_change_availability(p_spot parkshare.spots, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean, p_by uuid) | void | parkshare_owner | security definer |  | md5:d99c333183c235c5a8024ce973c77862
+ps_check_window(p_building parkshare.buildings, p_period tstzrange) | void | parkshare_owner |  |  | md5:6bccf937f45e470a64a3c5bf1c41b200
 ps_delivery_backoff(p_attempts integer) | interval | parkshare_owner |  |  | md5:a54f69748685317de63896e5370c0d96
 ps_delivery_give_up_after() | interval | parkshare_owner |  |  | md5:92e36c1e69bacca75be65eac44f40984
 ps_delivery_held_here(p_id uuid) | boolean | parkshare_owner |  |  | md5:77089b36cfcec298421db3c421d8fedc
@@ -671,6 +723,7 @@ ps_email_key(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE |
 ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:97aa3d376e24ccb76af5013aace45ec3
 ps_ends_soon_lead() | interval | parkshare_owner |  |  | md5:4798445c73c184898317fb124fa344f8
 ps_enter(p_building uuid, p_user uuid, p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:99ee717d3f2da45ef31599ce0c6b4b75
+ps_free_spots(p_building uuid, p_user uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_limit integer) | TABLE(spot_id uuid, slack interval) | parkshare_owner |  |  | md5:ced4bcbe0d2869a43e353aed639634ef
 ps_hours_within(p_period tstzrange, p_kind text, p_spot uuid) | numeric | parkshare_owner |  |  | md5:707f351c40fd3d2963501faafd3aeb4c
 ps_invisible(p_lines boolean) | text | parkshare_owner |  |  | md5:6447157562c02b75545338ddb0b935c3
 ps_is_expressible(p_at timestamp with time zone) | boolean | parkshare_owner |  |  | md5:b093bdedea1e6aebd236604a7735a9b0
@@ -681,26 +734,30 @@ ps_label_key(p_label text) | text | parkshare_owner |  |  | md5:af2e9e49bf4bb9df
 ps_local_add_days(p_at timestamp with time zone, p_days integer, p_zone text) | timestamp with time zone | parkshare_owner |  | parkshare_app:EXECUTE | md5:c1092ba31466062ff12b2a61c6e7558c
 ps_local_span(p_start timestamp with time zone, p_end timestamp with time zone, p_zone text) | text | parkshare_owner |  |  | md5:fb8ddb3c8865eb14f18b4eeded315e9d
 ps_local_window(p_zone text, p_day date, p_from time without time zone, p_to time without time zone) | tstzrange | parkshare_owner |  | parkshare_app:EXECUTE | md5:bdb1e5655ca862c7603d170b8d8ae6b9
+ps_match_window(p_building uuid, p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | integer | parkshare_owner | security definer |  | md5:a80fc41f32b611d02da705e902fdd963
 ps_materialise(p_pattern parkshare.patterns, p_spot parkshare.spots, p_building parkshare.buildings, p_now timestamp with time zone) | integer | parkshare_owner | security definer |  | md5:147f656416b737f44f6d5ff377f1e3d1
 ps_my_pattern(p_actor parkshare.users, p_pattern_id uuid, OUT o_pattern parkshare.patterns, OUT o_spot parkshare.spots) | record | parkshare_owner | security definer |  | md5:b7a282d7d443779520ffa7a4cb97e600
+ps_no_show(p_res parkshare.reservations) | parkshare.reservations | parkshare_owner | security definer |  | md5:708b7cebd69318ebe3154b85c3363550
 ps_notification_json(n parkshare.notifications) | jsonb | parkshare_owner |  |  | md5:73cb40f80f58f53fcc133d25df3d89e7
 ps_notification_kinds() | text[] | parkshare_owner |  |  | md5:e1a191c0aa0c7d49c148e55b38bc0725
 ps_notify(p_user uuid, p_kind text, p_title text, p_body text, p_data jsonb) | parkshare.notifications | parkshare_owner | security definer |  | md5:4b6e39d19d85edae7113c4e9e2a07260
-ps_notify_booking(p_res parkshare.reservations, p_user uuid, p_kind text, p_extra jsonb) | void | parkshare_owner | security definer |  | md5:f80f1f31e90781e396f781a8deaa4efa
+ps_notify_booking(p_res parkshare.reservations, p_user uuid, p_kind text, p_extra jsonb) | void | parkshare_owner | security definer |  | md5:57744b2a68975b8996cafeda59a862cd
 ps_occurrence(p_zone text, p_day date, p_from time without time zone, p_until time without time zone) | tstzrange | parkshare_owner |  |  | md5:21fec2d3692fa7ad37e8c3f1bf42de33
 ps_own_spot_locked(p_actor parkshare.users, p_spot_id uuid, p_refused text) | parkshare.spots | parkshare_owner | security definer |  | md5:4eae68418a10ffb3fcca877fc3dd6de0
 ps_pattern_days(p parkshare.patterns, p_first date, p_last date) | SETOF date | parkshare_owner |  |  | md5:c44ddbbff13dfbdf081d3d8369595411
 ps_pattern_json(p parkshare.patterns) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:c720a611e5cea1f15812dceefb950f78
 ps_pattern_summary(p parkshare.patterns, p_today date) | text | parkshare_owner |  |  | md5:c7f0c33d8e206b48fac5503f4f234eb6
 ps_pattern_time(p_text text, p_field text) | time without time zone | parkshare_owner |  |  | md5:e9df092b92db341039264c9838d3c550
-ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:f2e803dc9c3021244e3f01932301c147
+ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:64bbc9dd61d7ff9d83a64c415213acde
 ps_queue_deliveries(p_note parkshare.notifications) | void | parkshare_owner | security definer |  | md5:1dcff560101cf5ba69dc0fd4b9c8b74c
 ps_raise(p_code text, p_detail text) | void | parkshare_owner |  |  | md5:cbf9adfcf534b281ba9ee91741ebee92
+ps_recently_served(p_building uuid, p_user uuid) | bigint | parkshare_owner |  |  | md5:c6c931dd66e5bb6a3c4edd37eb61c1f1
 ps_remind_minutes(p_building uuid, p_user uuid) | integer | parkshare_owner | security definer |  | md5:603619278f47d2c1a38d0681091cbb7c
 ps_reminders_follow_preferences() | trigger | parkshare_owner | security definer |  | md5:4e2a9d8d0ebb5bd99a5d0409f778b1cb
-ps_reservation_changed_at(r parkshare.reservations) | timestamp with time zone | parkshare_owner |  |  | md5:08af721e1c4378c392e6940498c90b33
-ps_reservation_json(r parkshare.reservations) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:fb9ea9fea9f52633fb41537c3c552c80
-ps_reservation_revision(r parkshare.reservations) | integer | parkshare_owner |  |  | md5:ac2cb4f531f3d0520ee6b55b21d3ca3c
+ps_request_json(q parkshare.requests) | jsonb | parkshare_owner |  |  | md5:2d629687e72911fe10c93ca9c7f5e7ec
+ps_reservation_changed_at(r parkshare.reservations) | timestamp with time zone | parkshare_owner |  |  | md5:63c8a1ab8d3743137f15b93517f716d5
+ps_reservation_json(r parkshare.reservations) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:e02e79038c1eb62e518e8fac6015119e
+ps_reservation_revision(r parkshare.reservations) | integer | parkshare_owner |  |  | md5:4b51b6eee8cada893ee3c4875d78798b
 ps_schedule_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:069a352eada9cc0a07670b7f1b38a738
 ps_session() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e8b01947c0f460c132ead3723f5d6888
 ps_settle(p_res parkshare.reservations) | parkshare.reservations | parkshare_owner | security definer |  | md5:ee5374d19a3dbb91c0d8e8f5afe75e16
@@ -708,10 +765,11 @@ ps_spot_json(s parkshare.spots) | jsonb | parkshare_owner | security definer | p
 ps_spot_status(p_spot uuid) | text | parkshare_owner | security definer |  | md5:6a06d7cf9f74f57113c07753a94d6fe7
 ps_system() | void | parkshare_owner |  |  | md5:c2aabd3cdc9be30829d42ee38abe9c3c
 ps_tenant_table(p_table text) | void | parkshare_owner |  |  | md5:4cd57359c64cee704bbf2a0eac1d4eb0
+ps_try_match(p_req parkshare.requests, p_spot_id uuid, p_parker_kind text) | parkshare.reservations | parkshare_owner | security definer |  | md5:e2a2300f78b9c922aa8bca79bc56b26d
 ps_user() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e92d490fb2c67c3eb5269681e4ac9889
 ps_user_brief(p_user uuid) | jsonb | parkshare_owner | security definer |  | md5:13685c3a9954d130ecf72a04c3dfcbca
 ps_webhook_backoff(p_failures integer) | interval | parkshare_owner |  |  | md5:9755615e671fc9c5446e76522ad43f5a
-ps_webhook_event_types() | text[] | parkshare_owner |  |  | md5:0242bdb3a3b8ebe8714e6210ae12f9cc
+ps_webhook_event_types() | text[] | parkshare_owner |  |  | md5:a47addd80ae866cc82fe246354303f62
 ps_webhook_json(w parkshare.webhooks) | jsonb | parkshare_owner | security definer |  | md5:5873396896e99cefe768ede5056b9779
 ps_webhook_next(p_building uuid, p_events text[], p_ms bigint, p_seq bigint) | parkshare.outbox | parkshare_owner | security definer |  | md5:588e5dd427f2d7b5213191a168a8c84f
 ps_webhook_retry_window() | interval | parkshare_owner |  |  | md5:dd040aa6cdf3e650889cfeb43326ec6d
@@ -725,17 +783,18 @@ remind_due() | integer | parkshare_owner | security definer | parkshare_app:EXEC
 remove_sso() | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ae5f3a8ba4a736181494f169fa2f1597
 reservation_ended(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:12d11a914d30cba2ba1cb7737f332c9e
 reservation_started(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a781959f3df22f9140527a2ad190242
-reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ffd802e093b4ba3455b0b3bbe843faef
+reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:9c4d58a73e669b3ce5751c8385a1aba4
 reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d9cab778dfe52e48ad35435e655e78e2
 revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a1b09db4f339fbdcc054acdaf8c96da
 revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c7fe260db73580770d176c2433f50c31
 set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fd56abe9e7678bdf5b1c388970b30129
 set_calendar(p_generation integer, p_token_hash bytea) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:72619cb6317b6b47a7471b07208e6f7b
 set_notification_preferences(p_email jsonb, p_remind_minutes integer, p_locale text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:613048a2f11bfd951545497d5f90f52b
-set_policy(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:2fb62000d4cdf72b33a7f170279e7c68
+set_policy(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:458ce01da589b90681d2da5b25423682
+set_policy_v2(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer, p_checkin_grace_minutes integer, p_no_show_owner_share integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:36a28e38d0d14a073a121a010f814823
 set_sso(p_issuer text, p_client_id text, p_client_secret bytea, p_clear_secret boolean, p_email_domain text, p_required_group text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6c554efe092c903085a533010f95f56d
 settle_building() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:84cb4f2eb117f957925b6decb9697013
-settle_due() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ed8b798bb7af455622c67f651982b41d
+settle_due() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:12d0fd14c8339dbf38aa19633487123a
 sign_up(p_code_hash text, p_email text, p_password_hash text, p_display_name text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:43237f2a89c2f9c523c0f086b0bed086
 spot_views(p_start timestamp with time zone, p_end timestamp with time zone, p_available_only boolean) | SETOF jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:c179c3e684edd34625fac14b911351f5
 spot_views_v2(p_start timestamp with time zone, p_end timestamp with time zone, p_available_only boolean) | SETOF json | parkshare_owner |  | parkshare_app:EXECUTE | md5:54e6efe32100566e92585df5fa57be0d
@@ -751,12 +810,15 @@ tg_compose_text() | trigger | parkshare_owner |  |  | md5:0f4521a40c3a042fdcee89
 tg_deliveries_transition() | trigger | parkshare_owner |  |  | md5:1bd15e626daa002f15b475922a3c833e
 tg_immutable() | trigger | parkshare_owner |  |  | md5:c3530e0f4448309b23d3a0e8a5449c0c
 tg_ledger_apply() | trigger | parkshare_owner | security definer |  | md5:ed275457519381e4222fb675be7bf6a8
-tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:5ee68411f88234e3688673b71adc3cc9
-tg_reservations_money() | trigger | parkshare_owner | security definer |  | md5:397cd9bf1c42eacf1bdf8e30304900f9
-tg_reservations_transition() | trigger | parkshare_owner |  |  | md5:23adfd5d92d3df94c937618ab927eacd
+tg_requests_limit() | trigger | parkshare_owner | security definer |  | md5:905027e4f76c4c314f377e5cd5aaabd6
+tg_requests_transition() | trigger | parkshare_owner |  |  | md5:81e896ea826fd13f13e8f9f1e1ddfc5e
+tg_reservations_admit() | trigger | parkshare_owner | security definer |  | md5:15deb519e85ed5356a9190758bdf3b96
+tg_reservations_money() | trigger | parkshare_owner | security definer |  | md5:cd2da89914749d2913f3aec9da23b899
+tg_reservations_transition() | trigger | parkshare_owner |  |  | md5:0c9514f440255fd0086cec688e84ed9f
 tg_users_login_email() | trigger | parkshare_owner | security definer |  | md5:42f029aeb5e91ac6b6504578f51741f4
 tg_users_open_account() | trigger | parkshare_owner | security definer |  | md5:3c862143bb95f77159cfb32adfd99232
 update_profile(p_display_name text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e22c7f2521be2a3559bf95c7b3ebd0fe
 webhook_attempted(p_building uuid, p_webhook uuid, p_outbox bigint, p_status integer, p_error text, p_duration_ms integer, p_lease_seconds integer) | TABLE(outcome text, attempt integer, outbox_id bigint, event_id text, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1507d042a25e64dd4faa4e14fbc06a8f
 webhook_claim(p_limit integer, p_lease_seconds integer) | TABLE(building_id uuid, webhook_id uuid, url text, secret bytea, outbox_id bigint, event_id text, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f6b99b7161a3fcb02c336c48271095ac
 webhook_log_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d51f76807998507b8be32aed70309e78
+withdraw_request(p_request_id uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:cbb3d802cedf83e8622e326539a70a1e

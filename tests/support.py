@@ -232,7 +232,7 @@ class Garage:
         """
         with admin_connect(self.db.admin_url) as admin, admin.transaction():
             admin.execute("SET LOCAL session_replication_role = replica")
-            for table in ("availability", "reservations"):
+            for table in ("availability", "reservations", "requests"):
                 ids = admin.execute(
                     psycopg.sql.SQL(
                         "SELECT id FROM parkshare.{} WHERE building_id = %s ORDER BY lower(period)"
@@ -247,6 +247,12 @@ class Garage:
                         ).format(psycopg.sql.Identifier(table)),
                         (delta, delta, row["id"]),
                     )
+            # So do the moments of a booking's check-in.
+            admin.execute(
+                "UPDATE parkshare.reservations SET checkin_until = checkin_until - %s,"
+                " checked_in_at = checked_in_at - %s WHERE building_id = %s",
+                (delta, delta, self.building_id),
+            )
             # Reminders are due at moments of those windows: they move with them.
             admin.execute(
                 "UPDATE parkshare.reminders SET due_at = due_at - %s WHERE building_id = %s",

@@ -69,6 +69,9 @@ class PolicyBody(Body):
     starting_credits: int | None = Field(default=None, ge=0, le=1_000_000)
     max_hours: int | None = Field(default=None, ge=1, le=744)
     horizon_days: int | None = Field(default=None, ge=1, le=400)
+    checkin_grace_minutes: int | None = Field(default=None, ge=0, le=120)
+    # At most the cost: the database's to check, against the cost after this change.
+    no_show_owner_share: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
 class SsoBody(Body):

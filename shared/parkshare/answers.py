@@ -19,10 +19,18 @@ from typing_extensions import TypeAliasType
 Role = TypeAliasType("Role", Literal["resident", "admin"])
 SignIn = TypeAliasType("SignIn", Literal["password", "sso"])
 SpotStatus = TypeAliasType("SpotStatus", Literal["free", "reserved", "unavailable"])
-ReservationStatus = TypeAliasType("ReservationStatus", Literal["booked", "cancelled", "settled"])
-LedgerKind = TypeAliasType("LedgerKind", Literal["grant", "adjustment", "hold", "refund", "payout"])
+ReservationStatus = TypeAliasType(
+    "ReservationStatus", Literal["booked", "cancelled", "settled", "no_show"]
+)
+LedgerKind = TypeAliasType(
+    "LedgerKind",
+    Literal["grant", "adjustment", "hold", "refund", "payout", "no_show_payout", "no_show_refund"],
+)
 AccountKind = TypeAliasType("AccountKind", Literal["user", "escrow", "issuance"])
 PatternStatus = TypeAliasType("PatternStatus", Literal["active", "stopped"])
+RequestStatus = TypeAliasType(
+    "RequestStatus", Literal["waiting", "matched", "expired", "withdrawn"]
+)
 NotificationKind = TypeAliasType(
     "NotificationKind",
     Literal[
@@ -112,6 +120,7 @@ class Reservation(Answer):
     end: datetime
     status: ReservationStatus
     cost: int = Field(description="credits")
+    checked_in_at: datetime | None = Field(description="when the parker checked in, if they did")
 
 
 class PatternPause(Answer):
@@ -163,6 +172,21 @@ class Notification(Answer):
     )
 
 
+class SpotRequest(Answer):
+    """Any spot for [start, end): booked at once, or waiting for a window to open."""
+
+    id: UUID
+    start: datetime
+    end: datetime
+    status: RequestStatus
+    reservation_id: UUID | None = Field(description="the booking, once matched")
+    created_at: datetime
+
+
+class SpotRequests(Answer):
+    requests: list[SpotRequest] = Field(description="the waiting ones first, then the latest")
+
+
 class Notifications(Answer):
     notifications: list[Notification] = Field(description="newest first")
     unread: int = Field(description="all the caller's unread notifications")
@@ -193,6 +217,8 @@ class Policy(Answer):
     starting_credits: int
     max_hours: int
     horizon_days: int
+    checkin_grace_minutes: int = Field(description="0: check-in off")
+    no_show_owner_share: int = Field(description="credits a no-show pays the owner")
 
 
 class Building(Answer):

@@ -30,6 +30,8 @@ NAMES = (
     "me",
     "notifications",
     "calendar",
+    "request",
+    "checkin",
     "graphql",
 )
 

@@ -105,6 +105,8 @@ class Route:
     errors: tuple[str, ...]
     response: type[BaseModel] | None
     pattern: re.Pattern[str]
+    # Other successes the handler may answer with the same body (it returns a Response).
+    also: tuple[int, ...] = ()
 
     @property
     def parameters(self) -> list[str]:
@@ -143,6 +145,7 @@ class Router:
         summary: str = "",
         errors: tuple[str, ...] = (),
         response: type[BaseModel] | None = None,
+        also: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
 
         def register(handler: Handler) -> Handler:
@@ -159,6 +162,7 @@ class Router:
                     errors,
                     response,
                     _pattern(_normal(path)),
+                    also,
                 )
             )
             return handler

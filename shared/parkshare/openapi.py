@@ -148,7 +148,10 @@ def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
         codes.append("invalid_request")
     if parameters:
         op["parameters"] = parameters
-    op["responses"] = {str(route.status): _success(name, route, schemas)} | _problems(codes)
+    successes = {
+        str(status): _success(name, route, schemas) for status in (route.status, *route.also)
+    }
+    op["responses"] = successes | _problems(codes)
     return op
 
 

@@ -43,3 +43,11 @@ SELECT parkshare.remind_due() AS reminded
 
 -- name: first_reminder
 SELECT parkshare.first_reminder(%(building_id)s, %(reservations)s) AS at
+
+-- name: expire_requests
+-- Waiting requests whose window has started (idempotent).
+SELECT parkshare.expire_requests() AS expired
+
+-- name: no_shows
+-- Bookings whose check-in window closed with nobody checked in (idempotent).
+SELECT parkshare.mark_no_shows() AS no_shows

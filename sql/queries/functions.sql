@@ -22,7 +22,8 @@ SELECT parkshare.disable_user(%(user_id)s) AS summary
 SELECT parkshare.enable_user(%(user_id)s)
 
 -- name: set_policy
-SELECT parkshare.set_policy(%(cost)s, %(starting_credits)s, %(max_hours)s, %(horizon_days)s)
+SELECT parkshare.set_policy_v2(%(cost)s, %(starting_credits)s, %(max_hours)s, %(horizon_days)s,
+                               %(checkin_grace_minutes)s, %(no_show_owner_share)s)
     AS policy
 
 -- name: admin_ledger
@@ -76,3 +77,14 @@ SELECT parkshare.admin_webhooks() AS webhooks
 
 -- name: delete_webhook
 SELECT parkshare.delete_webhook(%(webhook_id)s)
+-- name: make_request
+SELECT parkshare.make_request(%(start)s, %(end)s) AS request
+
+-- name: my_requests
+SELECT parkshare.my_requests() AS requests
+
+-- name: withdraw_request
+SELECT parkshare.withdraw_request(%(request_id)s) AS request
+
+-- name: checkin
+SELECT parkshare.ps_reservation_json(r) AS reservation FROM parkshare.checkin(%(reservation_id)s) r

@@ -35,7 +35,8 @@ ORDER BY r.start_at
 LIMIT %(limit)s
 
 -- name: building
-SELECT id, name, timezone, cost, starting_credits, max_hours, horizon_days
+SELECT id, name, timezone, cost, starting_credits, max_hours, horizon_days,
+       checkin_grace_minutes, no_show_owner_share
 FROM parkshare.buildings WHERE id = parkshare.ps_building()
 
 -- name: recurring_by_spot

@@ -203,10 +203,12 @@ BEGIN
 END
 $$;
 
--- Admin: the policy (rules 5-7). A NULL keeps that value. Bookings already made keep the
+-- Admin: the policy (rules 5-7, and check-in). A NULL keeps that value. Bookings already made keep the
 -- cost and limits they were made under: the policy is read when a reservation is admitted.
-CREATE OR REPLACE FUNCTION parkshare.set_policy(p_cost integer, p_starting_credits integer,
-                                                p_max_hours integer, p_horizon_days integer)
+CREATE OR REPLACE FUNCTION parkshare.set_policy_v2(p_cost integer, p_starting_credits integer,
+                                                   p_max_hours integer, p_horizon_days integer,
+                                                   p_checkin_grace_minutes integer,
+                                                   p_no_show_owner_share integer)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
@@ -220,7 +222,9 @@ BEGIN
         cost = coalesce(p_cost, cost),
         starting_credits = coalesce(p_starting_credits, starting_credits),
         max_hours = coalesce(p_max_hours, max_hours),
-        horizon_days = coalesce(p_horizon_days, horizon_days)
+        horizon_days = coalesce(p_horizon_days, horizon_days),
+        checkin_grace_minutes = coalesce(p_checkin_grace_minutes, checkin_grace_minutes),
+        no_show_owner_share = coalesce(p_no_show_owner_share, no_show_owner_share)
     WHERE id = v_admin.building_id
     RETURNING * INTO v_after;
     IF ps_policy_json(v_before) <> ps_policy_json(v_after) THEN
@@ -229,6 +233,16 @@ BEGIN
     END IF;
     RETURN ps_policy_json(v_after);
 END
+$$;
+
+-- The previous release's signature, for its revisions still serving during a rollout.
+CREATE OR REPLACE FUNCTION parkshare.set_policy(p_cost integer, p_starting_credits integer,
+                                                p_max_hours integer, p_horizon_days integer)
+RETURNS jsonb
+LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+    SELECT parkshare.set_policy_v2(p_cost, p_starting_credits, p_max_hours, p_horizon_days,
+                                   NULL, NULL)
 $$;
 
 -- Admin: everyone in the building with their balance and what they hold.
@@ -408,6 +422,7 @@ GRANT EXECUTE ON FUNCTION
     parkshare.disable_user(uuid),
     parkshare.enable_user(uuid),
     parkshare.set_policy(integer, integer, integer, integer),
+    parkshare.set_policy_v2(integer, integer, integer, integer, integer, integer),
     parkshare.admin_residents(),
     parkshare.admin_ledger(uuid, bigint, integer),
     parkshare.admin_audit(text, bigint, integer),

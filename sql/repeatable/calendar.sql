@@ -2,8 +2,8 @@
 -- shared/parkshare/calendar/tokens.py; only the hash is stored) and what a calendar client
 -- reads at it: the resident's bookings as parker and their spots' bookings as owner.
 
--- How many times a reservation has changed since it was made. Rules 8-9 allow exactly two
--- changes, each stamped (booked -> cancelled, booked -> settled), and nothing after either
+-- How many times a reservation has changed since it was made. Rules 8-9 allow one change,
+-- stamped (booked -> cancelled, settled or no_show), and nothing after it
 -- (tg_reservations_transition), so the stamps count them: a feed's SEQUENCE, which calendar
 -- clients need to rise for an update (a cancellation) to replace what they hold.
 CREATE OR REPLACE FUNCTION parkshare.ps_reservation_revision(r parkshare.reservations)
@@ -11,6 +11,7 @@ RETURNS integer
 LANGUAGE sql IMMUTABLE
 AS $$
     SELECT (r.cancelled_at IS NOT NULL)::integer + (r.settled_at IS NOT NULL)::integer
+         + (r.no_show_at IS NOT NULL)::integer
 $$;
 
 -- When a reservation last changed (its LAST-MODIFIED): the latest of its stamps.
@@ -18,7 +19,7 @@ CREATE OR REPLACE FUNCTION parkshare.ps_reservation_changed_at(r parkshare.reser
 RETURNS timestamptz
 LANGUAGE sql IMMUTABLE
 AS $$
-    SELECT greatest(r.created_at, r.cancelled_at, r.settled_at)
+    SELECT greatest(r.created_at, r.cancelled_at, r.settled_at, r.no_show_at)
 $$;
 
 -- The generation the caller's feed URL is to carry: the stored one, or (`p_rotate`, or no

@@ -44,7 +44,8 @@ AS $$
     SELECT jsonb_build_object(
         'id', r.id, 'spot_id', r.spot_id, 'user_id', r.user_id,
         'start', parkshare.ps_iso(lower(r.period)), 'end', parkshare.ps_iso(upper(r.period)),
-        'status', r.status, 'cost', r.cost)
+        'status', r.status, 'cost', r.cost,
+        'checked_in_at', parkshare.ps_iso(r.checked_in_at))
 $$;
 
 -- Every transaction of the application starts here (shared/parkshare/store/db.py): the tenant
@@ -138,7 +139,9 @@ CREATE OR REPLACE FUNCTION parkshare.ps_policy_json(b parkshare.buildings) RETUR
 LANGUAGE sql IMMUTABLE
 AS $$
     SELECT jsonb_build_object('cost', b.cost, 'starting_credits', b.starting_credits,
-                              'max_hours', b.max_hours, 'horizon_days', b.horizon_days)
+                              'max_hours', b.max_hours, 'horizon_days', b.horizon_days,
+                              'checkin_grace_minutes', b.checkin_grace_minutes,
+                              'no_show_owner_share', b.no_show_owner_share)
 $$;
 
 CREATE OR REPLACE FUNCTION parkshare.ps_user_brief(p_user uuid) RETURNS jsonb

@@ -26,6 +26,7 @@ INSERT INTO parkshare.error_codes (sqlstate, code, status, title) VALUES
     ('PSN06', 'pattern_not_found',      404, 'Pattern not found'),
     ('PSN07', 'calendar_not_found',     404, 'Calendar not found'),
     ('PSN08', 'webhook_not_found',      404, 'Webhook not found'),
+    ('PSN09', 'request_not_found',      404, 'Request not found'),
     ('PSC01', 'spot_unavailable',       409, 'Spot not offered for that window'),
     ('PSC02', 'spot_taken',             409, 'Spot already reserved for that window'),
     ('PSC03', 'overlapping_reservation', 409, 'You already hold a reservation then'),
@@ -39,12 +40,17 @@ INSERT INTO parkshare.error_codes (sqlstate, code, status, title) VALUES
     ('PSC11', 'idempotency_mismatch',   409, 'Idempotency key reused with another request'),
     ('PSC12', 'conflict',               409, 'Conflicting change'),
     ('PSC13', 'no_password',            409, 'Account signs in with single sign-on'),
+    ('PSC14', 'request_closed',         409, 'Request no longer waiting'),
+    ('PSC15', 'too_many_requests',      409, 'Too many waiting requests'),
+    ('PSC16', 'checkin_closed',         409, 'Check-in not open'),
     ('PSP01', 'insufficient_credits',   402, 'Not enough credits');
 
 DELETE FROM parkshare.constraint_errors;
 INSERT INTO parkshare.constraint_errors (constraint_name, code) VALUES
     ('reservations_spot_free',        'spot_taken'),
     ('reservations_user_free',        'overlapping_reservation'),
+    ('requests_user_free',            'overlapping_reservation'),
+    ('requests_period_valid',         'invalid_window'),
     ('reservations_not_own_spot',     'own_spot'),
     ('reservations_period_valid',     'invalid_window'),
     ('availability_period_valid',     'invalid_window'),
@@ -68,6 +74,8 @@ INSERT INTO parkshare.constraint_errors (constraint_name, code) VALUES
     ('buildings_starting_credits_valid', 'invalid_request'),
     ('buildings_max_hours_valid',     'invalid_request'),
     ('buildings_horizon_days_valid',  'invalid_request'),
+    ('buildings_checkin_grace_valid', 'invalid_request'),
+    ('buildings_no_show_share_valid', 'invalid_request'),
     ('ledger_entries_reason_check',   'invalid_request'),
     ('users_sign_in_shape',           'invalid_request'),
     ('invites_email_valid',           'invalid_request'),

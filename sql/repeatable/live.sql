@@ -209,7 +209,12 @@ BEGIN
         (SELECT min(start_at) FROM reservations WHERE status = 'booked' AND start_at > now()),
         (SELECT min(end_at) FROM reservations WHERE status = 'booked' AND end_at > now()),
         -- Reminders whose time has come wait for nothing: any, then, is due now.
-        (SELECT min(due_at) FROM reminders));
+        (SELECT min(due_at) FROM reminders),
+        -- A booking nobody checked in to is a no-show when its check-in window closes.
+        (SELECT min(checkin_until) FROM reservations
+         WHERE status = 'booked' AND checked_in_at IS NULL AND checkin_until IS NOT NULL),
+        -- A waiting request expires at its start.
+        (SELECT min(start_at) FROM requests WHERE status = 'waiting'));
 END
 $$;
 

@@ -90,6 +90,8 @@ BEGIN
                       ps_local_span(lower(p_res.period), upper(p_res.period), v_zone));
     v_title := CASE p_kind
         WHEN 'booking.confirmed' THEN 'Booking confirmed'
+        WHEN 'request.matched' THEN 'Spot found for your request'
+        WHEN 'reservation.no_show' THEN 'No check-in: booking released'
         WHEN 'spot.booked' THEN 'Your spot was booked'
         WHEN 'booking.cancelled' THEN 'Booking cancelled'
         WHEN 'credits.earned' THEN format('%s credits earned', p_res.cost)

@@ -140,6 +140,10 @@ BEGIN
     PERFORM ps_emit(p_spot.building_id, 'availability.changed',
                     jsonb_build_object('spot_id', p_spot.id, 'start', ps_iso(p_start),
                                        'end', ps_iso(p_end), 'available', p_available));
+    IF p_available THEN
+        -- Only a request overlapping what was just offered can fit now that did not before.
+        PERFORM ps_match_window(p_spot.building_id, p_spot.id, p_start, p_end);
+    END IF;
 END
 $$;
 
@@ -177,12 +181,17 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION parkshare.reserve(p_spot_id uuid, p_start timestamptz, p_end timestamptz)
+-- A booking for `p_user` under every rule (the constraints and triggers decide; this only
+-- orchestrates): the caller's own (reserve) or a waiting request's, matched when a window
+-- opened (requests.sql), whose parker is told `request.matched` instead of
+-- `booking.confirmed`.
+CREATE OR REPLACE FUNCTION parkshare.ps_book(p_user parkshare.users, p_spot_id uuid,
+                                             p_start timestamptz, p_end timestamptz,
+                                             p_parker_kind text DEFAULT 'booking.confirmed')
 RETURNS parkshare.reservations
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
 DECLARE
-    v_actor users := ps_actor();
     v_owner uuid;
     v_res reservations;
 BEGIN
@@ -192,7 +201,7 @@ BEGIN
     END IF;
     -- An inverted window becomes the empty range, which reservations_period_valid refuses.
     INSERT INTO reservations (building_id, spot_id, owner_id, user_id, period, cost)
-    VALUES (v_actor.building_id, p_spot_id, v_owner, v_actor.id,
+    VALUES (p_user.building_id, p_spot_id, v_owner, p_user.id,
             CASE WHEN p_end > p_start THEN tstzrange(p_start, p_end, '[)')
                  ELSE 'empty'::tstzrange END,
             0)
@@ -200,17 +209,24 @@ BEGIN
     IF v_res.cost > 0 THEN
         INSERT INTO ledger_entries (building_id, from_account, to_account, amount, kind,
                                     reservation_id, created_by)
-        VALUES (v_res.building_id, ps_account(v_res.building_id, 'user', v_actor.id),
+        VALUES (v_res.building_id, ps_account(v_res.building_id, 'user', p_user.id),
                 ps_account(v_res.building_id, 'escrow'), v_res.cost, 'hold', v_res.id,
-                v_actor.id);
+                p_user.id);
     END IF;
     PERFORM ps_emit(v_res.building_id, 'reservation.created',
                     jsonb_build_object('reservation', ps_reservation_json(v_res)));
-    PERFORM ps_notify_booking(v_res, v_res.user_id, 'booking.confirmed');
+    PERFORM ps_notify_booking(v_res, v_res.user_id, p_parker_kind);
     PERFORM ps_notify_booking(v_res, v_res.owner_id, 'spot.booked');
     PERFORM ps_schedule_reminders(v_res);
     RETURN v_res;
 END
+$$;
+
+CREATE OR REPLACE FUNCTION parkshare.reserve(p_spot_id uuid, p_start timestamptz, p_end timestamptz)
+RETURNS parkshare.reservations
+LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+AS $$
+    SELECT * FROM parkshare.ps_book(parkshare.ps_actor(), p_spot_id, p_start, p_end)
 $$;
 
 -- The parker, or the spot's owner, cancels before the start (rule 8). Cancelling twice
@@ -236,7 +252,11 @@ BEGIN
     IF v_res.status = 'settled' THEN
         PERFORM ps_raise('already_started', 'the reservation has already started');
     END IF;
-    RETURN ps_cancel(v_res, v_actor.id);
+    v_res := ps_cancel(v_res, v_actor.id);
+    -- The window is free again: a waiting request may take it.
+    PERFORM ps_match_window(v_res.building_id, v_res.spot_id, lower(v_res.period),
+                            upper(v_res.period));
+    RETURN v_res;
 END
 $$;
 
@@ -259,6 +279,8 @@ BEGIN
     FOR v_res IN
         SELECT * FROM reservations
         WHERE status = 'booked' AND end_at <= now()
+          -- Nobody checked in where check-in was on: mark_no_shows' (checkin.sql), not ours.
+          AND (checkin_until IS NULL OR checked_in_at IS NOT NULL)
         ORDER BY end_at
         FOR UPDATE SKIP LOCKED
     LOOP

@@ -94,6 +94,30 @@ BEGIN
 END
 $$;
 
+-- Rule 5's policy half: a window the building lets one book (its length, not in the past,
+-- within the horizon). Bookings are admitted through it, and requests are checked against
+-- it when made, so a request that waits could be booked when it matches.
+CREATE OR REPLACE FUNCTION parkshare.ps_check_window(p_building parkshare.buildings,
+                                                     p_period tstzrange)
+RETURNS void
+LANGUAGE plpgsql SET search_path = parkshare, pg_temp
+AS $$
+BEGIN
+    IF upper(p_period) - lower(p_period) > make_interval(hours => p_building.max_hours) THEN
+        PERFORM ps_raise('invalid_window', format('a reservation lasts at most %s hours',
+                                                  p_building.max_hours));
+    END IF;
+    IF lower(p_period) < now() - interval '5 minutes' THEN
+        PERFORM ps_raise('invalid_window', 'a reservation cannot start in the past');
+    END IF;
+    IF lower(p_period) > ps_local_add_days(now(), p_building.horizon_days, p_building.timezone)
+    THEN
+        PERFORM ps_raise('invalid_window', format('a reservation starts within %s days',
+                                                  p_building.horizon_days));
+    END IF;
+END
+$$;
+
 -- Rules 3, 5, 6 at booking time: the building's policy decides the cost and the limits.
 CREATE OR REPLACE FUNCTION parkshare.tg_reservations_admit() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
@@ -110,18 +134,15 @@ BEGIN
     NEW.cost := v_building.cost;
     NEW.status := 'booked';
     NEW.created_at := now();
-    IF upper(NEW.period) - lower(NEW.period) > make_interval(hours => v_building.max_hours) THEN
-        PERFORM ps_raise('invalid_window', format('a reservation lasts at most %s hours',
-                                                  v_building.max_hours));
-    END IF;
-    IF lower(NEW.period) < now() - interval '5 minutes' THEN
-        PERFORM ps_raise('invalid_window', 'a reservation cannot start in the past');
-    END IF;
-    IF lower(NEW.period) > ps_local_add_days(now(), v_building.horizon_days, v_building.timezone)
-    THEN
-        PERFORM ps_raise('invalid_window', format('a reservation starts within %s days',
-                                                  v_building.horizon_days));
-    END IF;
+    -- The check-in policy of the moment of booking stays with the booking.
+    -- (Never past the end: a booking shorter than the grace is a no-show by its end.)
+    NEW.checkin_until := CASE WHEN v_building.checkin_grace_minutes > 0
+        THEN least(lower(NEW.period) + make_interval(mins => v_building.checkin_grace_minutes),
+                   upper(NEW.period)) END;
+    NEW.no_show_share := least(v_building.no_show_owner_share, v_building.cost);
+    NEW.checked_in_at := NULL;
+    NEW.no_show_at := NULL;
+    PERFORM ps_check_window(v_building, NEW.period);
     -- On the bounds' columns, not the range: under the policy that is an index range scan.
     -- (An empty window is left to reservations_period_valid, which names it invalid.)
     IF NOT isempty(NEW.period) AND NOT EXISTS (SELECT 1 FROM availability
@@ -140,26 +161,44 @@ BEGIN
 END
 $$;
 
--- Rules 8-9: a reservation only moves booked -> cancelled (before it starts) or
--- booked -> settled (after it ends); nothing else about it ever changes.
+-- Rules 8-9: a reservation only moves booked -> cancelled (before it starts), booked ->
+-- settled (after it ends) or booked -> no_show (check-in on, nobody checked in by its end);
+-- while booked it may be checked in to, once, in its check-in window; nothing else about it
+-- ever changes.
 CREATE OR REPLACE FUNCTION parkshare.tg_reservations_transition() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
     IF (NEW.id, NEW.building_id, NEW.spot_id, NEW.owner_id, NEW.user_id, NEW.period, NEW.cost,
-        NEW.created_at)
+        NEW.created_at, NEW.checkin_until, NEW.no_show_share)
        IS DISTINCT FROM
        (OLD.id, OLD.building_id, OLD.spot_id, OLD.owner_id, OLD.user_id, OLD.period, OLD.cost,
-        OLD.created_at)
+        OLD.created_at, OLD.checkin_until, OLD.no_show_share)
        OR (OLD.status <> 'booked' AND NEW IS DISTINCT FROM OLD)
     THEN
         PERFORM parkshare.ps_raise('immutable_record', 'only a booked reservation changes status');
+    END IF;
+    IF NEW.checked_in_at IS DISTINCT FROM OLD.checked_in_at THEN
+        IF OLD.checked_in_at IS NOT NULL OR NEW.status <> 'booked' OR OLD.checkin_until IS NULL
+           OR now() < lower(OLD.period) - interval '15 minutes' OR now() > OLD.checkin_until
+        THEN
+            PERFORM parkshare.ps_raise('checkin_closed', format(
+                'check-in is open from 15 minutes before the start until %s',
+                coalesce(parkshare.ps_iso(OLD.checkin_until), 'never (check-in is off)')));
+        END IF;
+    END IF;
+    IF NEW.status = 'no_show' AND OLD.status = 'booked'
+       AND (OLD.checkin_until IS NULL OR now() < OLD.checkin_until) THEN
+        PERFORM parkshare.ps_raise('not_due', 'the check-in window has not closed yet');
     END IF;
     IF NEW.status = 'cancelled' AND OLD.status = 'booked' AND now() >= lower(OLD.period) THEN
         PERFORM parkshare.ps_raise('already_started', 'the reservation has already started');
     END IF;
     IF NEW.status = 'settled' AND OLD.status = 'booked' AND now() < upper(OLD.period) THEN
         PERFORM parkshare.ps_raise('not_due', 'the reservation has not ended yet');
+    END IF;
+    IF NEW.status = 'settled' AND OLD.checkin_until IS NOT NULL AND OLD.checked_in_at IS NULL THEN
+        PERFORM parkshare.ps_raise('not_due', 'nobody checked in: a no-show, not a settlement');
     END IF;
     RETURN NEW;
 END
@@ -186,6 +225,32 @@ BEGIN
                      AND from_account = ps_account(v_now.building_id, 'user', v_now.user_id)
                      AND to_account = v_escrow) THEN
         PERFORM ps_raise('ledger_mismatch', 'a booking must hold its cost in escrow');
+    END IF;
+    IF v_now.status = 'no_show' THEN
+        -- The owner's share and the parker's refund, each exactly as booked and nothing more;
+        -- together the cost leaves escrow (rule 11).
+        IF coalesce((SELECT sum(amount) FROM ledger_entries
+                     WHERE building_id = v_now.building_id AND reservation_id = v_now.id
+                       AND kind = 'no_show_payout' AND from_account = v_escrow
+                       AND to_account = ps_account(v_now.building_id, 'user', v_now.owner_id)),
+                    0) <> v_now.no_show_share
+           OR coalesce((SELECT sum(amount) FROM ledger_entries
+                        WHERE building_id = v_now.building_id AND reservation_id = v_now.id
+                          AND kind = 'no_show_refund' AND from_account = v_escrow
+                          AND to_account = ps_account(v_now.building_id, 'user', v_now.user_id)),
+                       0) <> v_now.cost - v_now.no_show_share
+           OR EXISTS (SELECT 1 FROM ledger_entries
+                      WHERE building_id = v_now.building_id AND reservation_id = v_now.id
+                        AND kind IN ('refund', 'payout')) THEN
+            PERFORM ps_raise('ledger_mismatch',
+                             'a no-show pays the owner its share and refunds the rest');
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM ledger_entries
+               WHERE building_id = v_now.building_id AND reservation_id = v_now.id
+                 AND kind IN ('no_show_payout', 'no_show_refund')) THEN
+        PERFORM ps_raise('ledger_mismatch', 'only a no-show pays a no-show share');
     END IF;
     v_release_to := CASE v_now.status
         WHEN 'cancelled' THEN ps_account(v_now.building_id, 'user', v_now.user_id)

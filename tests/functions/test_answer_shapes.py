@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -47,11 +47,14 @@ def document() -> dict[str, Any]:
     return openapi.document()
 
 
-def _schema_of(document: dict[str, Any], name: str, method: str, path: str) -> dict[str, Any]:
-    """The schema of the route's 2xx in the document."""
+def _schema_of(
+    document: dict[str, Any], name: str, method: str, path: str, status: int
+) -> dict[str, Any]:
+    """The schema of the route's 2xx answered, as the document declares it."""
     url = f"/fn/{name}" + ("" if path == "/" else path)
     responses = document["paths"][url][method.lower()]["responses"]
-    (success,) = [r for status, r in responses.items() if status.startswith("2")]
+    assert str(status) in responses, f"{method} {url} does not declare {status}"
+    success = responses[str(status)]
     schema: dict[str, Any] = success["content"]["application/json"]["schema"]
     assert "$ref" in schema, f"{method} {url} declares no response model"
     return schema
@@ -71,7 +74,7 @@ class Answers:
         async with from_address(name) as http:
             answer = await http.request(method, path, headers=headers, **kw)
         assert answer.status_code < 300, (name, method, path, answer.text)
-        schema = _schema_of(self.document, name, method, path)
+        schema = _schema_of(self.document, name, method, path, answer.status_code)
         validator = Draft202012Validator(
             {**schema, "components": self.components}, format_checker=FormatChecker()
         )
@@ -134,6 +137,14 @@ async def test_every_answer_is_exactly_its_documented_shape(
     # Calendar: the parker's feed URL, then another in its place.
     await answers.call("calendar", "GET", headers=parker)
     await answers.call("calendar", "POST", "/rotate", headers=parker)
+    # Requests: one waiting (nothing offered then), one booked at once, the list, a withdrawal.
+    late = {"start": next_hour(30).isoformat(), "end": next_hour(31).isoformat()}
+    waiting = await answers.call("request", "POST", headers=parker, json=late)
+    soon = {"start": next_hour(5).isoformat(), "end": next_hour(6).isoformat()}
+    await answers.call("request", "POST", headers=parker, json=soon)
+    await answers.call("request", "GET", headers=parker)
+    withdraw = {"request_id": waiting["id"]}
+    await answers.call("request", "POST", "/withdraw", headers=parker, json=withdraw)
     await answers.call("me", "GET", headers=parker)
     await answers.call("me", "GET", headers=owner)
     await answers.call("me", "PATCH", headers=parker, json={"display_name": "Paul P."})
@@ -159,7 +170,17 @@ async def test_every_answer_is_exactly_its_documented_shape(
     await answers.call("admin", "GET", "/residents", headers=admin)
     credits = {"user_id": str(parker_id), "amount": 5, "reason": "welcome"}
     await answers.call("admin", "POST", "/credits", headers=admin, json=credits)
-    await answers.call("admin", "PATCH", "/policy", headers=admin, json={"cost": 4})
+    checkin_on = {"cost": 4, "checkin_grace_minutes": 30, "no_show_owner_share": 1}
+    await answers.call("admin", "PATCH", "/policy", headers=admin, json=checkin_on)
+    # Check-in, now that the policy has it: a booking starting ten minutes from now.
+    lobby = await answers.call("add-spot", "POST", headers=owner, json={"label": "B1-03"})
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
+    shortly = {"start": at.isoformat(), "end": (at + timedelta(minutes=40)).isoformat()}
+    offered = {"spot_id": lobby["id"], "available": True, **shortly}
+    await answers.call("set-availability", "POST", headers=owner, json=offered)
+    booking = {"spot_id": lobby["id"], **shortly}
+    quick = await answers.call("reserve", "POST", headers=parker, json=booking)
+    await answers.call("checkin", "POST", headers=parker, json={"reservation_id": quick["id"]})
     await answers.call("admin", "GET", "/ledger", headers=admin)
     await answers.call("admin", "GET", "/audit", headers=admin)
     await answers.call("admin", "GET", "/deliveries", headers=admin)

@@ -587,6 +587,61 @@ def check_calendar_feed(w: World, role: Role, answer: httpx.Response) -> None:
     assert f"UID:{w.booking}@parkshare" in answer.text
 
 
+def requests_of(w: World) -> list[DictRow]:
+    return w.superuser(
+        "SELECT user_id, status, reservation_id FROM parkshare.requests"
+        " WHERE building_id IN (%s, %s)",
+        w.a.building_id,
+        w.b.building_id,
+    )
+
+
+def check_request(w: World, role: Role, answer: httpx.Response) -> None:
+    # Booked at once on A-1 where a caller may book it; waiting for Owen (his own spot) and
+    # for B's admin (no spot in B). Always the caller's own request, nobody else's.
+    if not answer.is_success:
+        assert requests_of(w) == []
+        return
+    (made,) = requests_of(w)
+    assert str(made["user_id"]) == w.caller_id(role)
+    if answer.status_code == 201:
+        booked = w.superuser(
+            "SELECT user_id, spot_id FROM parkshare.reservations WHERE id = %s",
+            made["reservation_id"],
+        )
+        assert [(str(b["user_id"]), b["spot_id"]) for b in booked] == [(w.caller_id(role), w.spot)]
+    else:
+        assert made["status"] == "waiting"
+
+
+def pats_request(w: World) -> None:
+    # Beyond Owen's window: it waits.
+    w.a.call(w.parker, "SELECT parkshare.make_request(%s, %s)", (w.at(10), w.at(11)))
+
+
+def pats_request_id(w: World) -> Send:
+    (row,) = w.superuser("SELECT id FROM parkshare.requests WHERE user_id = %s", w.parker)
+    return Send(body={"request_id": str(row["id"])})
+
+
+def check_requests_listed(w: World, role: Role, answer: httpx.Response) -> None:
+    # Pat's request is Pat's alone to see.
+    if answer.is_success:
+        assert answer.json() == {"requests": []}
+
+
+def check_pats_request_waits(w: World, role: Role, answer: httpx.Response) -> None:
+    assert [r["status"] for r in requests_of(w)] == ["waiting"]
+
+
+def check_checkin(w: World, role: Role, answer: httpx.Response) -> None:
+    # Pat's booking is Pat's to check in to, and check-in is off by default: nobody changes it.
+    (row,) = w.superuser(
+        "SELECT checked_in_at FROM parkshare.reservations WHERE id = %s", w.booking
+    )
+    assert row["checked_in_at"] is None
+
+
 def check_graphql(w: World, role: Role, answer: httpx.Response) -> None:
     """The same people see the same things as over REST: themselves, and their building's
     spots only."""
@@ -837,6 +892,31 @@ MATRIX: dict[Key, Entry] = {
     ("calendar", "POST", "/rotate"): Entry(nothing, everyone(OK), check_calendar_rotate),
     ("calendar", "GET", "/feed/{token}.ics"): Entry(
         pats_feed_path, public(OK), check_calendar_feed, prepare=pats_feed
+    ),
+    # request: anyone signed in asks for themselves; a request is its maker's alone.
+    ("request", "POST", "/"): Entry(
+        body(lambda w: {"start": w.at(3), "end": w.at(4)}),
+        signed_in(resident=CREATED, owner=Expect(202), admin=CREATED, other_admin=Expect(202)),
+        check_request,
+    ),
+    ("request", "GET", "/"): Entry(
+        nothing, everyone(OK), check_requests_listed, prepare=pats_request
+    ),
+    ("request", "POST", "/withdraw"): Entry(
+        pats_request_id,
+        everyone(Expect(404, "request_not_found")),
+        check_pats_request_waits,
+        prepare=pats_request,
+    ),
+    ("checkin", "POST", "/"): Entry(
+        body(lambda w: {"reservation_id": str(w.booking)}),
+        signed_in(
+            resident=Expect(403, "not_yours"),
+            owner=Expect(403, "not_yours"),
+            admin=Expect(403, "not_yours"),
+            other_admin=Expect(404, "reservation_not_found"),
+        ),
+        check_checkin,
     ),
     ("me", "PATCH", "/"): Entry(
         body(lambda w: {"display_name": "Renamed"}), everyone(OK), check_me

@@ -45,6 +45,10 @@ CONTRACT = {
     ("get", "/fn/calendar"),
     ("post", "/fn/calendar/rotate"),
     ("get", "/fn/calendar/feed/{token}.ics"),
+    ("post", "/fn/request"),
+    ("get", "/fn/request"),
+    ("post", "/fn/request/withdraw"),
+    ("post", "/fn/checkin"),
 }
 
 

@@ -15,6 +15,8 @@ export const FUNCTION_NAMES = [
   'me',
   'notifications',
   'calendar',
+  'request',
+  'checkin',
   'graphql',
 ] as const;
 

@@ -35,6 +35,8 @@ describe('config.json', () => {
         'me',
         'notifications',
         'calendar',
+        'request',
+        'checkin',
         'graphql',
       ].map((n) => [n, `https://${n}.parkshare.example.com/`]),
     );

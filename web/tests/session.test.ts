@@ -156,6 +156,8 @@ describe('the API client with a refused access token', () => {
           'me',
           'notifications',
           'calendar',
+          'request',
+          'checkin',
           'graphql',
         ].map((n) => [n, `/fn/${n}`]),
       ),

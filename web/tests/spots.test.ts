@@ -34,6 +34,7 @@ const reservation: Reservation = {
   start: iso(10),
   end: iso(12),
   status: 'booked',
+  checked_in_at: null,
   cost: 3,
 };
 const me = { credits: 50, reservations: { upcoming: [], past: [] } } as unknown as Me;

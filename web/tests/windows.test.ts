@@ -5,7 +5,14 @@ import { bookingChoices, checkBooking, defaultBooking, weekend } from '../src/li
 const PARIS = 'Europe/Paris';
 const at = (iso: string) => Date.parse(iso);
 const local = (instant: number) => toLocalInput(instant, PARIS);
-const policy = { cost: 3, starting_credits: 50, max_hours: 24, horizon_days: 30 };
+const policy = {
+  cost: 3,
+  starting_credits: 50,
+  max_hours: 24,
+  horizon_days: 30,
+  checkin_grace_minutes: 0,
+  no_show_owner_share: 1,
+};
 
 describe('the booking dialog’s default window', () => {
   it('is the next full hour for two hours when the spot is free then', () => {

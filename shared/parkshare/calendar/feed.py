@@ -46,7 +46,8 @@ def _event(row: Mapping[str, Any]) -> Event:
     event.add("summary", f"Parking {label}" if row["role"] == "parker" else f"{label} booked")
     event.add("location", ", ".join(p for p in (f"Spot {label}", row["location"]) if p))
     event.add("sequence", int(row["revision"]))
-    event.add("status", "CANCELLED" if row["status"] == "cancelled" else "CONFIRMED")
+    # A no-show released the spot: for both sides the stay did not happen.
+    event.add("status", "CANCELLED" if row["status"] in ("cancelled", "no_show") else "CONFIRMED")
     event.add("last-modified", changed)
     return event
 

@@ -65,6 +65,7 @@ class ReservationStatus(enum.Enum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
     SETTLED = "settled"
+    NO_SHOW = "no_show"
 
 
 @strawberry.enum
@@ -120,6 +121,8 @@ class Policy:
     starting_credits: int
     max_hours: int
     horizon_days: int
+    checkin_grace_minutes: int
+    no_show_owner_share: int
 
 
 @strawberry.type
@@ -234,6 +237,7 @@ class Reservation:
     end: datetime
     status: ReservationStatus
     cost: int
+    checked_in_at: datetime | None
 
     @strawberry.field
     async def spot(self, info: Info[Context, Any]) -> Spot | None:
@@ -250,6 +254,7 @@ class Reservation:
             end=_time(row["end"]),
             status=ReservationStatus(row["status"]),
             cost=row["cost"],
+            checked_in_at=_time(row["checked_in_at"]) if row.get("checked_in_at") else None,
         )
 
 
@@ -378,6 +383,8 @@ def _building(row: dict[str, Any]) -> Building:
             starting_credits=row["starting_credits"],
             max_hours=row["max_hours"],
             horizon_days=row["horizon_days"],
+            checkin_grace_minutes=row["checkin_grace_minutes"],
+            no_show_owner_share=row["no_show_owner_share"],
         ),
     )
 

@@ -40,10 +40,10 @@ SQL = load("events")
 
 
 def moments(due_ms: int | None = None) -> dict[str, Any]:
-    """Announce the starts, settle the ends and send the reminders that have come, then set
-    the timer for the next moment. `due_ms`: when it was scheduled for; RQ's scheduler,
-    which counts in whole seconds, may hand it over up to a second early, so it waits for
-    its moment first."""
+    """Announce the starts, settle the ends, send the reminders and expire the requests that
+    have come, then set the timer for the next moment. `due_ms`: when it was scheduled for;
+    RQ's scheduler, which counts in whole seconds, may hand it over up to a second early, so
+    it waits for its moment first."""
     if due_ms is not None:
         time.sleep(min(max(0.0, due_ms / 1000 - time.time()), 2.0))
     return asyncio.run(_in_process(_moments()))
@@ -59,8 +59,12 @@ reservation_ended = reservation_started
 
 
 async def _moments() -> dict[str, Any]:
+    # No-shows first: a booking nobody checked in to is never settled in full.
+    no_shows = await db.value(None, None, SQL["no_shows"])
     done: dict[str, Any] = dict(await db.value(None, None, SQL["sweep"]))
+    done["no_shows"] = no_shows
     done["reminded"] = await db.value(None, None, SQL["remind"])
+    done["expired"] = await db.value(None, None, SQL["expire_requests"])
     done["next"] = await _set_timer()
     return done
 
@@ -87,8 +91,11 @@ async def _sweep() -> dict[str, Any]:
     from parkshare.live import events
     from parkshare.notify import mail
 
+    no_shows = await db.value(None, None, SQL["no_shows"])
     swept: dict[str, Any] = dict(await db.value(None, None, SQL["sweep"]))
+    swept["no_shows"] = no_shows
     swept["reminded"] = await db.value(None, None, SQL["remind"])
+    swept["expired"] = await db.value(None, None, SQL["expire_requests"])
     # Patterns' windows up to each building's horizon: each local day once per pattern, so
     # every sweep after the first of the day finds nothing, and one after a downtime makes
     # every day missed (before the publishing below, which sends their events).

@@ -89,6 +89,15 @@ _TEXTS: dict[Locale, dict[str, tuple[str, str]]] = {
             "{amount} credits earned",
             "You earned {amount} credits for spot {spot}, booked {when}.",
         ),
+        "request.matched": (
+            "Spot found: {spot}",
+            "Your request found a spot: {spot}, {when}. It is booked for you.",
+        ),
+        "reservation.no_show": (
+            "No check-in: spot {spot} released",
+            "Nobody checked in to the booking of spot {spot} for {when};"
+            " the rest of it was released.",
+        ),
     },
     "fr": {
         "booking.confirmed": (
@@ -115,6 +124,15 @@ _TEXTS: dict[Locale, dict[str, tuple[str, str]]] = {
             "{amount} crédits gagnés",
             "Vous avez gagné {amount} crédits pour la place {spot}, réservée {when}.",
         ),
+        "request.matched": (
+            "Place trouvée : {spot}",
+            "Votre demande a trouvé une place : {spot}, {when}. Elle est réservée pour vous.",
+        ),
+        "reservation.no_show": (
+            "Pas d'arrivée : place {spot} libérée",
+            "Personne n'a signalé son arrivée pour la réservation de la place {spot}"
+            " ({when}) ; le reste a été libéré.",
+        ),
     },
     "de": {
         "booking.confirmed": (
@@ -140,6 +158,15 @@ _TEXTS: dict[Locale, dict[str, tuple[str, str]]] = {
         "credits.earned": (
             "{amount} Credits verdient",
             "Sie haben {amount} Credits für Stellplatz {spot} verdient, gebucht {when}.",
+        ),
+        "request.matched": (
+            "Stellplatz gefunden: {spot}",
+            "Ihre Anfrage hat einen Stellplatz gefunden: {spot}, {when}. Er ist für Sie gebucht.",
+        ),
+        "reservation.no_show": (
+            "Nicht eingecheckt: Stellplatz {spot} freigegeben",
+            "Für die Buchung von Stellplatz {spot} ({when}) hat niemand eingecheckt;"
+            " der Rest wurde freigegeben.",
         ),
     },
 }

@@ -80,6 +80,7 @@ export function ReserveDialog({
       ...window,
       status: 'booked',
       cost: policy.cost,
+      checked_in_at: null,
     };
     const undo = [
       cache.patch<SpotView[]>(

@@ -136,6 +136,7 @@ function UpcomingReservation({
 const STATUS_WORDS: Record<string, string> = {
   cancelled: 'Cancelled',
   settled: 'Completed',
+  no_show: 'No-show',
   booked: 'Ended',
 };
 
@@ -191,7 +192,11 @@ export function ReservationsScreen({ me }: { me: Me }) {
                   </span>
                   <span className="text-slate-600 dark:text-slate-400">
                     {STATUS_WORDS[r.status] ?? r.status}
-                    {r.status === 'cancelled' ? ' · refunded' : ` · ${r.cost} credits`}
+                    {r.status === 'cancelled'
+                      ? ' · refunded'
+                      : r.status === 'no_show'
+                        ? ' · partly refunded'
+                        : ` · ${r.cost} credits`}
                   </span>
                 </li>
               ))}

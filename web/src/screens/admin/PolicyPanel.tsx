@@ -35,6 +35,20 @@ const FIELDS: { key: keyof Policy; label: string; hint: string; min: number; max
     min: 1,
     max: 400,
   },
+  {
+    key: 'checkin_grace_minutes',
+    label: 'Check-in grace (minutes)',
+    hint: 'Parkers check in from 15 minutes before the start until this long after; 0 turns check-in off.',
+    min: 0,
+    max: 120,
+  },
+  {
+    key: 'no_show_owner_share',
+    label: 'No-show share for the owner (credits)',
+    hint: 'What the owner keeps when nobody checks in; the rest goes back to the parker. At most the cost.',
+    min: 0,
+    max: 1_000_000,
+  },
 ];
 
 export function PolicyPanel({ me }: { me: Me }) {
@@ -46,6 +60,8 @@ export function PolicyPanel({ me }: { me: Me }) {
     starting_credits: String(current.starting_credits),
     max_hours: String(current.max_hours),
     horizon_days: String(current.horizon_days),
+    checkin_grace_minutes: String(current.checkin_grace_minutes),
+    no_show_owner_share: String(current.no_show_owner_share),
   });
   const parsed = Object.fromEntries(FIELDS.map((f) => [f.key, Number(values[f.key])])) as Record<
     keyof Policy,
@@ -54,6 +70,10 @@ export function PolicyPanel({ me }: { me: Me }) {
   const invalid = FIELDS.filter(
     (f) => !Number.isInteger(parsed[f.key]) || parsed[f.key] < f.min || parsed[f.key] > f.max,
   ).map((f) => f.key);
+  // The database refuses a share above the cost; say so before sending.
+  if (parsed.no_show_owner_share > parsed.cost && !invalid.includes('no_show_owner_share')) {
+    invalid.push('no_show_owner_share');
+  }
   const changes: Partial<Policy> = Object.fromEntries(
     FIELDS.filter((f) => parsed[f.key] !== current[f.key]).map((f) => [f.key, parsed[f.key]]),
   );
