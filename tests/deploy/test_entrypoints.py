@@ -7,6 +7,7 @@ import asyncio
 import json
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -167,23 +168,43 @@ async def test_relay_serves_sockets_health_and_metrics(
     assert "parkshare_relay_connections 1.0" in metrics.text
 
 
+def queue_samples(text: str) -> dict[tuple[str, str | None], float]:
+    return {
+        (s.name, s.labels.get("state")): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
 def test_worker_serves_its_metrics_and_stops_warmly(container_env: dict[str, str]) -> None:
     port = free_port()
     env = dict(container_env, PARKSHARE_WORKER_METRICS_PORT=str(port))
     with running(["worker"], env, port=port) as worker:
-        metrics = httpx.get(worker.base + "/metrics")
+        # Its metrics answer from the start; RQ's worker registers itself a moment later.
+        deadline = time.monotonic() + 30
+        while True:
+            samples = queue_samples(httpx.get(worker.base + "/metrics").text)
+            if samples[("parkshare_queue_workers", None)] >= 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         worker.process.send_signal(signal.SIGTERM)
         assert worker.process.wait(30) == 0
         log = worker.log()
-    samples = {
-        (s.name, s.labels.get("state")): s.value
-        for family in text_string_to_metric_families(metrics.text)
-        for s in family.samples
-    }
     assert samples[("parkshare_queue_up", None)] == 1
     assert ("parkshare_queue_jobs", "scheduled") in samples
     assert samples[("parkshare_queue_workers", None)] >= 1
     assert '"logger":"rq.worker"' in log, log  # JSON logs, RQ's included
+
+
+def test_a_worker_stopped_while_it_starts_stops_warmly(container_env: dict[str, str]) -> None:
+    # SIGTERM as soon as the metrics port answers: before (or while) RQ's worker takes the
+    # signals over. A pod stopped during its start ends as cleanly as one stopped later.
+    port = free_port()
+    env = dict(container_env, PARKSHARE_WORKER_METRICS_PORT=str(port))
+    for _ in range(3):
+        with running(["worker"], env, port=port) as worker:
+            worker.process.send_signal(signal.SIGTERM)
+            assert worker.process.wait(30) == 0, worker.log()
 
 
 def test_migrate_applies_then_finds_nothing_to_do(

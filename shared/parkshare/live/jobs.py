@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import threading
 import time
 from collections.abc import Awaitable
@@ -143,6 +144,20 @@ def _sweep_periodically(stop: threading.Event) -> None:
             return
 
 
+class _Worker(SimpleWorker):
+    """RQ's worker, told of a stop signal that came before it took the signals over: from
+    process start until its own handlers are in place, ours only record the request, and
+    here it is handed on (after that instant RQ's handlers receive every signal)."""
+
+    stop_before_start: threading.Event | None = None
+
+    def _install_signal_handlers(self) -> None:
+        super()._install_signal_handlers()  # type: ignore[no-untyped-call]
+        if self.stop_before_start is not None and self.stop_before_start.is_set():
+            self._stop_requested = True
+            self._shutdown_requested_date = datetime.now(UTC)
+
+
 def run_worker(*, burst: bool = False) -> None:
     """An RQ worker with its scheduler, the periodic sweep, the outbox publisher, the mail
     sender and the webhook deliverer (each on a thread of its own), until SIGINT/SIGTERM.
@@ -150,10 +165,16 @@ def run_worker(*, burst: bool = False) -> None:
     RQ's worker quits on some Redis errors; a worker that should keep running starts again
     once Redis answers, so an outage never needs an operator.
     """
+    # A SIGTERM or SIGINT before RQ's worker takes over its signals (it does in work(), after
+    # the imports and the threads below) is a warm stop too, not the default's abrupt end.
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+
     from parkshare.live import events
     from parkshare.notify import mail, webhooks
 
-    stop = threading.Event()
     stop_publishing = stop_mailing = stop_webhooks = None
     if burst:
         enqueue_sweep()
@@ -167,7 +188,10 @@ def run_worker(*, burst: bool = False) -> None:
             # In-process jobs, not RQ's forked work horse: the horse runs in a process group
             # of its own, so stopping or killing the worker would leave it finishing its job
             # unseen. Jobs are short database calls that fork would only slow down.
-            worker = SimpleWorker([queue()], connection=connection())
+            if stop.is_set():
+                return
+            worker = _Worker([queue()], connection=connection())
+            worker.stop_before_start = stop
             try:
                 worker.work(with_scheduler=True, burst=burst)
             except redis.RedisError as exc:
