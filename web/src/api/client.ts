@@ -28,6 +28,8 @@ import type {
   Sessions,
   SignedUp,
   Spot,
+  SpotRequest,
+  SpotRequests,
   SpotAvailability,
   SsoState,
   Tokens,
@@ -196,6 +198,23 @@ export class Api {
 
   cancel(reservation_id: string): Promise<Reservation> {
     return this.call('cancel', '', { method: 'POST', body: { reservation_id } });
+  }
+
+  checkin(reservation_id: string): Promise<Reservation> {
+    return this.call('checkin', '', { method: 'POST', body: { reservation_id } });
+  }
+
+  /** Any spot for the window: `matched` (booked at once) or `waiting`. */
+  requestSpot(body: { start: string; end: string }): Promise<SpotRequest> {
+    return this.call('request', '', { method: 'POST', body });
+  }
+
+  myRequests(): Promise<SpotRequests> {
+    return this.call('request', '');
+  }
+
+  withdrawRequest(request_id: string): Promise<SpotRequest> {
+    return this.call('request', '/withdraw', { method: 'POST', body: { request_id } });
   }
 
   addSpot(body: { label: string; location?: string; notes?: string }): Promise<Spot> {

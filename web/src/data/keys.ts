@@ -24,6 +24,8 @@ export const keys = {
   notificationPreferences: 'notifications:preferences',
   /** The caller's calendar feed URL; only the account screen's rotation changes it. */
   calendar: 'calendar:link',
+  /** The caller's requests: under "me", so whatever refreshes the caller's page refreshes them. */
+  requests: 'me:requests',
 } as const;
 
 export const TOPIC_PREFIXES: Record<Topic, readonly string[]> = {

@@ -1,7 +1,7 @@
 // The data each screen reads, one hook per thing a person looks at.
 
 import type { Api } from '../api/client';
-import type { Me, Notifications, Pattern, SpotView } from '../api/types';
+import type { Me, Notifications, Pattern, SpotRequest, SpotView } from '../api/types';
 import { HOUR_MS, toIso } from '../lib/time';
 import { useServices } from '../app/services';
 import { keys } from '../data/keys';
@@ -10,6 +10,12 @@ import { useQuery, type QueryState } from './useQuery';
 export function useMe(): QueryState<Me> {
   const { api } = useServices();
   return useQuery(keys.me, () => api.me());
+}
+
+/** The caller's requests, the waiting ones first. */
+export function useMyRequests(): QueryState<SpotRequest[]> {
+  const { api } = useServices();
+  return useQuery(keys.requests, async () => (await api.myRequests()).requests);
 }
 
 export interface SpotWindow {

@@ -125,6 +125,18 @@ export function topicsFor(event: LiveEvent, viewer: Viewer): Set<Topic> {
     case 'notification.created':
       topics.add('notifications');
       break;
+    case 'reservation.no_show':
+      // The spot is free again for the rest of the window, and money moved.
+      topics.add('spots').add('residents').add('ledger').add('utilization');
+      if (concernsMe(reservationOf(event))) topics.add('me');
+      break;
+    case 'reservation.checked_in':
+      if (concernsMe(reservationOf(event))) topics.add('me');
+      break;
+    case 'request.matched':
+      // Sent to its maker alone: their page (with their requests) and the garage changed.
+      topics.add('spots').add('me');
+      break;
     default:
       // A type this build does not know yet: refresh what a resident looks at most.
       topics.add('spots').add('me');

@@ -2,6 +2,7 @@
 
 import type { Me, Reservation, SpotView } from '../api/types';
 import { useServices } from '../app/services';
+import { FindSpotCard } from '../components/FindSpotCard';
 import { useToast } from '../components/Toasts';
 import { problemMessage } from '../api/problems';
 import { Button, Card, EmptyState, PageTitle, SectionTitle, buttonClass } from '../components/ui';
@@ -20,16 +21,26 @@ import {
   zoneAbbreviation,
 } from '../lib/time';
 
+/** Whether the parker may check in now: from 15 minutes before the start until the grace after
+ * it (the building's current policy; the server holds each booking to its own and decides). */
+export function checkinOpen(reservation: Reservation, graceMinutes: number, now: number): boolean {
+  if (graceMinutes <= 0 || reservation.checked_in_at) return false;
+  const start = parseInstant(reservation.start);
+  return now >= start - 15 * 60_000 && now <= start + graceMinutes * 60_000;
+}
+
 function UpcomingReservation({
   reservation,
   label,
   zone,
   now,
+  grace,
 }: {
   reservation: Reservation;
   label: string;
   zone: string;
   now: number;
+  grace: number;
 }) {
   const { api, cache } = useServices();
   const toast = useToast();
@@ -56,6 +67,11 @@ function UpcomingReservation({
       for (const rollback of undo) rollback();
       throw error;
     }
+  });
+
+  const checkin = useAction(async () => {
+    await api.checkin(reservation.id);
+    cache.invalidatePrefix(keys.me);
   });
 
   return (
@@ -86,6 +102,24 @@ function UpcomingReservation({
             : `starts ${formatWhen(start, now, zone)}`}
         </p>
       </div>
+      {checkinOpen(reservation, grace, now) && !pending && (
+        <Button
+          pending={checkin.pending}
+          onClick={() =>
+            checkin.run().then(
+              () => toast.success(`Checked in to ${label}.`),
+              (error: unknown) => toast.error(`${label}: ${problemMessage(error)}`),
+            )
+          }
+        >
+          Check in
+        </Button>
+      )}
+      {reservation.checked_in_at && (
+        <span className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+          Checked in
+        </span>
+      )}
       <Button
         variant="secondary"
         disabled={pending}
@@ -152,6 +186,9 @@ export function ReservationsScreen({ me }: { me: Me }) {
       <PageTitle aside={`Times in ${zone} (${zoneAbbreviation(now, zone)})`}>
         My reservations
       </PageTitle>
+      <div className="mb-8">
+        <FindSpotCard me={me} label={label} />
+      </div>
       <section aria-labelledby="upcoming-title" className="mb-8">
         <SectionTitle id="upcoming-title">Upcoming</SectionTitle>
         {upcoming.length === 0 ? (
@@ -169,6 +206,7 @@ export function ReservationsScreen({ me }: { me: Me }) {
                 label={label(r.spot_id)}
                 zone={zone}
                 now={now}
+                grace={me.building.policy.checkin_grace_minutes}
               />
             ))}
           </ul>
