@@ -60,13 +60,27 @@ def _wait_gone(pids: list[int], deadline_seconds: float = 15) -> list[int]:
     deadline = time.monotonic() + deadline_seconds
     alive = pids
     while alive and time.monotonic() < deadline:
-        alive = [
-            p
-            for p in alive
-            if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
-        ]
+        alive = [p for p in alive if _running(p)]
         time.sleep(0.1)
     return alive
+
+
+def _running(pid: int) -> bool:
+    # A process may end between any two questions about it: gone is gone, never an error.
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _commands(processes: list[psutil.Process]) -> list[str]:
+    """The command lines of those still running: a PostgreSQL backend (its cwd is the data
+    directory) may end the moment its connection closes."""
+    lines = []
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
+            lines.append(" ".join(process.cmdline()))
+    return lines
 
 
 def test_embedded_data_survives_a_restart_and_no_server_outlives_its_process(
@@ -169,7 +183,7 @@ def test_parkshare_dev_leaves_nothing_running_when_stopped(
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         started = _started_by(process.pid, Path(embedded_env["PARKSHARE_DATA_DIR"]))
-        commands = [" ".join(p.cmdline()) for p in started]
+        commands = _commands(started)
         assert any("parkshare.run.cli worker" in c for c in commands), commands
         assert any("postgres" in c for c in commands), commands
         assert any("redis-server" in c for c in commands), commands

@@ -220,7 +220,14 @@ async def test_a_policy_change_applies_to_new_bookings_only(
     before = g.reserve(parker, spot, next_hour(1), next_hour(2))
     changed = await call("admin", "PATCH", "/policy", as_admin(g), json={"cost": 5, "max_hours": 2})
     assert changed.status_code == 200, changed.text
-    assert changed.json() == {"cost": 5, "starting_credits": 50, "max_hours": 2, "horizon_days": 30}
+    assert changed.json() == {
+        "cost": 5,
+        "starting_credits": 50,
+        "max_hours": 2,
+        "horizon_days": 30,
+        "checkin_grace_minutes": 0,
+        "no_show_owner_share": 1,
+    }
     after = g.reserve(parker, spot, next_hour(3), next_hour(5))
     assert (before["cost"], after["cost"]) == (3, 5)
     assert g.balance(parker) == 50 - 3 - 5

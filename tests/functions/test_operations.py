@@ -216,7 +216,8 @@ async def test_reserve_books_and_charges_the_cost(world: World) -> None:
     answer = await world.reserve(world.bob, 1, 3)
     assert answer.status_code == 201, answer.text
     r = answer.json()
-    assert set(r) == {"id", "spot_id", "user_id", "start", "end", "status", "cost"}
+    assert set(r) == {"id", "spot_id", "user_id", "start", "end", "status", "cost", "checked_in_at"}
+    assert r["checked_in_at"] is None
     assert (r["status"], r["cost"], r["user_id"]) == ("booked", 3, str(world.bob))
     assert r["start"] == world.at(1).replace("+00:00", "Z")
     assert world.g.balance(world.bob) == 47

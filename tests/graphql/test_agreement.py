@@ -42,7 +42,7 @@ def rest(garage: Garage) -> Do:
 
 
 # Each answer with every member REST's answer has.
-RESERVATION = "... on Reservation { id spotId userId start end status cost }"
+RESERVATION = "... on Reservation { id spotId userId start end status cost checkedInAt }"
 MUTATIONS = {
     "add_spot": "mutation($i: AddSpotInput!) { r: addSpot(input: $i) {"
     " ... on Spot { id label location notes owner { id displayName } }"
