@@ -675,7 +675,7 @@ deliveries_skip() | integer | parkshare_owner | security definer | parkshare_app
 delivery_failed(p_building uuid, p_id uuid, p_error text, p_retryable boolean) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1d61258fb268b447349e48dbbdfbf02a
 delivery_release(p_id uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:a169fe30d72f1d7fb20163b55906c615
 delivery_sent(p_building uuid, p_id uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3c40223e188171dc9e386325faacb4b3
-disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3164fc6cb6ab11e7d3f262ff051916b9
+disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f23ae65b16f6fe35b642de51e1107609
 enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d378bf56577fbee4ae4366e14888ac2c
 expire_requests() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:41bf85fa9ec22a451b04c64759fefe93
 first_reminder(p_building uuid, p_reservations uuid[]) | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fbdca7b77e51117a4b7c095a96ccf756

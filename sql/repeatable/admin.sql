@@ -148,7 +148,15 @@ BEGIN
         LOOP
             PERFORM ps_cancel(v_res, v_admin.id);
             v_cancelled := v_cancelled + 1;
+            -- Another resident's spot is free again for that window: a request may take it.
+            IF v_res.owner_id <> p_user THEN
+                PERFORM ps_match_window(v_res.building_id, v_res.spot_id, lower(v_res.period),
+                                        upper(v_res.period));
+            END IF;
         END LOOP;
+        -- Nobody is booked for a disabled resident; their requests stop waiting.
+        UPDATE requests SET status = 'withdrawn', closed_at = now()
+        WHERE building_id = v_target.building_id AND user_id = p_user AND status = 'waiting';
         FOR v_spot IN SELECT * FROM spots WHERE owner_id = p_user ORDER BY id FOR UPDATE LOOP
             FOR v_res IN
                 SELECT * FROM reservations

@@ -322,3 +322,26 @@ def test_a_withdrawal_racing_a_window_leaves_one_outcome(garage: Garage, databas
             assert row["status"] == "withdrawn"
             assert g.balance(parker) == 50
     assert_ledger_holds(g)
+
+
+def test_disabling_a_resident_frees_their_bookings_for_the_waiting_and_ends_their_requests(
+    garage: Garage,
+) -> None:
+    g = garage
+    owner, leaving, waiting_one = g.user("Owner"), g.user("Leaving"), g.user("Waiting")
+    spot = g.spot(owner)
+    start = next_hour(6)
+    g.offer(owner, spot, start, start + 2 * HOUR)
+    held = g.reserve(leaving, spot, start, start + 2 * HOUR)
+    theirs = ask(g, leaving, start + 4 * HOUR, start + 5 * HOUR)
+    queued = ask(g, waiting_one, start, start + HOUR)
+    assert (theirs["status"], queued["status"]) == ("waiting", "waiting")
+
+    g.one(g.admin_id, "SELECT parkshare.disable_user(%s) AS s", (leaving,))
+
+    assert g.reservation(UUID(str(held["id"])))["status"] == "cancelled"
+    row = request_row(g, queued["id"])
+    assert row["status"] == "matched"
+    assert g.reservation(row["reservation_id"])["user_id"] == waiting_one
+    assert request_row(g, theirs["id"])["status"] == "withdrawn"
+    assert_ledger_holds(g)
