@@ -3,7 +3,9 @@
 One command, one fresh database: first the `reserve` procedure called directly on 16
 connections (as `just bench-sql` does), then `POST /fn/reserve` through the gateway served by
 uvicorn (one worker process) at concurrency 16, each client its own resident and spot, in
-successive 15-minute windows.
+successive 15-minute windows. Between them, the direct run again with 80 requests waiting
+(matching adds nothing to `reserve`: it runs when a window opens), and what matching costs a
+window that opens while nobody waits (one index probe), beside a reservation's p50.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from tests.bench.bench_sql import (
     build_fixture,
     distinct_spots,
     fresh_database,
+    percentile,
+    probe_us,
+    queue_requests,
     report,
 )
 from tests.bench.profiling import MachineCpu, Profile, server_process
@@ -150,6 +155,13 @@ def main() -> None:
         fx = build_fixture(admin_url, app_url, parkers=2 * CONCURRENCY, spots=CONCURRENCY + 1)
 
         sql_run = asyncio.run(distinct_spots(app_url, fx, args.seconds))
+        # Matching runs when a window opens, never in reserve: the same run again with a
+        # queue of waiting requests (for windows nothing can serve), and the probe every
+        # offer and cancellation makes when nobody waits for its window.
+        probe = probe_us(admin_url, fx)
+        waiting = queue_requests(app_url, fx, fx.parkers[CONCURRENCY:])
+        later_days = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=24)
+        queued_run = asyncio.run(distinct_spots(app_url, fx, args.seconds, later_days))
 
         # Other parkers than the SQL run's, so the HTTP run starts from an empty calendar;
         # each signed in as a login would be (a session the procedures check on every call).
@@ -190,6 +202,17 @@ def main() -> None:
     shares = "  ".join(f"{k} {1000 * v / booked:.2f}" for k, v in sorted(used.items()))
     print(f"CPU per booking over HTTP, ms: {shares}")
     print(f"reserve: sql {sql_rate:.1f}/s  http {http_rate:.1f}/s  ratio {ratio:.2f}")
+    queued_rate = queued_run.outcomes["booked"] / queued_run.seconds
+    print(report(f"sql+{waiting}w", queued_run))
+    print(
+        f"reserve with {waiting} requests waiting vs none: sql {queued_rate:.1f}/s"
+        f" vs {sql_rate:.1f}/s  ratio {queued_rate / sql_rate if sql_rate else 0.0:.2f}"
+    )
+    p50 = percentile(sql_run.latencies_ms, 50)
+    print(
+        f"matching when nobody waits: {probe:.1f} us per window opened"
+        f" ({probe / 10 / p50 if p50 else 0.0:.2f} % of a reservation's p50 {p50:.2f} ms)"
+    )
     if wrk_figures is None:
         print("wrk: not installed (apt-get install wrk), so no figures without Python's client")
     else:

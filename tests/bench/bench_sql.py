@@ -143,9 +143,12 @@ async def reserve_once(
     run.latencies_ms.append((time.perf_counter() - began) * 1000)
 
 
-async def distinct_spots(app_url: str, fx: Fixture, seconds: float) -> Run:
+async def distinct_spots(
+    app_url: str, fx: Fixture, seconds: float, first_start: datetime | None = None
+) -> Run:
     run = Run()
-    base = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
+    soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
+    base = first_start or soon
     deadline = time.perf_counter() + seconds
 
     async def worker(i: int) -> None:
@@ -178,6 +181,44 @@ async def race_one_spot(app_url: str, fx: Fixture, rounds: int) -> Run:
     await asyncio.gather(*(worker(i) for i in range(CONCURRENCY)))
     run.seconds = time.perf_counter() - began
     return run
+
+
+def queue_requests(app_url: str, fx: Fixture, residents: list[uuid.UUID]) -> int:
+    """Five waiting requests of each of `residents`, for windows past every offer (so nothing
+    can serve them): the queue of a busy morning, elsewhere in time than the bookings made."""
+    past_offers = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
+        days=29, hours=2
+    )
+    waiting = 0
+    with psycopg.connect(app_url, row_factory=dict_row) as conn:
+        for user in residents:
+            set_context(conn, fx.building_id, user, fx.session(user))
+            for k in range(5):
+                start = past_offers + k * 2 * timedelta(hours=1)
+                row = conn.execute(
+                    "SELECT parkshare.make_request(%s, %s) ->> 'status' AS status",
+                    (start, start + timedelta(hours=1)),
+                ).fetchone()
+                waiting += row is not None and row["status"] == "waiting"
+            conn.commit()
+    return waiting
+
+
+def probe_us(admin_url: str, fx: Fixture, calls: int = 2000) -> float:
+    """What matching costs a window that opens while nobody waits for it: the microseconds of
+    one `ps_match_window` (every offer and cancellation runs it), called `calls` times."""
+    start = datetime.now(UTC) + timedelta(days=2)
+    with psycopg.connect(admin_url) as conn:
+        # In one statement, so that the figure is the database's work and not round trips.
+        began = time.perf_counter()
+        conn.execute(
+            "SELECT sum(parkshare.ps_match_window(%(b)s, %(s)s, %(t)s + k * %(slot)s,"
+            " %(t)s + (k + 1) * %(slot)s)) FROM generate_series(0, %(n)s - 1) k",
+            {"b": fx.building_id, "s": fx.spots[0], "t": start, "slot": SLOT, "n": calls},
+        )
+        elapsed = time.perf_counter() - began
+        conn.rollback()
+    return elapsed / calls * 1e6
 
 
 def percentile(values: list[float], q: float) -> float:
