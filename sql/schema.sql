@@ -689,7 +689,7 @@ materialise_patterns(p_now timestamp with time zone, p_building uuid) | integer 
 me_view(p_past_limit integer, p_ledger_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:b15a169348b2de4bf033d8d3d06eecc2
 my_notifications(p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:afaf94f84afb71bdb2a85ec4922f9673
 my_password_hash() | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:16cb7ede96dd153783b09403b71a3fd9
-my_requests() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:7b49c8f3965dc446b3ed7aa3e17633b6
+my_requests() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:75a7e0a80999e35360b3daada8df6fc7
 my_sessions() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:06dd04480b3169dd0c007f4678625777
 next_moment() | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4803ad19a32b37c83a50b206e618a153
 notification_preferences() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a5c6adcefaaa46567c64651a6b63426

@@ -181,6 +181,10 @@ class SpotRequest(Answer):
     status: RequestStatus
     reservation_id: UUID | None = Field(description="the booking, once matched")
     created_at: datetime
+    ahead: int | None = omittable(
+        "in GET /fn/request, a waiting request's place in the queue for its time: how many"
+        " other residents' waiting requests for an overlapping window are served first now"
+    )
 
 
 class SpotRequests(Answer):

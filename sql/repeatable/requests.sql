@@ -232,17 +232,34 @@ BEGIN
 END
 $$;
 
--- GET /fn/request: the caller's requests, the waiting ones first, then the latest.
+-- GET /fn/request: the caller's requests, the waiting ones first, then the latest. A waiting
+-- one says how many others' waiting requests for an overlapping window the matching order
+-- puts first now (a window that could serve both would go to them): a position in the queue
+-- for that time, which changes as others are served, withdraw or ask.
 CREATE OR REPLACE FUNCTION parkshare.my_requests()
 RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
     SELECT jsonb_build_object('requests', coalesce(jsonb_agg(
-               parkshare.ps_request_json(q)
-               ORDER BY q.status <> 'waiting', q.start_at DESC, q.id), '[]'::jsonb))
-    FROM (SELECT * FROM parkshare.requests
-          WHERE building_id = parkshare.ps_building() AND user_id = parkshare.ps_user()
-          ORDER BY status <> 'waiting', start_at DESC
+               CASE WHEN (q.req).status = 'waiting'
+                    THEN parkshare.ps_request_json(q.req) || jsonb_build_object('ahead', (
+                        SELECT count(*) FROM parkshare.requests o
+                        JOIN parkshare.users u ON u.building_id = o.building_id
+                                               AND u.id = o.user_id
+                        WHERE o.building_id = (q.req).building_id AND o.status = 'waiting'
+                          AND o.user_id <> (q.req).user_id AND u.disabled_at IS NULL
+                          AND o.start_at < (q.req).end_at AND o.end_at > (q.req).start_at
+                          AND o.start_at > now()
+                          AND (parkshare.ps_recently_served(o.building_id, o.user_id),
+                               o.created_at, o.id)
+                              < (q.served, (q.req).created_at, (q.req).id)))
+                    ELSE parkshare.ps_request_json(q.req) END
+               ORDER BY (q.req).status <> 'waiting', (q.req).start_at DESC, (q.req).id),
+               '[]'::jsonb))
+    FROM (SELECT r AS req, parkshare.ps_recently_served(r.building_id, r.user_id) AS served
+          FROM parkshare.requests r
+          WHERE r.building_id = parkshare.ps_building() AND r.user_id = parkshare.ps_user()
+          ORDER BY r.status <> 'waiting', r.start_at DESC
           LIMIT 100) q
 $$;
 

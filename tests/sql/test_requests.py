@@ -36,6 +36,15 @@ def request_row(g: Garage, request_id: str) -> dict[str, Any]:
     return dict(found)
 
 
+def ahead(g: Garage, user: UUID, request_id: str) -> int | None:
+    """What GET /fn/request tells `user` of their request's place in the queue."""
+    mine = g.one(user, "SELECT parkshare.my_requests() AS r")["r"]["requests"]
+    found = [r for r in mine if r["id"] == request_id]
+    assert len(found) == 1
+    place: int | None = found[0].get("ahead")
+    return place
+
+
 def refused(g: Garage, user: UUID, query: str, params: tuple[Any, ...]) -> str:
     with pytest.raises(Problem) as caught:
         g.call(user, query, params)
@@ -126,6 +135,8 @@ def test_windows_serve_the_least_served_first_then_the_earliest(garage: Garage) 
     window = (start, start + HOUR)
     ids = {who: ask(g, who, *window)["id"] for who in (served, early, late)}
     assert {request_row(g, i)["status"] for i in ids.values()} == {"waiting"}
+    # Each is told its place in that order before any window opens.
+    assert [ahead(g, who, ids[who]) for who in (early, late, served)] == [0, 1, 2]
 
     order = []
     for owner, spot in zip(owners[1:], spots[1:], strict=True):
@@ -139,6 +150,8 @@ def test_windows_serve_the_least_served_first_then_the_earliest(garage: Garage) 
         order += newly
     # `served` asked first, but was served lately; of the others the earlier asked first.
     assert order == [early, late, served]
+    # A request that no longer waits has no place in a queue.
+    assert ahead(g, early, ids[early]) is None
 
 
 def test_a_request_that_cannot_be_booked_when_its_window_opens_is_passed_over(

@@ -58,6 +58,8 @@ describe('what a request says', () => {
       'Booked B1-05',
     );
     expect(requestOutcome(request({}), label, () => null)).toMatch(/^Waiting/);
+    expect(requestOutcome(request({ ahead: 0 }), label, () => null)).toMatch(/\(you are next\)$/);
+    expect(requestOutcome(request({ ahead: 2 }), label, () => null)).toMatch(/\(2 ahead of you\)$/);
     expect(requestOutcome(request({ status: 'expired' }), label, () => null)).toBe('Expired');
   });
 });

@@ -2039,6 +2039,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Ahead
+             * @description in GET /fn/request, a waiting request's place in the queue for its time: how many other residents' waiting requests for an overlapping window are served first now
+             */
+            ahead?: number;
         };
         /** SpotRequests */
         SpotRequests: {

@@ -38,7 +38,13 @@ export function requestOutcome(
     const spot = spotOf(request.reservation_id);
     return spot ? `Booked ${label(spot)}` : 'Booked';
   }
-  if (request.status === 'waiting') return "Waiting — we'll book the first spot that frees up";
+  if (request.status === 'waiting') {
+    const waiting = "Waiting — we'll book the first spot that frees up";
+    // How many others' requests for this time are served first, as the server counts now.
+    if (request.ahead == null) return waiting;
+    if (request.ahead === 0) return `${waiting} (you are next)`;
+    return `${waiting} (${request.ahead} ahead of you)`;
+  }
   return WORDS[request.status];
 }
 
