@@ -1,12 +1,15 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Api } from './api/client';
-import { problemMessage, ssoErrorMessage } from './api/problems';
+import { ApiError, problemMessage, ssoErrorMessage } from './api/problems';
 import { AuthSession, browserLock, localTokenStorage, REFRESH_STORAGE_KEY } from './api/session';
 import { App } from './app/App';
 import { cleanedUrl, readAuthFragment } from './auth/fragment';
 import { loadConfig } from './config';
+import { keys } from './data/keys';
+import { nextDayKey } from './hooks/data';
 import { QueryCache } from './lib/cache';
+import { localSaver } from './lib/offline';
 import './index.css';
 
 const fetchFn = (input: string, init?: RequestInit) => fetch(input, init);
@@ -45,7 +48,11 @@ async function boot(): Promise<void> {
     lock: browserLock(),
   });
   const api = new Api(config, session, fetchFn);
-  const cache = new QueryCache();
+  // The last `me` and home garage, kept for a start without a network.
+  const cache = new QueryCache({
+    saver: localSaver((key) => key === keys.me || key === nextDayKey(false)),
+    isNetworkError: (error) => error instanceof ApiError && error.code === 'network',
+  });
   window.addEventListener('storage', (event) => {
     if (event.key === REFRESH_STORAGE_KEY || event.key === null) session.storageChanged();
   });
@@ -77,6 +84,16 @@ async function boot(): Promise<void> {
       <App services={{ config, api, session, cache }} notice={notice} />
     </StrictMode>,
   );
+}
+
+// The installed app opens without a network: the service worker keeps the app shell (never
+// an API answer). Not in `npm run dev`, whose modules are not the built files it lists.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('./sw.js').catch(() => {
+      // Refused (a private window, a browser policy): the app works online as before.
+    });
+  });
 }
 
 void boot();

@@ -5,6 +5,7 @@ import { useEffect, type ReactNode } from 'react';
 import { Icon, type IconName } from '../components/icons';
 import { LiveIndicator } from '../components/LiveIndicator';
 import { NotificationBell } from '../components/NotificationBell';
+import { OfflineBanner } from '../components/OfflineBanner';
 import { ThemeToggle } from '../components/ThemeToggle';
 import { ErrorNotice, Loading } from '../components/ui';
 import { fetchNextDay, nextDayKey, useMe } from '../hooks/data';
@@ -170,6 +171,7 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
           </div>
         </div>
       </header>
+      <OfflineBanner zone={me.data?.building.timezone ?? 'UTC'} />
       <main
         id="main"
         tabIndex={-1}

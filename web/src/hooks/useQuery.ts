@@ -6,6 +6,8 @@ export interface QueryState<T> {
   data: T | undefined;
   error: unknown;
   loading: boolean;
+  /** When `data` was saved, if it is a saved answer shown for want of a network. */
+  savedAt?: number;
   refetch: () => void;
 }
 
@@ -45,5 +47,11 @@ export function useQuery<T>(
   const refetch = useCallback(() => {
     if (key) void cache.fetch(key, () => fetcherRef.current(), true);
   }, [cache, key]);
-  return { data: entry.data, error: entry.error, loading: entry.loading, refetch };
+  return {
+    data: entry.data,
+    error: entry.error,
+    loading: entry.loading,
+    savedAt: entry.savedAt,
+    refetch,
+  };
 }

@@ -4,12 +4,24 @@
 // mount); optimistic updates patch entries and hand back an undo that restores the entry
 // unless something newer has replaced it meanwhile.
 
+import type { Saver } from './offline';
+
 export interface Entry<T> {
   data: T | undefined;
   error: unknown;
   loading: boolean;
   /** Set by invalidate: the data may be outdated, re-fetch on next use. */
   stale: boolean;
+  /** Set when `data` is what was saved at that time, shown because the server is unreachable. */
+  savedAt?: number;
+}
+
+export interface CacheOptions {
+  /** Keeps answers of some keys for when the network is gone (lib/offline.ts). */
+  saver?: Saver;
+  /** Whether an error means the server could not be reached at all. */
+  isNetworkError?: (error: unknown) => boolean;
+  now?: () => number;
 }
 
 type Fetcher<T> = () => Promise<T>;
@@ -22,10 +34,44 @@ const EMPTY: Entry<never> = Object.freeze({
 });
 
 export class QueryCache {
+  private readonly saver: Saver | undefined;
+  private readonly isNetworkError: (error: unknown) => boolean;
+  private readonly now: () => number;
+  private unreachable = false;
+  private networkListeners = new Set<() => void>();
   private entries = new Map<string, Entry<unknown>>();
   private fetchers = new Map<string, Fetcher<unknown>>();
   private listeners = new Map<string, Set<() => void>>();
   private sequence = new Map<string, number>();
+
+  constructor(options: CacheOptions = {}) {
+    this.saver = options.saver;
+    this.isNetworkError = options.isNetworkError ?? (() => false);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Whether the latest fetch failed for want of a network (a later success clears it). */
+  get serverUnreachable(): boolean {
+    return this.unreachable;
+  }
+
+  /** When the server last answered a kept key (this run or an earlier one). */
+  get lastContact(): number | null {
+    return this.saver?.lastContact() ?? null;
+  }
+
+  subscribeNetwork(listener: () => void): () => void {
+    this.networkListeners.add(listener);
+    return () => {
+      this.networkListeners.delete(listener);
+    };
+  }
+
+  private setUnreachable(value: boolean): void {
+    if (this.unreachable === value) return;
+    this.unreachable = value;
+    for (const listener of this.networkListeners) listener();
+  }
 
   get<T>(key: string): Entry<T> {
     return (this.entries.get(key) as Entry<T> | undefined) ?? EMPTY;
@@ -61,14 +107,31 @@ export class QueryCache {
     this.write(key, { ...current, loading: true });
     return fetcher().then(
       (data) => {
+        if (this.saver?.keeps(key)) this.saver.save(key, data, this.now());
+        this.setUnreachable(false);
         if (this.sequence.get(key) === sequence)
           this.write(key, { data, error: undefined, loading: false, stale: false });
         return data;
       },
       (error: unknown) => {
-        // Keep showing the last good data beside the error.
-        if (this.sequence.get(key) === sequence)
-          this.write(key, { ...this.get<T>(key), error, loading: false, stale: false });
+        const offline = this.isNetworkError(error);
+        if (this.sequence.get(key) === sequence) {
+          // Keep showing the last good data beside the error; with none this run and no
+          // network, what was saved the last time, marked with when.
+          const entry = this.get<T>(key);
+          const saved =
+            offline && entry.data === undefined && this.saver?.keeps(key)
+              ? this.saver.load<T>(key)
+              : null;
+          this.write(key, {
+            ...entry,
+            ...(saved ? { data: saved.data, savedAt: saved.savedAt } : {}),
+            error,
+            loading: false,
+            stale: false,
+          });
+        }
+        if (offline) this.setUnreachable(true);
         return undefined;
       },
     );
@@ -109,7 +172,10 @@ export class QueryCache {
     };
   }
 
+  /** Forgets everything, the saved answers too (a sign-out: the next resident sees none). */
   clear(): void {
+    this.saver?.clear();
+    this.setUnreachable(false);
     this.entries.clear();
     this.fetchers.clear();
     this.sequence.clear();
