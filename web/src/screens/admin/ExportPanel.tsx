@@ -42,7 +42,7 @@ export function ExportPanel({ me }: { me: Me }) {
       </p>
       <form onSubmit={submit} className="grid gap-3 sm:grid-cols-3">
         <SelectField
-          label="What"
+          label="Data"
           value={kind}
           onChange={(e) => setKind(e.target.value as ExportKind)}
         >
@@ -53,7 +53,7 @@ export function ExportPanel({ me }: { me: Me }) {
           ))}
         </SelectField>
         <TextField
-          label="From"
+          label="First day"
           type="date"
           required
           value={dates.from}
@@ -61,7 +61,7 @@ export function ExportPanel({ me }: { me: Me }) {
           onChange={(e) => setDates({ ...dates, from: e.target.value })}
         />
         <TextField
-          label="To"
+          label="Last day"
           type="date"
           required
           value={dates.to}
