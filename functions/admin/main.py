@@ -7,7 +7,7 @@ Whether the caller is an admin is decided by the procedures (ps_admin), not here
 them writes its audit entry in the same transaction as its change.
 """
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -285,9 +285,10 @@ async def utilization(call: Call[None, UtilizationQuery]) -> Any:
 )
 async def export(call: Call[None, ExportQuery]) -> Response:
     q = call.query
-    # Named by the UTC dates of its first and last instants ([start, end) ends before end).
-    first, last = q.start.astimezone(UTC), q.end.astimezone(UTC) - timedelta(microseconds=1)
-    name = f"parkshare-{q.kind}-{first.date().isoformat()}-{last.date().isoformat()}.csv"
+    # Named by the dates of its first and last instants in the offsets the request wrote
+    # them with: [local midnight, the next local midnight) is one day of the caller's.
+    last = q.end - timedelta(microseconds=1)
+    name = f"parkshare-{q.kind}-{q.start.date().isoformat()}-{last.date().isoformat()}.csv"
     window = {"start": q.start, "end": q.end}
     return await exports.csv_answer(call.user, EXPORTS[q.kind], window, name)
 

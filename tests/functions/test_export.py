@@ -18,6 +18,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from parkshare import exports, functions
+from parkshare.store import db
 from tests.conftest import TestDb
 from tests.functions.conftest import bearer, code_of, from_address
 from tests.sql.test_local_time import PARIS, local
@@ -351,6 +352,31 @@ async def test_the_file_is_an_attachment_named_for_its_kind_and_dates(api_garage
         'attachment; filename="parkshare-reservations-2026-01-01-2026-12-31.csv"'
     )
     assert answer.headers["cache-control"] == "no-store"
+
+
+async def test_the_files_dates_are_those_of_the_offsets_the_request_gave(
+    api_garage: Garage,
+) -> None:
+    params = {"kind": "ledger", "start": "2026-01-01T00:00:00+01:00"}
+    answer = await get(api_garage, params | {"end": "2026-02-01T00:00:00+01:00"})
+    assert answer.headers["content-disposition"] == (
+        'attachment; filename="parkshare-ledger-2026-01-01-2026-01-31.csv"'
+    )
+
+
+async def test_the_export_reads_one_read_only_repeatable_read_snapshot(
+    api_garage: Garage,
+) -> None:
+    # As in a request: the transaction carries the admin's session.
+    acting = db.acting_session.set(api_garage.session(api_garage.admin_id))
+    try:
+        async with db.snapshot(api_garage.building_id, api_garage.admin_id) as conn:
+            isolation = await (await conn.execute("SHOW transaction_isolation")).fetchone()
+            read_only = await (await conn.execute("SHOW transaction_read_only")).fetchone()
+    finally:
+        db.acting_session.reset(acting)
+    assert isolation == {"transaction_isolation": "repeatable read"}
+    assert read_only == {"transaction_read_only": "on"}
 
 
 # --- streaming ---------------------------------------------------------------------------

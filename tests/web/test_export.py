@@ -42,7 +42,7 @@ async def test_the_admin_downloads_the_last_30_days_as_csv(
 
     name, rows = await download(page, "Utilization per day and spot", tmp_path)
     # Whole days of Paris, which begin at 23:00 or 22:00 UTC on the day before.
-    assert name.startswith("parkshare-utilization-") and name.endswith(".csv")
+    assert name == f"parkshare-utilization-{first.isoformat()}-{today.isoformat()}.csv"
     dates = sorted({r["date"] for r in rows})
     assert dates == [(first + timedelta(days=n)).isoformat() for n in range(30)]
     assert {r["timezone"] for r in rows} == {"Europe/Paris"}

@@ -10,17 +10,19 @@ const PARIS = 'Europe/Paris';
 describe('the export window', () => {
   it('is whole local days, the last one included', () => {
     expect(exportWindow('2026-01-01', '2026-01-31', PARIS)).toEqual({
-      start: '2025-12-31T23:00:00.000Z',
-      end: '2026-01-31T23:00:00.000Z',
+      start: '2026-01-01T00:00:00+01:00',
+      end: '2026-02-01T00:00:00+01:00',
     });
   });
 
   it('follows the building’s clock across a change', () => {
     // Paris moves to summer time on 2026-03-29: the day after begins an hour earlier in UTC.
-    expect(exportWindow('2026-03-29', '2026-03-29', PARIS)).toEqual({
-      start: '2026-03-28T23:00:00.000Z',
-      end: '2026-03-29T22:00:00.000Z',
-    });
+    const day = exportWindow('2026-03-29', '2026-03-29', PARIS);
+    expect(day).toEqual({ start: '2026-03-29T00:00:00+01:00', end: '2026-03-30T00:00:00+02:00' });
+    expect(Date.parse(day.end) - Date.parse(day.start)).toBe(23 * 3_600_000);
+    expect(exportWindow('2026-07-01', '2026-07-01', 'America/St_Johns').start).toBe(
+      '2026-07-01T00:00:00-02:30',
+    );
   });
 
   it('defaults to the last 30 days, today included', () => {
