@@ -84,7 +84,9 @@ $$;
 -- Admin: per local calendar day of the building (as admin_utilization counts them) and per
 -- spot, the hours of [p_start, p_end) the spot was offered and booked that day, and how many
 -- bookings touched the day. Booked means booked or settled, as in admin_utilization; hours
--- are elapsed time, so a day on which the clocks change has 23 or 25 of them.
+-- are elapsed time, so a day on which the clocks change has 23 or 25 of them. Each offered
+-- window and booking is cut at the local midnights it spans (a day or two, mostly) rather
+-- than every day and spot searched for them: a year of 500 spots is 183,000 rows.
 CREATE OR REPLACE FUNCTION parkshare.export_utilization(p_start timestamptz, p_end timestamptz)
 RETURNS TABLE (date text, timezone text, spot_id uuid, spot text, offered_hours numeric,
                booked_hours numeric, bookings integer)
@@ -97,24 +99,48 @@ DECLARE
 BEGIN
     SELECT b.timezone INTO STRICT v_zone FROM buildings b WHERE b.id = v_admin.building_id;
     RETURN QUERY
-        WITH days AS (
-            SELECT d::date AS day,
-                   tstzrange((d::date)::timestamp AT TIME ZONE v_zone,
-                             (d::date + 1)::timestamp AT TIME ZONE v_zone, '[)') * v_span AS period
-            FROM generate_series((p_start AT TIME ZONE v_zone)::date,
-                                 ((p_end - interval '1 microsecond') AT TIME ZONE v_zone)::date,
-                                 interval '1 day') d
+        WITH used AS (
+            SELECT true AS offered, a.spot_id, a.period * v_span AS period
+            FROM availability a
+            WHERE a.building_id = v_admin.building_id AND a.period && v_span
+            UNION ALL
+            SELECT false, r.spot_id, r.period * v_span
+            FROM reservations r
+            WHERE r.building_id = v_admin.building_id AND r.status IN ('booked', 'settled')
+              AND r.period && v_span
+        ),
+        parts AS (
+            SELECT u.offered, u.spot_id, d::date AS day,
+                   u.period * tstzrange((d::date)::timestamp AT TIME ZONE v_zone,
+                                        (d::date + 1)::timestamp AT TIME ZONE v_zone, '[)') AS part
+            FROM used u
+            CROSS JOIN LATERAL generate_series(
+                (lower(u.period) AT TIME ZONE v_zone)::date,
+                ((upper(u.period) - interval '1 microsecond') AT TIME ZONE v_zone)::date,
+                interval '1 day') d
+        ),
+        totals AS (
+            SELECT p.spot_id, p.day,
+                   sum(extract(epoch FROM upper(p.part) - lower(p.part)))
+                       FILTER (WHERE p.offered) AS offered_seconds,
+                   sum(extract(epoch FROM upper(p.part) - lower(p.part)))
+                       FILTER (WHERE NOT p.offered) AS booked_seconds,
+                   count(*) FILTER (WHERE NOT p.offered) AS bookings
+            FROM parts p
+            WHERE NOT isempty(p.part)
+            GROUP BY p.spot_id, p.day
         )
-        SELECT to_char(d.day, 'YYYY-MM-DD'), v_zone, s.id, s.label,
-               ps_hours_within(d.period, 'availability', s.id),
-               ps_hours_within(d.period, 'reservations', s.id),
-               (SELECT count(*)::integer FROM reservations r
-                WHERE r.building_id = v_admin.building_id AND r.spot_id = s.id
-                  AND r.status IN ('booked', 'settled') AND r.period && d.period)
-        FROM days d
+        SELECT to_char(d::date, 'YYYY-MM-DD'), v_zone, s.id, s.label,
+               round(coalesce(t.offered_seconds, 0) / 3600, 2),
+               round(coalesce(t.booked_seconds, 0) / 3600, 2),
+               coalesce(t.bookings, 0)::integer
+        FROM generate_series((p_start AT TIME ZONE v_zone)::date,
+                             ((p_end - interval '1 microsecond') AT TIME ZONE v_zone)::date,
+                             interval '1 day') d
         CROSS JOIN spots s
+        LEFT JOIN totals t ON t.spot_id = s.id AND t.day = d::date
         WHERE s.building_id = v_admin.building_id
-        ORDER BY d.day, s.label, s.id;
+        ORDER BY d, s.label, s.id;
 END
 $$;
 

@@ -21,7 +21,7 @@ from parkshare import exports, functions
 from parkshare.store import db
 from tests.conftest import TestDb
 from tests.functions.conftest import bearer, code_of, from_address
-from tests.sql.test_local_time import PARIS, local
+from tests.sql.test_local_time import PARIS, SPRING, local
 from tests.support import HOUR, Garage, next_hour
 
 RESERVATION_COLUMNS = [
@@ -253,6 +253,33 @@ async def test_utilization_is_hours_offered_and_booked_per_local_day_and_spot(
         (next_day, "Europe/Paris", "U-2", "0.00", "0.00", "0"),
     ]
     assert {r["spot_id"] for r in table(answer)} == {str(spot), str(idle)}
+
+
+async def test_utilization_days_are_the_buildings_across_a_clock_change(
+    api_database: TestDb,
+) -> None:
+    """The short spring day of Europe/Paris has 23 hours: a spot offered from noon the day
+    before to noon the day after shows 12, 23 and 12 offered hours, and a booking from 23:00
+    to 02:00 local time counts on both days it touches."""
+    garage = Garage.create(api_database, horizon_days=400)
+    try:
+        owner, parker = garage.user("Owen"), garage.user("Pat")
+        spot = garage.spot(owner, "D-1")
+        day_before, day_after = SPRING - timedelta(days=1), SPRING + timedelta(days=1)
+        garage.offer(owner, spot, local(day_before, clock(12)), local(day_after, clock(12)))
+        garage.reserve(parker, spot, local(day_before, clock(23)), local(SPRING, clock(4)))
+        start = local(day_before, clock(0))
+        answer = await export(garage, "utilization", start, local(day_after, clock(0)) + 24 * HOUR)
+        assert [
+            (r["date"], r["offered_hours"], r["booked_hours"], r["bookings"]) for r in table(answer)
+        ] == [
+            (day_before.isoformat(), "12.00", "1.00", "1"),
+            # 00:00 to 04:00 local is three hours on the day the clocks skip 02:00 to 03:00.
+            (SPRING.isoformat(), "23.00", "3.00", "1"),
+            (day_after.isoformat(), "12.00", "0.00", "0"),
+        ]
+    finally:
+        garage.close()
 
 
 async def test_utilization_counts_only_the_part_of_a_day_inside_the_window(
