@@ -678,6 +678,9 @@ delivery_sent(p_building uuid, p_id uuid) | boolean | parkshare_owner | security
 disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f23ae65b16f6fe35b642de51e1107609
 enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d378bf56577fbee4ae4366e14888ac2c
 expire_requests() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:41bf85fa9ec22a451b04c64759fefe93
+export_ledger(p_start timestamp with time zone, p_end timestamp with time zone) | TABLE(id bigint, created_at text, kind text, amount bigint, from_account text, from_user_id uuid, from_user text, to_account text, to_user_id uuid, to_user text, reservation_id uuid, reason text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:945372d6e7b62e1c71615b1267552f5a
+export_reservations(p_start timestamp with time zone, p_end timestamp with time zone) | TABLE(id uuid, spot_id uuid, spot text, parker_id uuid, parker text, start text, "end" text, status text, cost integer, created_at text, checked_in_at text, cancelled_at text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:64817360a0d9279fa3d76a61e5e90800
+export_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | TABLE(date text, timezone text, spot_id uuid, spot text, offered_hours numeric, booked_hours numeric, bookings integer) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:cb25a7ed0659f512aa1e346dc25ac0df
 first_reminder(p_building uuid, p_reservations uuid[]) | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fbdca7b77e51117a4b7c095a96ccf756
 grant_credits(p_user_id uuid, p_amount integer, p_reason text) | parkshare.ledger_entries | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:236072bd4b035f82fabd42cac9f0010e
 idempotency_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1164c28fbe38623b2a4c3370cd84d768
@@ -723,6 +726,7 @@ ps_email_key(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE |
 ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:97aa3d376e24ccb76af5013aace45ec3
 ps_ends_soon_lead() | interval | parkshare_owner |  |  | md5:4798445c73c184898317fb124fa344f8
 ps_enter(p_building uuid, p_user uuid, p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:99ee717d3f2da45ef31599ce0c6b4b75
+ps_export_admin(p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.users | parkshare_owner | security definer |  | md5:220e61b705456f00ae6542ee55beba05
 ps_free_spots(p_building uuid, p_user uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_limit integer) | TABLE(spot_id uuid, slack interval) | parkshare_owner |  |  | md5:ced4bcbe0d2869a43e353aed639634ef
 ps_hours_within(p_period tstzrange, p_kind text, p_spot uuid) | numeric | parkshare_owner |  |  | md5:707f351c40fd3d2963501faafd3aeb4c
 ps_invisible(p_lines boolean) | text | parkshare_owner |  |  | md5:6447157562c02b75545338ddb0b935c3

@@ -1,12 +1,13 @@
 """/fn/admin: what a building's admin does — invite residents (one or many), see them with
 their balances, disable and enable them, adjust credits, set the policy and the building's
 single sign-on, read the ledger, the audit log, the email deliveries and how the garage is
-used, and register the building's webhooks.
+used, export any of it as CSV, and register the building's webhooks.
 
 Whether the caller is an admin is decided by the procedures (ps_admin), not here; each of
 them writes its audit entry in the same transaction as its change.
 """
 
+from datetime import timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -14,11 +15,12 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from parkshare import entrypoint, ops
+from parkshare import entrypoint, exports, ops
 from parkshare.answers import (
     AdminLedger,
     AuditLog,
     CreditAdjustment,
+    CsvFile,
     Deliveries,
     DisableSummary,
     Invite,
@@ -40,6 +42,7 @@ from parkshare.store import db
 from parkshare.store.queries import load
 
 SQL = load("functions")
+EXPORTS = load("exports")
 router = Router("admin")
 Role = Literal["resident", "admin"]
 
@@ -119,6 +122,13 @@ class UtilizationQuery(Query):
     # Both optional: the procedure defaults to the last seven local days up to now.
     start: Instant | None = None
     end: Instant | None = None
+
+
+class ExportQuery(Query):
+    kind: Literal["reservations", "ledger", "utilization"]
+    # Required, and at most 366 days apart: the procedure decides the window.
+    start: Instant
+    end: Instant
 
 
 async def _one(call: Call[Any, Any], query: str, params: dict[str, Any] | None = None) -> Any:
@@ -262,6 +272,25 @@ async def deliveries(call: Call[None, DeliveriesQuery]) -> Any:
 )
 async def utilization(call: Call[None, UtilizationQuery]) -> Any:
     return await _one(call, SQL["admin_utilization"], call.query.model_dump())
+
+
+@router.route(
+    "GET",
+    "/export",
+    query=ExportQuery,
+    errors=("forbidden", "invalid_window"),
+    summary="The building's reservations, ledger or per-day utilization over [start, end) as"
+    " CSV (at most 366 days), streamed",
+    response=CsvFile,
+)
+async def export(call: Call[None, ExportQuery]) -> Response:
+    q = call.query
+    # Named by the dates of its first and last instants in the offsets the request wrote
+    # them with: [local midnight, the next local midnight) is one day of the caller's.
+    last = q.end - timedelta(microseconds=1)
+    name = f"parkshare-{q.kind}-{q.start.date().isoformat()}-{last.date().isoformat()}.csv"
+    window = {"start": q.start, "end": q.end}
+    return await exports.csv_answer(call.user, EXPORTS[q.kind], window, name)
 
 
 @router.route(

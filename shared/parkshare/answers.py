@@ -546,6 +546,12 @@ class CalendarFile(Page):
     media_type: ClassVar[str] = "text/calendar"
 
 
+class CsvFile(Page):
+    """An admin's export: CSV (RFC 4180, UTF-8, CRLF line ends) with a header row."""
+
+    media_type: ClassVar[str] = "text/csv"
+
+
 def models() -> list[type[BaseModel]]:
     """Every answer of this module, in the order they are written."""
     return [

@@ -255,6 +255,18 @@ def check_ledger(w: World, role: Role, answer: httpx.Response) -> None:
         assert entries[0]["to"]["user"]["id"] == str(w.target)
 
 
+def check_export(w: World, role: Role, answer: httpx.Response) -> None:
+    if not answer.is_success:
+        return
+    assert answer.headers["content-type"].startswith("text/csv")
+    rows = answer.text.splitlines()[1:]
+    if role == "admin":
+        # Pat's booking [t0 + 1 h, t0 + 2 h) of A-1, and nothing else.
+        assert len(rows) == 1 and str(w.booking) in rows[0] and "A-1" in rows[0]
+    else:
+        assert rows == [], "another building's reservations leaked"
+
+
 def check_deliveries(w: World, role: Role, answer: httpx.Response) -> None:
     if not answer.is_success:
         return
@@ -752,6 +764,11 @@ MATRIX: dict[Key, Entry] = {
         lambda w: Send(params={"start": w.at(0), "end": w.at(8)}),
         admins_only(OK, OK),
         check_utilization,
+    ),
+    ("admin", "GET", "/export"): Entry(
+        lambda w: Send(params={"kind": "reservations", "start": w.at(0), "end": w.at(8)}),
+        admins_only(OK, OK),
+        check_export,
     ),
     ("admin", "GET", "/sso"): Entry(
         nothing, admins_only(OK, OK), check_get_sso, prepare=configure_sso_of_a

@@ -32,6 +32,8 @@ _SEARCH_PATH = "SET search_path = parkshare, public"
 # The tenant context of the transaction, and the check that the token's session still holds
 # (parkshare.ps_enter, in sql/repeatable/context.sql).
 _SET_CONTEXT = "SELECT parkshare.ps_enter(%s, %s, %s)"
+# The first statement of a snapshot's transaction (before it any query would fix the snapshot).
+_READ_ONLY_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 # Counts transactions when set (a list of one int): how the tests prove that a GraphQL
 # query's reads are batched, not one per spot.
 transactions_counted: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
@@ -198,6 +200,19 @@ async def transaction(building_id: UUID | None, user_id: UUID | None) -> AsyncIt
     if counted is not None:
         counted[0] += 1
     async with pool.connection() as conn, conn.pipeline(), conn.transaction():
+        await aset_context(conn, building_id, user_id)
+        yield conn
+
+
+@asynccontextmanager
+async def snapshot(building_id: UUID | None, user_id: UUID | None) -> AsyncIterator[AsyncConn]:
+    """One READ ONLY, REPEATABLE READ transaction on a pooled app connection, for a long read
+    that must see one consistent state (an export streamed for as long as the client takes).
+    No pipeline: a server-side cursor fetches in round trips of its own. Rolled back at the
+    end, as there is nothing to commit."""
+    pool = await get_pool()
+    async with pool.connection() as conn, conn.transaction(force_rollback=True):
+        await conn.execute(_READ_ONLY_SNAPSHOT)
         await aset_context(conn, building_id, user_id)
         yield conn
 

@@ -38,6 +38,14 @@ import type {
 
 type Query = Record<string, string | number | boolean | null | undefined>;
 
+export type ExportKind = 'reservations' | 'ledger' | 'utilization';
+
+/** The file name of `Content-Disposition: attachment; filename="…"`, if it names one. */
+export function attachmentName(disposition: string | null): string | null {
+  const match = /filename="([^"]+)"/.exec(disposition ?? '');
+  return match?.[1] ?? null;
+}
+
 interface CallOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   body?: unknown;
@@ -78,6 +86,29 @@ export class Api {
 
   /** A call; with auth, a refused access token is refreshed and the call retried once. */
   async call<T>(fn: FunctionName, path: string, options: CallOptions = {}): Promise<T> {
+    const response = await this.answer(fn, path, options);
+    if (response.status === 204) return undefined as T;
+    // The functions' answers follow the contract; types.ts mirrors it.
+    return (await response.json()) as T;
+  }
+
+  /** A file a function answers (a CSV export), read whole into a Blob with the name its
+   * Content-Disposition gives it. */
+  async download(
+    fn: FunctionName,
+    path: string,
+    query: Query,
+  ): Promise<{ blob: Blob; filename: string | null }> {
+    const response = await this.answer(fn, path, {
+      query,
+      headers: { accept: 'text/csv, application/problem+json' },
+    });
+    const filename = attachmentName(response.headers.get('content-disposition'));
+    return { blob: await response.blob(), filename };
+  }
+
+  /** The successful response of a call, or its problem thrown as an ApiError. */
+  private async answer(fn: FunctionName, path: string, options: CallOptions): Promise<Response> {
     const url = this.url(fn, path, options.query);
     const auth = options.auth ?? true;
     let token = auth ? await this.session.accessToken() : null;
@@ -98,9 +129,7 @@ export class Api {
         Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
       );
     }
-    if (response.status === 204) return undefined as T;
-    // The functions' answers follow the contract; types.ts mirrors it.
-    return (await response.json()) as T;
+    return response;
   }
 
   // --- auth -------------------------------------------------------------------------------
@@ -351,5 +380,14 @@ export class Api {
 
   utilization(start: string, end: string): Promise<Utilization> {
     return this.call('admin', '/utilization', { query: { start, end } });
+  }
+
+  /** The building's reservations, ledger or utilization over [start, end) as a CSV file. */
+  adminExport(
+    kind: ExportKind,
+    start: string,
+    end: string,
+  ): Promise<{ blob: Blob; filename: string | null }> {
+    return this.download('admin', '/export', { kind, start, end });
   }
 }

@@ -378,6 +378,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fn/admin/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The building's reservations, ledger or per-day utilization over [start, end) as CSV (at most 366 days), streamed */
+        get: operations["admin_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fn/admin/sso": {
         parameters: {
             query?: never;
@@ -1317,6 +1334,11 @@ export interface components {
             /** Spots */
             spots: components["schemas"]["SpotUtilization"][];
         };
+        /**
+         * CsvFile
+         * @description An admin's export: CSV (RFC 4180, UTF-8, CRLF line ends) with a header row.
+         */
+        CsvFile: string;
         /** SsoSettings */
         SsoSettings: {
             /** Issuer */
@@ -3804,6 +3826,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Utilization"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_token" | "unauthenticated";
+                    };
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "forbidden";
+                    };
+                };
+            };
+            /** @description invalid_request, invalid_window */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_request" | "invalid_window";
+                    };
+                };
+            };
+        };
+    };
+    admin_export_get: {
+        parameters: {
+            query: {
+                kind: "reservations" | "ledger" | "utilization";
+                start: string;
+                end: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["CsvFile"];
                 };
             };
             /** @description invalid_token, unauthenticated */

@@ -1,12 +1,13 @@
 // The admin's work, one section at a time (#/admin/<section>): residents, invites, credits,
-// policy, usage, audit log, single sign-on. The server decides who is an admin; this screen
-// is only offered to them.
+// policy, usage, CSV exports, audit log, single sign-on. The server decides who is an admin;
+// this screen is only offered to them.
 
 import type { Me } from '../api/types';
 import { href } from '../lib/router';
 import { PageTitle } from '../components/ui';
 import { AuditPanel } from './admin/AuditPanel';
 import { CreditsPanel } from './admin/CreditsPanel';
+import { ExportPanel } from './admin/ExportPanel';
 import { InvitesPanel } from './admin/InvitesPanel';
 import { PolicyPanel } from './admin/PolicyPanel';
 import { ResidentsPanel } from './admin/ResidentsPanel';
@@ -19,6 +20,7 @@ const SECTIONS = [
   { id: 'credits', title: 'Adjust credits' },
   { id: 'policy', title: 'Policy' },
   { id: 'usage', title: 'Usage' },
+  { id: 'export', title: 'Export' },
   { id: 'audit', title: 'Audit log' },
   { id: 'sso', title: 'Single sign-on' },
 ] as const;
@@ -35,6 +37,8 @@ function Section({ id, me }: { id: SectionId; me: Me }) {
       return <PolicyPanel me={me} />;
     case 'usage':
       return <UsagePanel me={me} />;
+    case 'export':
+      return <ExportPanel me={me} />;
     case 'audit':
       return <AuditPanel me={me} />;
     case 'sso':
