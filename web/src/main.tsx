@@ -6,6 +6,7 @@ import { AuthSession, browserLock, localTokenStorage, REFRESH_STORAGE_KEY } from
 import { App } from './app/App';
 import { cleanedUrl, readAuthFragment } from './auth/fragment';
 import { loadConfig } from './config';
+import { startI18n } from './i18n';
 import { keys } from './data/keys';
 import { nextDayKey } from './hooks/data';
 import { QueryCache } from './lib/cache';
@@ -33,6 +34,7 @@ function Failure({ message }: { message: string }) {
 }
 
 async function boot(): Promise<void> {
+  await startI18n();
   const root = createRoot(document.getElementById('root') as HTMLElement);
   let config;
   try {

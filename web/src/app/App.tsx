@@ -1,4 +1,5 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useTranslation } from 'react-i18next';
 import { ToastProvider } from '../components/Toasts';
 import { useTheme } from '../hooks/useTheme';
 import { navigate, useRoute } from '../lib/router';
@@ -27,6 +28,9 @@ function Root({ services, notice: initialNotice }: { services: Services; notice:
   );
   const route = useRoute();
   const theme = useTheme();
+  // A language switch renders every screen again (dates and numbers too, not only texts).
+  const { i18n } = useTranslation();
+  const language = i18n.language;
 
   useEffect(() => {
     // What one resident saw must not show to the next one on this device.
@@ -40,10 +44,10 @@ function Root({ services, notice: initialNotice }: { services: Services; notice:
 
   if (!signedIn) {
     return route.name === 'join' ? (
-      <JoinScreen theme={theme} />
+      <JoinScreen key={language} theme={theme} />
     ) : (
-      <SignInScreen theme={theme} notice={notice} />
+      <SignInScreen key={language} theme={theme} notice={notice} />
     );
   }
-  return <Shell route={route} theme={theme} />;
+  return <Shell key={language} route={route} theme={theme} />;
 }

@@ -10,6 +10,7 @@ import { ThemeToggle } from '../components/ThemeToggle';
 import { ErrorNotice, Loading } from '../components/ui';
 import { fetchNextDay, nextDayKey, useMe } from '../hooks/data';
 import { useServices } from './services';
+import { adoptSavedLanguage } from '../i18n';
 import { useLive } from '../hooks/useLive';
 import type { useTheme } from '../hooks/useTheme';
 import { href, type Route, type RouteName } from '../lib/router';
@@ -98,6 +99,13 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
   useEffect(() => {
     void cache.fetch(nextDayKey(false), fetchNextDay(api, false));
   }, [api, cache]);
+  // The language the resident chose on another device, unless this one has its own.
+  useEffect(() => {
+    api
+      .notificationPreferences()
+      .then((saved) => adoptSavedLanguage(saved.locale))
+      .catch(() => {});
+  }, [api]);
   const items: NavItem[] =
     me.data?.user.role === 'admin'
       ? [...NAV, { route: 'admin', path: 'admin', icon: 'shield', short: 'Admin' }]

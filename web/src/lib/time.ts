@@ -179,12 +179,19 @@ export function parseInstant(text: string): number {
 // --- display ------------------------------------------------------------------------------
 
 const displayFormatters = new Map<string, Intl.DateTimeFormat>();
+// The app's language (i18n/index.ts sets it); undefined: the runtime's own.
+let displayLocale: string | undefined;
+
+export function setDisplayLocale(locale: string | undefined): void {
+  displayLocale = locale;
+}
 
 function display(
   zone: string,
   options: Intl.DateTimeFormatOptions,
-  locale?: string,
+  given?: string,
 ): Intl.DateTimeFormat {
+  const locale = given ?? displayLocale;
   const key = `${locale ?? ''}|${zone}|${JSON.stringify(options)}`;
   let formatter = displayFormatters.get(key);
   if (!formatter) {
@@ -243,7 +250,15 @@ export function formatDuration(ms: number): string {
   const hours = Math.floor((minutes % (24 * 60)) / 60);
   const rest = minutes % 60;
   const parts: string[] = [];
-  if (days) parts.push(`${days} ${days === 1 ? 'day' : 'days'}`);
+  if (days) {
+    parts.push(
+      new Intl.NumberFormat(displayLocale ?? 'en', {
+        style: 'unit',
+        unit: 'day',
+        unitDisplay: 'long',
+      }).format(days),
+    );
+  }
   if (hours) parts.push(`${hours} h`);
   if (rest) parts.push(`${rest} min`);
   return parts.length ? parts.join(' ') : '0 min';
@@ -254,6 +269,11 @@ export function formatWhen(instant: number, now: number, zone: string, locale?: 
   const day = localDate(instant, zone);
   const today = localDate(now, zone);
   if (day === today) return formatTime(instant, zone, locale);
-  if (day === addDays(today, 1)) return `tomorrow ${formatTime(instant, zone, locale)}`;
+  if (day === addDays(today, 1)) {
+    const tomorrow = new Intl.RelativeTimeFormat(locale ?? displayLocale ?? 'en', {
+      numeric: 'auto',
+    }).format(1, 'day');
+    return `${tomorrow} ${formatTime(instant, zone, locale)}`;
+  }
   return formatDateTime(instant, zone, locale);
 }

@@ -1,6 +1,7 @@
 // The resident's own account: name, password, notifications, the calendar feed, where they
 // are signed in, appearance.
 
+import { LanguagePicker } from '../components/LanguagePicker';
 import { useState, type FormEvent } from 'react';
 import type { Me } from '../api/types';
 import { useServices } from '../app/services';
@@ -258,6 +259,7 @@ function SessionsList({ zone }: { zone: string }) {
 }
 
 function AppearanceForm() {
+  const { api } = useServices();
   const { choice, setChoice } = useTheme();
   const options: { value: ThemeChoice; label: string }[] = [
     { value: 'system', label: 'Same as this device' },
@@ -283,6 +285,13 @@ function AppearanceForm() {
           ))}
         </div>
       </fieldset>
+      <LanguagePicker
+        className="mt-4"
+        onChosen={(locale) => {
+          // Saved for the next device and for mail; the switch here has happened already.
+          void api.setNotificationPreferences({ locale }).catch(() => {});
+        }}
+      />
     </Card>
   );
 }

@@ -1,3 +1,4 @@
+import { LanguagePicker } from '../components/LanguagePicker';
 import { useState, type FormEvent } from 'react';
 import { useServices } from '../app/services';
 import { ThemeToggle } from '../components/ThemeToggle';
@@ -52,7 +53,10 @@ export function AuthFrame({
           </span>
           parkshare
         </p>
-        <ThemeToggle theme={theme.theme} onToggle={theme.toggle} />
+        <div className="flex items-center gap-2">
+          <LanguagePicker />
+          <ThemeToggle theme={theme.theme} onToggle={theme.toggle} />
+        </div>
       </header>
       <main className="mx-auto mt-6 max-w-md">{children}</main>
     </div>
