@@ -1,3 +1,4 @@
+import i18next from 'i18next';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Api } from './api/client';
@@ -18,7 +19,7 @@ const fetchFn = (input: string, init?: RequestInit) => fetch(input, init);
 function Failure({ message }: { message: string }) {
   return (
     <main className="mx-auto max-w-md p-6">
-      <h1 className="text-xl font-bold">parkshare can’t start</h1>
+      <h1 className="text-xl font-bold">{i18next.t('boot.failed')}</h1>
       <p role="alert" className="mt-2">
         {message}
       </p>
@@ -27,7 +28,7 @@ function Failure({ message }: { message: string }) {
         className="mt-4 rounded-lg bg-blue-700 px-4 py-2 font-semibold text-white"
         onClick={() => window.location.reload()}
       >
-        Reload
+        {i18next.t('boot.reload')}
       </button>
     </main>
   );

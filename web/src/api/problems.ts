@@ -2,6 +2,8 @@
 // turns them into sentences a resident can act on. The server's `detail` is shown only where
 // it carries what the person needs (a policy limit), never a stack or an internal.
 
+import i18next from 'i18next';
+
 export interface Problem {
   type?: string;
   title?: string;
@@ -33,10 +35,9 @@ export function networkError(): ApiError {
   return new ApiError(0, { code: 'network' });
 }
 
-type Message = string | ((error: ApiError) => string);
-
-const withDetail = (lead: string) => (error: ApiError) =>
-  error.detail ? `${lead}: ${sentence(error.detail)}` : `${lead}.`;
+// What each code says (common namespace, `problems.*`); codes whose server detail says more
+// (which rule, which field) are led by our words and followed by the server's.
+const WITH_DETAIL = new Set(['invalid_window', 'invalid_pattern', 'conflict', 'invalid_request']);
 
 function sentence(text: string): string {
   const trimmed = text.trim();
@@ -44,83 +45,39 @@ function sentence(text: string): string {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
-const MESSAGES: Record<string, Message> = {
-  // booking
-  spot_taken: 'Someone has just booked this spot for that time. Pick another time or another spot.',
-  overlapping_reservation:
-    'You already have a booking at that time. Cancel it first or choose another time.',
-  insufficient_credits: 'You don’t have enough credits for this booking.',
-  spot_unavailable:
-    'The owner hasn’t shared this spot for the whole of that time. Try a shorter or different window.',
-  own_spot: 'That’s your own spot: you don’t need to book it.',
-  invalid_window: withDetail('That time window doesn’t work'),
-  idempotency_mismatch: 'This booking was already sent with other details. Please try again.',
-  spot_not_found: 'This spot no longer exists.',
-  // cancelling
-  already_started: 'This booking has already started, so it can no longer be cancelled.',
-  reservation_not_found: 'This booking no longer exists.',
-  not_yours: 'Only the resident who booked, or the spot’s owner, can cancel this booking.',
-  // spots
-  label_taken: 'Another spot in the building already has this label. Choose another one.',
-  has_reservations: 'Residents have booked this spot during that time.',
-  not_owner: 'Only the spot’s owner can change when it is shared.',
-  // recurring sharing
-  invalid_pattern: withDetail('That schedule doesn’t work'),
-  pattern_not_found:
-    'This schedule no longer exists. Reload the page to see your spots’ schedules.',
-  // accounts
-  invalid_credentials: 'Wrong email or password.',
-  rate_limited: (error) =>
-    error.retryAfterSeconds
-      ? `Too many attempts. Try again in ${Math.ceil(error.retryAfterSeconds / 60)} min.`
-      : 'Too many attempts. Wait a few minutes and try again.',
-  invalid_token: 'Your session has ended. Please sign in again.',
-  unauthenticated: 'Your session has ended. Please sign in again.',
-  invalid_invite:
-    'This invite code is unknown, already used or expired. Ask your building’s admin for a new one.',
-  email_taken: 'An account with this email already exists. Sign in instead.',
-  no_password: 'Your account signs in through your building’s account, so it has no password here.',
-  session_not_found: 'That session has already ended.',
-  // admin
-  forbidden: 'You don’t have permission to do that.',
-  user_not_found: 'That resident no longer exists.',
-  conflict: withDetail('That clashes with another change'),
-  // single sign-on (also what #sso_error=<code> carries back)
-  sso_failed:
-    'Signing in with your building’s account failed. Try again, or use your email and password.',
-  sso_forbidden:
-    'Your building’s account isn’t allowed to sign in to parkshare. Ask your building’s admin.',
-  sso_not_configured: 'Your building doesn’t offer sign-in with its own account (any more).',
-  invalid_state: 'That sign-in took too long or started in another browser. Please try again.',
-  // generic
-  invalid_request: withDetail('Some details aren’t valid'),
-  invalid_json: 'The app sent something the server could not read. Reload the page and try again.',
-  unsupported_media_type:
-    'The app sent something the server could not read. Reload the page and try again.',
-  payload_too_large: 'That is too much text to send at once.',
-  not_found: 'This isn’t available on this server (yet).',
-  method_not_allowed: 'This isn’t available on this server (yet).',
-  busy: 'The server is busy. Try again in a moment.',
-  unavailable: 'parkshare is temporarily unavailable. Try again in a moment.',
-  internal: 'Something went wrong on our side. Try again in a moment.',
-  network: 'Can’t reach parkshare. Check your connection and try again.',
-};
+function known(code: string): boolean {
+  return i18next.exists(`problems.${code}`, { ns: 'common' });
+}
+
+function messageFor(error: ApiError): string | null {
+  const code = error.code;
+  if (code === 'rate_limited' && error.retryAfterSeconds) {
+    return i18next.t('problems.rate_limited_in', {
+      minutes: Math.ceil(error.retryAfterSeconds / 60),
+    });
+  }
+  if (!known(code) || ['unknown', 'status', 'withDetail', 'leadOnly'].includes(code)) return null;
+  const lead = i18next.t(`problems.${code}`);
+  if (!WITH_DETAIL.has(code)) return lead;
+  return error.detail
+    ? i18next.t('problems.withDetail', { lead, detail: sentence(error.detail) })
+    : i18next.t('problems.leadOnly', { lead });
+}
 
 /** What to tell the person about `error`; `overrides` words a code for one screen. */
 export function problemMessage(
   error: unknown,
   overrides: Partial<Record<string, string>> = {},
 ): string {
-  if (!(error instanceof ApiError)) {
-    return 'Something went wrong. Try again in a moment.';
-  }
+  if (!(error instanceof ApiError)) return i18next.t('problems.unknown');
   const override = overrides[error.code];
   if (override) return override;
-  const message = MESSAGES[error.code];
-  if (typeof message === 'function') return message(error);
+  const message = messageFor(error);
   if (message) return message;
-  if (error.status >= 500) return MESSAGES.internal as string;
-  return error.title ? `${sentence(error.title)}` : `Something went wrong (${error.status}).`;
+  if (error.status >= 500) return i18next.t('problems.internal');
+  return error.title
+    ? sentence(error.title)
+    : i18next.t('problems.status', { status: error.status });
 }
 
 /** The message for an SSO failure the auth function reported in the page's fragment. */

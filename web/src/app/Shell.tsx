@@ -2,6 +2,7 @@
 // navigation (a bottom bar on phones, inline on wider screens) and the current screen.
 
 import { useEffect, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Icon, type IconName } from '../components/icons';
 import { LiveIndicator } from '../components/LiveIndicator';
 import { NotificationBell } from '../components/NotificationBell';
@@ -33,20 +34,22 @@ interface NavItem {
   short: string;
 }
 
+// Catalogue keys (common namespace) of each item's words.
 const NAV: NavItem[] = [
-  { route: 'garage', path: 'garage', icon: 'garage', short: 'Garage' },
+  { route: 'garage', path: 'garage', icon: 'garage', short: 'nav.garage' },
   {
     route: 'reservations',
     path: 'reservations',
     icon: 'calendar',
-    lead: 'My ',
-    short: 'reservations',
+    lead: 'nav.myLead',
+    short: 'nav.reservations',
   },
-  { route: 'my-spots', path: 'my-spots', icon: 'key', lead: 'My ', short: 'spots' },
-  { route: 'credits', path: 'credits', icon: 'coins', short: 'Credits' },
+  { route: 'my-spots', path: 'my-spots', icon: 'key', lead: 'nav.myLead', short: 'nav.spots' },
+  { route: 'credits', path: 'credits', icon: 'coins', short: 'nav.credits' },
 ];
 
 function NavLink({ item, active }: { item: NavItem; active: boolean }) {
+  const { t } = useTranslation();
   return (
     <a
       href={href(item.path)}
@@ -59,8 +62,8 @@ function NavLink({ item, active }: { item: NavItem; active: boolean }) {
     >
       <Icon name={item.icon} className="h-6 w-6 md:h-5 md:w-5" />
       <span>
-        {item.lead && <span className="sr-only lg:not-sr-only">{item.lead}</span>}
-        <span className="capitalize lg:normal-case">{item.short}</span>
+        {item.lead && <span className="sr-only lg:not-sr-only">{t(item.lead)}</span>}
+        <span className="capitalize lg:normal-case">{t(item.short)}</span>
       </span>
     </a>
   );
@@ -92,6 +95,7 @@ function Screen({ route, me }: { route: Route; me: Me }) {
 }
 
 export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof useTheme> }) {
+  const { t } = useTranslation();
   const { api, cache } = useServices();
   const me = useMe();
   const live = useLive(me.data);
@@ -108,7 +112,7 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
   }, [api]);
   const items: NavItem[] =
     me.data?.user.role === 'admin'
-      ? [...NAV, { route: 'admin', path: 'admin', icon: 'shield', short: 'Admin' }]
+      ? [...NAV, { route: 'admin', path: 'admin', icon: 'shield', short: 'nav.admin' }]
       : NAV;
   const current: RouteName = route.name === 'spot' ? 'garage' : route.name;
 
@@ -127,7 +131,7 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
         }}
         className="sr-only focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-50 focus:rounded-lg focus:bg-white focus:px-3 focus:py-2 focus:text-slate-900"
       >
-        Skip to content
+        {t('nav.skip')}
       </a>
       <header className="sticky top-0 z-30 border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-950">
         <div className="mx-auto flex max-w-5xl items-center gap-2 px-3 py-2 md:gap-4 md:px-4">
@@ -138,15 +142,20 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
             >
               P
             </span>
-            <span className="sr-only sm:not-sr-only md:sr-only lg:not-sr-only">parkshare</span>
+            <span className="sr-only sm:not-sr-only md:sr-only lg:not-sr-only">
+              {t('nav.home')}
+            </span>
           </a>
           {me.data && (
-            <p className="hidden min-w-0 max-w-48 truncate text-sm text-slate-600 2xl:block dark:text-slate-400">
+            <p
+              translate="no"
+              className="hidden min-w-0 max-w-48 truncate text-sm text-slate-600 2xl:block dark:text-slate-400"
+            >
               {me.data.building.name} · {me.data.building.timezone}
             </p>
           )}
           <nav
-            aria-label="Main"
+            aria-label={t('nav.main')}
             className="fixed inset-x-0 bottom-0 z-30 flex border-t border-slate-200 bg-white px-1 pb-[env(safe-area-inset-bottom)] md:static md:ml-2 md:flex-1 md:border-0 md:bg-transparent md:p-0 dark:border-slate-800 dark:bg-slate-950 md:dark:bg-transparent"
           >
             {items.map((item) => (
@@ -157,12 +166,12 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
             {me.data && (
               <p
                 className="flex items-center gap-1 rounded-full bg-amber-100 px-2.5 py-1 text-sm font-semibold text-amber-950 dark:bg-amber-900/60 dark:text-amber-100"
-                title="Your credits"
+                title={t('balance.title')}
               >
                 <Icon name="coins" className="h-4 w-4" />
-                <span className="sr-only">Balance: </span>
+                <span className="sr-only">{t('balance.lead')}</span>
                 <span data-testid="credits">{me.data.credits}</span>
-                <span className="sr-only">credits</span>
+                <span className="sr-only">{t('balance.unit')}</span>
               </p>
             )}
             <LiveIndicator state={live} />
@@ -174,7 +183,7 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
               className={`flex items-center gap-2 rounded-lg p-2 text-sm font-medium hover:bg-slate-100 dark:hover:bg-slate-800 ${current === 'account' ? 'text-blue-800 dark:text-sky-300' : 'text-slate-700 dark:text-slate-200'}`}
             >
               <Icon name="user" />
-              <span className="sr-only xl:not-sr-only">Account</span>
+              <span className="sr-only xl:not-sr-only">{t('nav.account')}</span>
             </a>
           </div>
         </div>

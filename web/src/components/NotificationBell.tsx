@@ -4,8 +4,10 @@
 import { useNotifications } from '../hooks/data';
 import { href } from '../lib/router';
 import { Icon } from './icons';
+import { useTranslation } from 'react-i18next';
 
 export function NotificationBell({ active }: { active: boolean }) {
+  const { t } = useTranslation();
   const list = useNotifications();
   const unread = list.data?.unread ?? 0;
   const shown = unread > 99 ? '99+' : String(unread);
@@ -18,7 +20,9 @@ export function NotificationBell({ active }: { active: boolean }) {
       className={`relative flex items-center rounded-lg p-2 hover:bg-slate-100 dark:hover:bg-slate-800 ${active ? 'text-blue-800 dark:text-sky-300' : 'text-slate-700 dark:text-slate-200'}`}
     >
       <Icon name="bell" />
-      <span className="sr-only">Notifications{unread > 0 ? `, ${unread} unread` : ''}</span>
+      <span className="sr-only">
+        {unread > 0 ? t('bell.unread', { count: unread }) : t('bell.label')}
+      </span>
       {unread > 0 && (
         <span
           aria-hidden="true"

@@ -2,6 +2,7 @@
 // the last request failing for want of a network): since when, and that what shows is what
 // the app last saw, not the garage now.
 
+import i18next from 'i18next';
 import { useEffect, useSyncExternalStore } from 'react';
 import { useServices } from '../app/services';
 import { formatDateTime, formatTime, localDate } from '../lib/time';
@@ -16,12 +17,12 @@ function subscribeOnline(listener: () => void): () => void {
 }
 
 export function offlineText(since: number | null, now: number, zone: string): string {
-  if (since === null) return 'Offline. Nothing is saved on this device yet.';
+  if (since === null) return i18next.t('offline.nothingSaved');
   const when =
     localDate(since, zone) === localDate(now, zone)
       ? formatTime(since, zone)
       : formatDateTime(since, zone);
-  return `Offline since ${when}. You see the garage as it was then, not live; booking needs the network.`;
+  return i18next.t('offline.since', { when });
 }
 
 export function OfflineBanner({ zone }: { zone: string }) {

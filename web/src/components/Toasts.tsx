@@ -1,6 +1,7 @@
 // Short-lived messages: role="status" for what went well, role="alert" for what did not.
 
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 
 type Kind = 'success' | 'error';
 interface Toast {
@@ -22,6 +23,7 @@ export function useToast(): Toaster {
 let nextId = 1;
 
 export function ToastProvider({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
   const [toasts, setToasts] = useState<Toast[]>([]);
   const dismiss = useCallback(
     (id: number) => setToasts((all) => all.filter((t) => t.id !== id)),
@@ -59,7 +61,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
               onClick={() => dismiss(toast.id)}
               className="font-semibold underline underline-offset-2"
             >
-              Dismiss
+              {t('dismiss')}
             </button>
           </div>
         ))}

@@ -11,6 +11,7 @@ import {
   type TextareaHTMLAttributes,
 } from 'react';
 import { problemMessage } from '../api/problems';
+import { useTranslation } from 'react-i18next';
 
 type Variant = 'primary' | 'secondary' | 'danger' | 'ghost';
 
@@ -167,13 +168,14 @@ export function Spinner({ small = false }: { small?: boolean }) {
   );
 }
 
-export function Loading({ label = 'Loading…' }: { label?: string }) {
+export function Loading({ label }: { label?: string }) {
+  const { t } = useTranslation();
   return (
     <p
       className="flex items-center gap-3 py-8 text-slate-600 dark:text-slate-400"
       aria-live="polite"
     >
-      <Spinner /> {label}
+      <Spinner /> {label ?? t('loading')}
     </p>
   );
 }
@@ -188,6 +190,7 @@ export function ErrorNotice({
   onRetry?: () => void;
   overrides?: Partial<Record<string, string>>;
 }) {
+  const { t } = useTranslation();
   if (!error) return null;
   return (
     <div
@@ -201,7 +204,7 @@ export function ErrorNotice({
           onClick={onRetry}
           className="font-semibold underline underline-offset-2"
         >
-          Try again
+          {t('tryAgain')}
         </button>
       )}
     </div>
