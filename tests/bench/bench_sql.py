@@ -183,25 +183,38 @@ async def race_one_spot(app_url: str, fx: Fixture, rounds: int) -> Run:
     return run
 
 
-def queue_requests(app_url: str, fx: Fixture, residents: list[uuid.UUID]) -> int:
+def queue_requests(
+    app_url: str, fx: Fixture, residents: list[uuid.UUID]
+) -> list[tuple[uuid.UUID, str]]:
     """Five waiting requests of each of `residents`, for windows past every offer (so nothing
-    can serve them): the queue of a busy morning, elsewhere in time than the bookings made."""
+    can serve them): the queue of a busy morning, elsewhere in time than the bookings made.
+    Answers (user, request id) of those that wait."""
     past_offers = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
         days=29, hours=2
     )
-    waiting = 0
+    waiting: list[tuple[uuid.UUID, str]] = []
     with psycopg.connect(app_url, row_factory=dict_row) as conn:
         for user in residents:
             set_context(conn, fx.building_id, user, fx.session(user))
             for k in range(5):
                 start = past_offers + k * 2 * timedelta(hours=1)
                 row = conn.execute(
-                    "SELECT parkshare.make_request(%s, %s) ->> 'status' AS status",
+                    "SELECT parkshare.make_request(%s, %s) AS r",
                     (start, start + timedelta(hours=1)),
                 ).fetchone()
-                waiting += row is not None and row["status"] == "waiting"
+                if row is not None and row["r"]["status"] == "waiting":
+                    waiting.append((user, row["r"]["id"]))
             conn.commit()
     return waiting
+
+
+def withdraw_requests(app_url: str, fx: Fixture, requests: list[tuple[uuid.UUID, str]]) -> None:
+    """Each resident withdraws their own, as the app's Withdraw does."""
+    with psycopg.connect(app_url) as conn:
+        for user, request_id in requests:
+            set_context(conn, fx.building_id, user, fx.session(user))
+            conn.execute("SELECT parkshare.withdraw_request(%s)", (request_id,))
+            conn.commit()
 
 
 def probe_us(admin_url: str, fx: Fixture, calls: int = 2000) -> float:
