@@ -386,7 +386,8 @@ async def http_problem(request: Request, exc: Exception) -> Response:
 def problem_response(problem: Problem) -> Response:
     headers = dict(problem.headers)
     if problem.status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="parkshare"'
+        # A route with a scheme of its own (a display's board) says so in its problem.
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="parkshare"')
     return Response(
         dumps(problem.as_dict()),
         status_code=problem.status,
