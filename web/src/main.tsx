@@ -6,6 +6,7 @@ import { AuthSession, browserLock, localTokenStorage, REFRESH_STORAGE_KEY } from
 import { App } from './app/App';
 import { cleanedUrl, readAuthFragment } from './auth/fragment';
 import { loadConfig } from './config';
+import { isBoardPath, tokenFromHash } from './lib/board';
 import { QueryCache } from './lib/cache';
 import './index.css';
 
@@ -36,6 +37,16 @@ async function boot(): Promise<void> {
     config = await loadConfig();
   } catch (error) {
     root.render(<Failure message={error instanceof Error ? error.message : String(error)} />);
+    return;
+  }
+  // A lobby display: its own screen, with its own token and no resident's session.
+  if (isBoardPath(window.location.pathname)) {
+    const { BoardScreen } = await import('./screens/BoardScreen');
+    root.render(
+      <StrictMode>
+        <BoardScreen config={config} token={tokenFromHash(window.location.hash)} />
+      </StrictMode>,
+    );
     return;
   }
   const session = new AuthSession({

@@ -8,6 +8,7 @@ import { AuthSession, readProblem, type FetchLike } from './session';
 import type {
   AdminLedger,
   AuditLog,
+  Board,
   CalendarLink,
   CreditAdjustment,
   DisableSummary,
@@ -37,6 +38,27 @@ import type {
 } from './types';
 
 type Query = Record<string, string | number | boolean | null | undefined>;
+
+/**
+ * The lobby board, read with a display's token (`Authorization: Display <token>`): no
+ * resident signs in on a lobby screen, so this call needs no session.
+ */
+export async function fetchBoard(
+  config: AppConfig,
+  token: string,
+  fetchFn: FetchLike,
+): Promise<Board> {
+  let response: Response;
+  try {
+    response = await fetchFn(config.functions.board, {
+      headers: { accept: 'application/json', authorization: `Display ${token}` },
+    });
+  } catch {
+    throw networkError();
+  }
+  if (!response.ok) throw new ApiError(response.status, await readProblem(response));
+  return (await response.json()) as Board;
+}
 
 interface CallOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
