@@ -12,6 +12,8 @@ import type {
   CalendarLink,
   CreditAdjustment,
   DisableSummary,
+  DisplayCreated,
+  Displays,
   Garage,
   Invite,
   Invites,
@@ -373,5 +375,17 @@ export class Api {
 
   utilization(start: string, end: string): Promise<Utilization> {
     return this.call('admin', '/utilization', { query: { start, end } });
+  }
+
+  displays(): Promise<Displays> {
+    return this.call('admin', '/displays');
+  }
+
+  createDisplay(name: string): Promise<DisplayCreated> {
+    return this.call('admin', '/displays', { method: 'POST', body: { name } });
+  }
+
+  revokeDisplay(display_id: string): Promise<void> {
+    return this.call('admin', '/displays/revoke', { method: 'POST', body: { display_id } });
   }
 }

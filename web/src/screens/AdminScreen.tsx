@@ -1,5 +1,5 @@
 // The admin's work, one section at a time (#/admin/<section>): residents, invites, credits,
-// policy, usage, audit log, single sign-on. The server decides who is an admin; this screen
+// policy, usage, audit log, single sign-on, lobby displays. The server decides who is an admin; this screen
 // is only offered to them.
 
 import type { Me } from '../api/types';
@@ -7,6 +7,7 @@ import { href } from '../lib/router';
 import { PageTitle } from '../components/ui';
 import { AuditPanel } from './admin/AuditPanel';
 import { CreditsPanel } from './admin/CreditsPanel';
+import { DisplaysPanel } from './admin/DisplaysPanel';
 import { InvitesPanel } from './admin/InvitesPanel';
 import { PolicyPanel } from './admin/PolicyPanel';
 import { ResidentsPanel } from './admin/ResidentsPanel';
@@ -21,6 +22,7 @@ const SECTIONS = [
   { id: 'usage', title: 'Usage' },
   { id: 'audit', title: 'Audit log' },
   { id: 'sso', title: 'Single sign-on' },
+  { id: 'displays', title: 'Displays' },
 ] as const;
 
 type SectionId = (typeof SECTIONS)[number]['id'];
@@ -39,6 +41,8 @@ function Section({ id, me }: { id: SectionId; me: Me }) {
       return <AuditPanel me={me} />;
     case 'sso':
       return <SsoPanel me={me} />;
+    case 'displays':
+      return <DisplaysPanel me={me} />;
     default:
       return <ResidentsPanel me={me} />;
   }

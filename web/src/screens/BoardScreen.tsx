@@ -224,7 +224,7 @@ function LiveBoard({ config, token }: { config: AppConfig; token: string }) {
     return (
       <Message
         title="This display is not active"
-        text="Its token was revoked or is wrong. An admin of the building can make a new one."
+        text="Its token was revoked or is wrong. An admin of the building can make a new one under Admin → Displays."
       />
     );
   }
