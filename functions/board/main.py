@@ -18,6 +18,7 @@ router = Router("board")
 @router.route(
     "GET",
     auth=False,
+    scheme="display",
     errors=("unauthenticated", "invalid_token"),
     summary="The lobby board: the garage now, spot by spot, without anyone's name",
     response=Board,

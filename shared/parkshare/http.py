@@ -107,6 +107,9 @@ class Route:
     pattern: re.Pattern[str]
     # Other successes the handler may answer with the same body (it returns a Response).
     also: tuple[int, ...] = ()
+    # For a route without a bearer token (auth=False) that takes a credential of its own: the
+    # OpenAPI security scheme naming it (`display`: a lobby display's token).
+    scheme: str | None = None
 
     @property
     def parameters(self) -> list[str]:
@@ -146,6 +149,7 @@ class Router:
         errors: tuple[str, ...] = (),
         response: type[BaseModel] | None = None,
         also: tuple[int, ...] = (),
+        scheme: str | None = None,
     ) -> Callable[[Handler], Handler]:
 
         def register(handler: Handler) -> Handler:
@@ -163,6 +167,7 @@ class Router:
                     response,
                     _pattern(_normal(path)),
                     also,
+                    scheme,
                 )
             )
             return handler
