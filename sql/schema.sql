@@ -13,6 +13,7 @@ buildings | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 calendar_feeds | r | parkshare_owner | rls | forced | 
 constraint_errors | r | parkshare_owner |  |  | parkshare_app:SELECT
 deliveries | r | parkshare_owner | rls | forced | 
+displays | r | parkshare_owner | rls | forced | 
 error_codes | r | parkshare_owner |  |  | parkshare_app:SELECT
 idempotency_keys | r | parkshare_owner | rls | forced | 
 invites | r | parkshare_owner | rls | forced | 
@@ -100,6 +101,14 @@ deliveries.next_attempt_at | timestamp with time zone | not null | now() |  |  |
 deliveries.last_error | text |  |  |  |  | 
 deliveries.created_at | timestamp with time zone | not null | now() |  |  | 
 deliveries.sent_at | timestamp with time zone |  |  |  |  | 
+displays.building_id | uuid | not null |  |  |  | 
+displays.id | uuid | not null | gen_random_uuid() |  |  | 
+displays.name | text | not null |  |  |  | 
+displays.token_hash | bytea | not null |  |  |  | 
+displays.created_at | timestamp with time zone | not null | now() |  |  | 
+displays.created_by | uuid |  |  |  |  | 
+displays.last_seen_at | timestamp with time zone |  |  |  |  | 
+displays.revoked_at | timestamp with time zone |  |  |  |  | 
 error_codes.sqlstate | text | not null |  |  |  | 
 error_codes.code | text | not null |  |  |  | 
 error_codes.status | integer | not null |  |  |  | 
@@ -343,6 +352,10 @@ deliveries | deliveries_once_key | UNIQUE (building_id, notification_id, channel
 deliveries | deliveries_pkey | PRIMARY KEY (building_id, id)
 deliveries | deliveries_sent_shape | CHECK (((state = 'sent'::text) = (sent_at IS NOT NULL)))
 deliveries | deliveries_state_valid | CHECK ((state = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'failed'::text, 'skipped'::text])))
+displays | displays_building_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
+displays | displays_name_valid | CHECK ((((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100)) AND parkshare.ps_is_plain(name)))
+displays | displays_pkey | PRIMARY KEY (building_id, id)
+displays | displays_token_hash_valid | CHECK ((octet_length(token_hash) = 32))
 error_codes | error_codes_code_check | CHECK ((code ~ '^[a-z_]+$'::text))
 error_codes | error_codes_code_key | UNIQUE (code)
 error_codes | error_codes_pkey | PRIMARY KEY (sqlstate)
@@ -489,6 +502,8 @@ deliveries | deliveries_due_idx | CREATE INDEX deliveries_due_idx ON parkshare.d
 deliveries | deliveries_once_key | CREATE UNIQUE INDEX deliveries_once_key ON parkshare.deliveries USING btree (building_id, notification_id, channel)
 deliveries | deliveries_pkey | CREATE UNIQUE INDEX deliveries_pkey ON parkshare.deliveries USING btree (building_id, id)
 deliveries | deliveries_recent_idx | CREATE INDEX deliveries_recent_idx ON parkshare.deliveries USING btree (building_id, created_at)
+displays | displays_pkey | CREATE UNIQUE INDEX displays_pkey ON parkshare.displays USING btree (building_id, id)
+displays | displays_token_hash_idx | CREATE INDEX displays_token_hash_idx ON parkshare.displays USING btree (token_hash)
 error_codes | error_codes_code_key | CREATE UNIQUE INDEX error_codes_code_key ON parkshare.error_codes USING btree (code)
 error_codes | error_codes_pkey | CREATE UNIQUE INDEX error_codes_pkey ON parkshare.error_codes USING btree (sqlstate)
 idempotency_keys | idempotency_keys_created_idx | CREATE INDEX idempotency_keys_created_idx ON parkshare.idempotency_keys USING btree (created_at)
@@ -577,6 +592,8 @@ calendar_feeds | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parks
 calendar_feeds | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 deliveries | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 deliveries | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+displays | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+displays | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 idempotency_keys | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 idempotency_keys | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 invites | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -654,17 +671,20 @@ users | users_open_account | CREATE TRIGGER users_open_account AFTER INSERT ON p
 add_spot(p_label text, p_location text, p_notes text) | parkshare.spots | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f96bf74df6fd3bf57dcfb69b0fedc5cb
 admin_audit(p_action text, p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:738b92feb9fd81fba8f9fe53974808c1
 admin_deliveries(p_state text, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:141bf2cb3c03c9aaec759de7d37bede8
+admin_displays() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:134fe2718a34cdc7f8bf83b176b87bcc
 admin_ledger(p_user uuid, p_before bigint, p_limit integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3aef64cccf320a06c7cccc86dbe02710
 admin_residents() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:38defe1a62a322e568be513d62faf5a8
 admin_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:87b3efe7a507351e75f05548dbaa668c
 admin_webhooks() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:45c123ee18068105609c3eacc1ad6880
 audit_security(p_action text, p_building uuid, p_user uuid, p_address text, p_detail jsonb) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8a05b79d86c58f1ddd16dfd708493b54
+board_view(p_token_hash bytea) | json | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8fa5790e26e60f7ae41f078bed2cdbc1
 calendar_feed(p_token_hash bytea) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d1c908f8c09146227b3580b4d04c22b2
 calendar_generation(p_rotate boolean) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a99e5117edadce8064eb48dcca25ec1
 cancel(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:6ae351c2c1e05c4ce05d20ae46c52cfb
 change_password(p_old_hash text, p_new_hash text) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f36ff54277574f2745f08194f0d44343
 checkin(p_reservation_id uuid) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:7392df9253b441b8991c2c0a434132b0
 create_building(p_name text, p_timezone text, p_admin_email text, p_admin_password_hash text, p_admin_display_name text) | TABLE(building_id uuid, admin_id uuid) | parkshare_owner | security definer |  | md5:5f9687a93a711ea0e3b036a92c9ba801
+create_display(p_name text, p_token_hash bytea) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:08531508dc0995b3d47818a762be1340
 create_invite(p_code_hash text, p_role text, p_expires_at timestamp with time zone, p_email text) | parkshare.invites | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:105f6f0869c7a98521502c8ccb900e8f
 create_pattern(p_spot_id uuid, p_weekdays integer[], p_from text, p_until text, p_every_weeks integer, p_starts_on date, p_ends_on date) | parkshare.patterns | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:10512db2123bfde7ede2b61927495b0a
 create_user(p_email text, p_password_hash text, p_display_name text, p_role text) | parkshare.users | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:316b00519faee20421087c6beca20ef6
@@ -676,6 +696,8 @@ delivery_failed(p_building uuid, p_id uuid, p_error text, p_retryable boolean) |
 delivery_release(p_id uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:a169fe30d72f1d7fb20163b55906c615
 delivery_sent(p_building uuid, p_id uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3c40223e188171dc9e386325faacb4b3
 disable_user(p_user uuid) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f23ae65b16f6fe35b642de51e1107609
+display_open(p_token_hash bytea) | TABLE(display_id uuid, building_id uuid) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:764dc4373f5ef661e7bbb8ed9cbd80ce
+displays_live(p_displays uuid[]) | SETOF uuid | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:817e7abeb61114e323cfc42b6a83601a
 enable_user(p_user uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d378bf56577fbee4ae4366e14888ac2c
 expire_requests() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:41bf85fa9ec22a451b04c64759fefe93
 export_ledger(p_start timestamp with time zone, p_end timestamp with time zone) | TABLE(id bigint, created_at text, kind text, amount bigint, from_account text, from_user_id uuid, from_user text, to_account text, to_user_id uuid, to_user text, reservation_id uuid, reason text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:945372d6e7b62e1c71615b1267552f5a
@@ -718,6 +740,8 @@ ps_delivery_backoff(p_attempts integer) | interval | parkshare_owner |  |  | md5
 ps_delivery_give_up_after() | interval | parkshare_owner |  |  | md5:92e36c1e69bacca75be65eac44f40984
 ps_delivery_held_here(p_id uuid) | boolean | parkshare_owner |  |  | md5:77089b36cfcec298421db3c421d8fedc
 ps_delivery_lock_key(p_id uuid) | bigint | parkshare_owner |  |  | md5:6452fe4b262366b509f6dfd0e3e26565
+ps_display_json(d parkshare.displays) | jsonb | parkshare_owner |  |  | md5:6fa7d3176dd7f3af0c4a09e4b9150e49
+ps_display_seen(p_token_hash bytea) | parkshare.displays | parkshare_owner | security definer |  | md5:9189ea279a9fd0d17e053207a36fb0a1
 ps_drop_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:24be866edd0f3c26b347114d885817ae
 ps_email_choices_valid(p_email jsonb) | boolean | parkshare_owner |  |  | md5:30944f44ee6d03286ea005662ba8621b
 ps_email_defaults() | jsonb | parkshare_owner |  |  | md5:d7659d3e08155a9c1eac9d37997967a2
@@ -789,6 +813,7 @@ reservation_ended(p_reservation uuid) | text | parkshare_owner | security define
 reservation_started(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a781959f3df22f9140527a2ad190242
 reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:9c4d58a73e669b3ce5751c8385a1aba4
 reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d9cab778dfe52e48ad35435e655e78e2
+revoke_display(p_display uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:dd04c2a2138f9fbe2a0df71acafe4cf5
 revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a1b09db4f339fbdcc054acdaf8c96da
 revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c7fe260db73580770d176c2433f50c31
 set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fd56abe9e7678bdf5b1c388970b30129

@@ -1,7 +1,7 @@
 """/fn/admin: what a building's admin does — invite residents (one or many), see them with
 their balances, disable and enable them, adjust credits, set the policy and the building's
 single sign-on, read the ledger, the audit log, the email deliveries and how the garage is
-used, export any of it as CSV, and register the building's webhooks.
+used, export any of it as CSV, and register the building's webhooks and its lobby displays.
 
 Whether the caller is an admin is decided by the procedures (ps_admin), not here; each of
 them writes its audit entry in the same transaction as its change.
@@ -23,6 +23,8 @@ from parkshare.answers import (
     CsvFile,
     Deliveries,
     DisableSummary,
+    DisplayCreated,
+    Displays,
     Invite,
     Invites,
     Policy,
@@ -34,7 +36,7 @@ from parkshare.answers import (
     Webhooks,
 )
 from parkshare.http import Body, Call, Instant, Query, Router
-from parkshare.identity import invites
+from parkshare.identity import displays, invites
 from parkshare.identity.email_address import EMAIL_PATTERN
 from parkshare.identity.sso import settings as sso_settings
 from parkshare.notify import webhook_registry
@@ -43,6 +45,7 @@ from parkshare.store.queries import load
 
 SQL = load("functions")
 EXPORTS = load("exports")
+DISPLAYS = load("displays")
 router = Router("admin")
 Role = Literal["resident", "admin"]
 
@@ -96,6 +99,15 @@ class WebhookBody(Body):
 
 class WebhookRef(Body):
     webhook_id: UUID
+
+
+class DisplayBody(Body):
+    # Its shape is the database's to check (plain text, 1-100 characters once trimmed).
+    name: str = Field(max_length=200)
+
+
+class DisplayRef(Body):
+    display_id: UUID
 
 
 class PageQuery(Query):
@@ -361,6 +373,45 @@ async def webhooks(call: Call[None, None]) -> Any:
 )
 async def delete_webhook(call: Call[WebhookRef, None]) -> None:
     await _one(call, SQL["delete_webhook"], {"webhook_id": call.body.webhook_id})
+
+
+@router.route(
+    "POST",
+    "/displays",
+    body=DisplayBody,
+    status=201,
+    errors=("forbidden", "invalid_request"),
+    summary="Create a lobby display; its token (for /board#<token>) is shown once",
+    response=DisplayCreated,
+)
+async def create_display(call: Call[DisplayBody, None]) -> Any:
+    token = displays.new_token()
+    params = {"name": call.body.name, "token_hash": displays.token_hash(token)}
+    made = await _one(call, DISPLAYS["create_display"], params)
+    return {"id": made["id"], "name": made["name"], "token": token}
+
+
+@router.route(
+    "GET",
+    "/displays",
+    errors=("forbidden",),
+    summary="The building's lobby displays not revoked, with when each was last seen",
+    response=Displays,
+)
+async def list_displays(call: Call[None, None]) -> Any:
+    return await _one(call, DISPLAYS["admin_displays"])
+
+
+@router.route(
+    "POST",
+    "/displays/revoke",
+    body=DisplayRef,
+    status=204,
+    errors=("forbidden", "display_not_found"),
+    summary="Revoke a lobby display: its board answers 401 and its live sockets close (4401)",
+)
+async def revoke_display(call: Call[DisplayRef, None]) -> None:
+    await _one(call, DISPLAYS["revoke_display"], {"display_id": call.body.display_id})
 
 
 @entrypoint.http

@@ -511,6 +511,50 @@ class Webhooks(Answer):
     webhooks: list[Webhook]
 
 
+# --- lobby displays -----------------------------------------------------------------------
+
+
+class Display(Answer):
+    id: UUID
+    name: str = Field(description="where the screen hangs")
+    created_at: datetime
+    last_seen_at: datetime | None = Field(
+        description="when the screen last read the board or held a live socket (to the minute);"
+        " null: never"
+    )
+
+
+class Displays(Answer):
+    displays: list[Display] = Field(description="the building's displays not revoked")
+
+
+class DisplayCreated(Answer):
+    id: UUID
+    name: str
+    token: str = Field(
+        description="the display's secret: open /board#<token> on the screen; shown this once"
+    )
+
+
+class BoardBuilding(Answer):
+    name: str
+    timezone: str = Field(description="IANA time zone: show times in it")
+
+
+class BoardSpot(Answer):
+    """A spot as the lobby sees it: nothing about who owns or parks in it."""
+
+    label: str
+    location: str | None
+    status_now: SpotStatus
+    next_change_at: datetime | None = Field(description="the next start or end after now")
+
+
+class Board(Answer):
+    building: BoardBuilding
+    spots: list[BoardSpot] = Field(description="by location, then label")
+
+
 # --- GraphQL ------------------------------------------------------------------------------
 
 

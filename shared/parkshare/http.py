@@ -107,6 +107,9 @@ class Route:
     pattern: re.Pattern[str]
     # Other successes the handler may answer with the same body (it returns a Response).
     also: tuple[int, ...] = ()
+    # For a route without a bearer token (auth=False) that takes a credential of its own: the
+    # OpenAPI security scheme naming it (`display`: a lobby display's token).
+    scheme: str | None = None
 
     @property
     def parameters(self) -> list[str]:
@@ -146,6 +149,7 @@ class Router:
         errors: tuple[str, ...] = (),
         response: type[BaseModel] | None = None,
         also: tuple[int, ...] = (),
+        scheme: str | None = None,
     ) -> Callable[[Handler], Handler]:
 
         def register(handler: Handler) -> Handler:
@@ -163,6 +167,7 @@ class Router:
                     response,
                     _pattern(_normal(path)),
                     also,
+                    scheme,
                 )
             )
             return handler
@@ -386,7 +391,8 @@ async def http_problem(request: Request, exc: Exception) -> Response:
 def problem_response(problem: Problem) -> Response:
     headers = dict(problem.headers)
     if problem.status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="parkshare"'
+        # A route with a scheme of its own (a display's board) says so in its problem.
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="parkshare"')
     return Response(
         dumps(problem.as_dict()),
         status_code=problem.status,

@@ -128,6 +128,8 @@ def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
     if route.auth:
         op["security"] = [{"bearer": []}]
         codes += ["unauthenticated", "invalid_token"]
+    elif route.scheme is not None:
+        op["security"] = [{route.scheme: []}]
     if route.body is not None:
         op["requestBody"] = {
             "required": True,
@@ -193,7 +195,13 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": schemas.components,
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "display": {
+                    "type": "http",
+                    "scheme": "Display",
+                    "description": "a lobby display's token (POST /fn/admin/displays), as"
+                    " `Authorization: Display <token>`",
+                },
             },
         },
     }

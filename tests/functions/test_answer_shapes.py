@@ -203,6 +203,13 @@ async def test_every_answer_is_exactly_its_documented_shape(
         )
     hooks = await answers.call("admin", "GET", "/webhooks", headers=admin)
     assert hooks["webhooks"][0]["last_delivery"]["status"] is None
+    # A lobby display, its board (spots booked, offered, and one without a location), the list.
+    screen = await answers.call("admin", "POST", "/displays", headers=admin, json={"name": "Hall"})
+    board = await answers.call(
+        "board", "GET", headers={"Authorization": f"Display {screen['token']}"}
+    )
+    assert {s["location"] for s in board["spots"]} >= {None, "level -1"}
+    await answers.call("admin", "GET", "/displays", headers=admin)
     disabled = {"user_id": str(owner_id)}
     await answers.call("admin", "POST", "/residents/disable", headers=admin, json=disabled)
 

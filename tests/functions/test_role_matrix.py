@@ -27,6 +27,7 @@ from psycopg.rows import DictRow
 
 from parkshare import functions
 from parkshare.calendar.tokens import feed_token, token_hash
+from parkshare.identity import displays as display_tokens
 from parkshare.identity.passwords import hash_password
 from parkshare.notify.webhook_registry import new_secret, seal_secret
 from parkshare.store.db import admin_connect
@@ -386,6 +387,50 @@ def check_list_webhooks(w: World, role: Role, answer: httpx.Response) -> None:
 
 def check_delete_webhook(w: World, role: Role, answer: httpx.Response) -> None:
     assert webhook_urls(w, w.a) == ([] if role == "admin" else ["https://a.example.test/hook"])
+
+
+def display_names(w: World, garage: Garage) -> list[str]:
+    rows = w.superuser(
+        "SELECT name FROM parkshare.displays WHERE building_id = %s AND revoked_at IS NULL",
+        garage.building_id,
+    )
+    return [str(r["name"]) for r in rows]
+
+
+def display_of_a(w: World) -> dict[str, str]:
+    (row,) = w.superuser(
+        "SELECT id FROM parkshare.displays WHERE building_id = %s", w.a.building_id
+    )
+    return {"display_id": str(row["id"])}
+
+
+def create_display_of_a(w: World) -> None:
+    w.a.call(
+        w.a.admin_id,
+        "SELECT parkshare.create_display(%s, %s)",
+        ("Lobby of A", display_tokens.token_hash(display_tokens.new_token())),
+    )
+
+
+def check_create_display(w: World, role: Role, answer: httpx.Response) -> None:
+    assert display_names(w, w.a) == (["Lobby"] if role == "admin" else [])
+    assert display_names(w, w.b) == (["Lobby"] if role == "other_admin" else [])
+
+
+def check_list_displays(w: World, role: Role, answer: httpx.Response) -> None:
+    if role == "admin":
+        assert [d["name"] for d in answer.json()["displays"]] == ["Lobby of A"]
+    elif role == "other_admin":
+        assert answer.json() == {"displays": []}, "another building's displays leaked"
+
+
+def check_revoke_display(w: World, role: Role, answer: httpx.Response) -> None:
+    assert display_names(w, w.a) == ([] if role == "admin" else ["Lobby of A"])
+
+
+def check_board(w: World, role: Role, answer: httpx.Response) -> None:
+    # An access token is no display's: nobody's garage is shown for one.
+    assert "spots" not in answer.text
 
 
 def check_settle(w: World, role: Role, answer: httpx.Response) -> None:
@@ -795,6 +840,22 @@ MATRIX: dict[Key, Entry] = {
         check_delete_webhook,
         prepare=register_webhook_of_a,
     ),
+    ("admin", "POST", "/displays"): Entry(
+        body(lambda w: {"name": "Lobby"}),
+        admins_only(CREATED, CREATED),
+        check_create_display,
+    ),
+    ("admin", "GET", "/displays"): Entry(
+        nothing, admins_only(OK, OK), check_list_displays, prepare=create_display_of_a
+    ),
+    ("admin", "POST", "/displays/revoke"): Entry(
+        lambda w: Send(body=display_of_a(w)),
+        admins_only(NO_CONTENT, Expect(404, "display_not_found")),
+        check_revoke_display,
+        prepare=create_display_of_a,
+    ),
+    # the board answers a display's token only (tests/functions/test_board.py), never a person's
+    ("board", "GET", "/"): Entry(nothing, public(UNAUTHENTICATED), check_board),
     ("settle", "POST", "/"): Entry(nothing, admins_only(OK, OK), check_settle),
     # the operations: the database decides, by owner, parker and building.
     ("add-spot", "POST", "/"): Entry(

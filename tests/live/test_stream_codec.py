@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import redis
 
-from parkshare.live.stream import Entry, entry_fields, stream_key
+from parkshare.live.stream import Entry, board_text, entry_fields, stream_key
 
 
 def test_an_entry_reads_back_as_the_event_clients_receive(redis_client: redis.Redis) -> None:
@@ -40,3 +40,25 @@ def test_an_entry_reads_back_as_the_event_clients_receive(redis_client: redis.Re
     assert everyone.for_user(uuid.uuid4())
     assert addressed.for_user(user) and addressed.for_user(str(user))
     assert not addressed.for_user(uuid.uuid4())
+
+
+def test_a_display_receives_the_garage_events_without_the_people_in_them() -> None:
+    def event(type: str, data: dict[str, object]) -> str:
+        return json.dumps({"id": "1-0", "type": type, "building_id": "b", "at": "t", "data": data})
+
+    spot = {"id": "s", "label": "B1", "location": "L-1", "notes": "call Ann"}
+    spot_text = board_text(
+        event("spot.updated", {"spot": {**spot, "owner": {"id": "u", "display_name": "Ann"}}})
+    )
+    assert spot_text is not None
+    assert json.loads(spot_text)["data"] == {"spot": {"id": "s", "label": "B1", "location": "L-1"}}
+    booking = {"id": "r", "spot_id": "s", "user_id": "u", "status": "booked"}
+    booked = board_text(event("reservation.no_show", {"reservation": booking}))
+    assert booked is not None
+    assert json.loads(booked)["data"] == {
+        "reservation": {"id": "r", "spot_id": "s", "status": "booked"}
+    }
+    window = {"spot_id": "s", "start": "a", "end": "b", "available": True}
+    assert json.loads(board_text(event("availability.changed", window)) or "")["data"] == window
+    for private in ("credits.changed", "notification.created", "request.matched"):
+        assert board_text(event(private, {"user_id": "u"})) is None

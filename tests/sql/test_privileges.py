@@ -119,6 +119,14 @@ CALLABLE_BY_APP = {
     "webhook_claim",
     "webhook_attempted",
     "webhook_log_prune",
+    # lobby displays: the admin's (ps_admin decides), the board at a token's hash, and the
+    # relay's checks of a display's socket (refused in a tenant context)
+    "create_display",
+    "admin_displays",
+    "revoke_display",
+    "board_view",
+    "display_open",
+    "displays_live",
 }
 
 

@@ -10,6 +10,7 @@ import { loadConfig } from './config';
 import { startI18n } from './i18n';
 import { keys } from './data/keys';
 import { nextDayKey } from './hooks/data';
+import { isBoardPath, tokenFromHash } from './lib/board';
 import { QueryCache } from './lib/cache';
 import { localSaver } from './lib/offline';
 import './index.css';
@@ -42,6 +43,16 @@ async function boot(): Promise<void> {
     config = await loadConfig();
   } catch (error) {
     root.render(<Failure message={error instanceof Error ? error.message : String(error)} />);
+    return;
+  }
+  // A lobby display: its own screen, with its own token and no resident's session.
+  if (isBoardPath(window.location.pathname)) {
+    const { BoardScreen } = await import('./screens/BoardScreen');
+    root.render(
+      <StrictMode>
+        <BoardScreen config={config} token={tokenFromHash(window.location.hash)} />
+      </StrictMode>,
+    );
     return;
   }
   const session = new AuthSession({

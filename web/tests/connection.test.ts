@@ -103,6 +103,27 @@ describe('LiveConnection', () => {
     expect(states).toEqual(['reconnecting', 'live']);
   });
 
+  it('speaks as a lobby display with the display subprotocol, and stops once refused', async () => {
+    class Refused extends Error {}
+    const { lab, states, connection } = connect({
+      scheme: 'display',
+      accessToken: async () => 'screen-token',
+      refresh: async () => {
+        throw new Refused();
+      },
+      isSignedOut: (error) => error instanceof Refused,
+    });
+    connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(lab.last().protocols).toEqual(['display', 'screen-token']);
+    lab.last().handlers.onOpen();
+    // Revoked: 4401, the refresh refuses, and nothing reconnects any more.
+    lab.last().handlers.onClose(4401);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(lab.opened).toHaveLength(1);
+    expect(states.at(-1)).toBe('offline');
+  });
+
   it('resumes after the last event seen when the network drops, after a backoff', async () => {
     const { lab, states, events, connection } = connect();
     connection.start();

@@ -5,6 +5,12 @@ offers each event to that building's sockets; `credits.changed` only to its user
 relay process reads the streams itself, so any number of them behind a load balancer each
 deliver every event.
 
+A lobby display connects with the subprotocols `display, <token>` instead of a resident's
+`bearer, <token>`: it receives the garage's changes only (spot.updated, availability.changed,
+reservation.*), never an event addressed to one resident, each without the members that name
+or identify a person (stream.board_text). Every few seconds the hub asks the database which of
+its displays are still live, in one statement, and closes the sockets of a revoked one (4401).
+
 A client reconnecting with `?last_id=` first joins the live feed, then replays the stream
 after `last_id`, then drains what the feed queued meanwhile, skipping what the replay sent:
 no gap (the feed was listening before the replay read) and no duplicate (ids only grow).
@@ -28,7 +34,9 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, cast
+from uuid import UUID
 
 import psycopg
 import redis.asyncio as aioredis
@@ -41,8 +49,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from parkshare import audit, logs, metrics
 from parkshare.config import get_settings
+from parkshare.identity import displays
 from parkshare.live import events
-from parkshare.live.stream import Entry, stream_key
+from parkshare.live.stream import Entry, board_text, stream_key
 from parkshare.sessions import verify_live
 from parkshare.store.embedded import resolve_urls
 from parkshare.tokens import InvalidToken, Principal
@@ -57,6 +66,9 @@ BLOCK_MILLISECONDS = 5_000
 READ_COUNT = 500
 RETRY_SECONDS_MAX = 5.0
 PONG = '{"type":"pong"}'
+# How often the hub asks which of its displays are still live: a revoked one's sockets close
+# within this and one round trip (the contract says within 5 seconds).
+DISPLAY_CHECK_SECONDS = 2.0
 
 StreamId = tuple[int, int]
 RawEntry = tuple[bytes, dict[bytes, bytes]]
@@ -70,13 +82,19 @@ def parse_stream_id(text: str) -> StreamId | None:
     return int(match[1]), int(match[2] or 0)
 
 
-@dataclass(frozen=True, slots=True)
+# Not slotted: a display's text is worked out once, when the first display needs it.
+@dataclass(frozen=True)
 class Event:
     """One stream entry, encoded once for every socket that receives it."""
 
     id: StreamId
     user: str
     text: str
+
+    @cached_property
+    def board(self) -> str | None:
+        """The event as displays receive it; None: not one for them."""
+        return None if self.user else board_text(self.text)
 
     @classmethod
     def from_entry(cls, building_id: str, entry_id: bytes, fields: dict[bytes, bytes]) -> Event:
@@ -94,10 +112,21 @@ def _entries(raw: Any) -> list[RawEntry]:
 class Client:
     """One socket, reading the feed's shared log at its own pace from its own cursor."""
 
-    def __init__(self, ws: WebSocket, principal: Principal) -> None:
+    def __init__(
+        self,
+        ws: WebSocket,
+        building_id: UUID,
+        user_id: UUID | None = None,
+        *,
+        expires_at: int | None = None,
+        display_id: UUID | None = None,
+    ) -> None:
         self.ws = ws
-        self.principal = principal
-        self.user = str(principal.user_id)
+        self.building = str(building_id)
+        self.user = "" if user_id is None else str(user_id)
+        self.expires_at = expires_at
+        # A lobby display's socket (no user): what it receives is stripped of people.
+        self.display_id = display_id
         self.feed: Feed | None = None
         self.cursor = 0
         self.wake = asyncio.Event()
@@ -107,7 +136,17 @@ class Client:
         self._writer: asyncio.Task[None] | None = None
         self.send_timeout = get_settings().relay_send_timeout_seconds
 
+    @classmethod
+    def of_resident(cls, ws: WebSocket, principal: Principal) -> Client:
+        return cls(ws, principal.building_id, principal.user_id, expires_at=principal.expires_at)
+
+    @classmethod
+    def of_display(cls, ws: WebSocket, display: displays.Display) -> Client:
+        return cls(ws, display.building_id, display_id=display.display_id)
+
     def visible(self, event: Event) -> bool:
+        if self.display_id is not None:
+            return event.board is not None
         return not event.user or event.user == self.user
 
     def drop(self, code: int) -> None:
@@ -121,7 +160,9 @@ class Client:
         # here, on the hot path: a peer that stops reading stalls only this send, and the
         # feed drops it once it falls out of the log (or the replay's own timeout does).
         if event.id > self.sent:
-            await self.ws.send_text(event.text)
+            text = event.text if self.display_id is None else event.board
+            assert text is not None  # visible() let it through
+            await self.ws.send_text(text)
             self.sent = event.id
             metrics.RELAY_DELIVERED.inc()
 
@@ -130,8 +171,8 @@ class Client:
         self._writer = asyncio.create_task(self._write())
         reader = asyncio.create_task(self._read())
         watched = {self._writer, reader}
-        if self.principal.expires_at is not None:
-            watched.add(asyncio.create_task(self._expire(self.principal.expires_at)))
+        if self.expires_at is not None:
+            watched.add(asyncio.create_task(self._expire(self.expires_at)))
         if self.close_code is not None:  # dropped while replaying
             self._writer.cancel()
         try:
@@ -254,6 +295,9 @@ class Hub:
     def __init__(self) -> None:
         self.feeds: dict[str, Feed] = {}
         self._redis: aioredis.Redis | None = None
+        # The display sockets of this process, and the task checking they are still live.
+        self.displays: set[Client] = set()
+        self._display_check: asyncio.Task[None] | None = None
 
     async def redis(self) -> aioredis.Redis:
         if self._redis is None:
@@ -266,16 +310,23 @@ class Hub:
         return self._redis
 
     def join(self, client: Client) -> Feed:
-        building = str(client.principal.building_id)
+        building = client.building
         feed = self.feeds.get(building)
         if feed is None:
             feed = self.feeds[building] = Feed(self, building)
         client.feed, client.cursor = feed, feed.end
         feed.clients.add(client)
+        if client.display_id is not None:
+            self.displays.add(client)
+            if self._display_check is None or self._display_check.done():
+                self._display_check = asyncio.create_task(self._check_displays())
         return feed
 
     def leave(self, client: Client) -> None:
-        building = str(client.principal.building_id)
+        building = client.building
+        # The check ends by itself once no display is left (not cancelled here, in the
+        # middle of a transaction).
+        self.displays.discard(client)
         feed = self.feeds.get(building)
         if feed is None:
             return
@@ -283,6 +334,25 @@ class Hub:
         if not feed.clients:
             feed.task.cancel()
             del self.feeds[building]
+
+    async def _check_displays(self) -> None:
+        """Every DISPLAY_CHECK_SECONDS, one question for all of this process's displays: which
+        are still live. A revoked one's sockets are closed with 4401; a database that does not
+        answer closes nothing (the displays were live when last asked)."""
+        while self.displays:
+            await asyncio.sleep(DISPLAY_CHECK_SECONDS)
+            asked = {c.display_id for c in self.displays if c.display_id is not None}
+            if not asked:
+                continue
+            try:
+                live = await displays.still_live(asked)
+            except (psycopg.Error, OSError) as exc:
+                log.warning("could not check the displays (%r); checking again shortly", exc)
+                continue
+            for client in list(self.displays):
+                if client.display_id not in live:
+                    log.info("closing a socket of revoked display %s", client.display_id)
+                    client.drop(CLOSE_BAD_TOKEN)
 
     async def replay(self, feed: Feed, client: Client, after: StreamId) -> None:
         # The feed must have fixed where it reads from, so that what it delivers and what
@@ -301,6 +371,10 @@ class Hub:
             start = "(" + entries[-1][0].decode()
 
     async def close(self) -> None:
+        if self._display_check is not None:
+            self._display_check.cancel()
+            await asyncio.gather(self._display_check, return_exceptions=True)
+            self._display_check = None
         for feed in list(self.feeds.values()):
             for client in list(feed.clients):
                 client.drop(CLOSE_GOING_AWAY)
@@ -330,25 +404,28 @@ metrics.RELAY_FEEDS.set_function(lambda: len(_hub.feeds) if _hub is not None els
 
 
 def _token(ws: WebSocket) -> tuple[str | None, str | None]:
-    """The token and the subprotocol to accept with (browsers cannot set headers)."""
+    """The token and the subprotocol to accept with (browsers cannot set headers): `bearer`
+    for a resident's access token, `display` for a lobby display's."""
     offered = [p.strip() for p in ws.scope.get("subprotocols", [])]
-    if len(offered) >= 2 and offered[0].lower() == "bearer":
+    if len(offered) >= 2 and offered[0].lower() in ("bearer", displays.SCHEME):
         return offered[1], offered[0]
     return ws.query_params.get("token"), None
 
 
-async def endpoint(ws: WebSocket) -> None:
-    token, subprotocol = _token(ws)
-    rid = logs.incoming_id(ws.headers)
-    logs.request_id.set(rid)  # this socket's task: every line it logs carries the id
-    await ws.accept(subprotocol=subprotocol, headers=[(b"x-request-id", rid.encode())])
+async def _client(ws: WebSocket, token: str, subprotocol: str | None) -> Client | None:
+    """The socket's client once its token holds, or None once the socket is closed: 4401 for a
+    token refused, 1013 when the database cannot tell now."""
     try:
-        principal = await verify_live(token or "")
+        if subprotocol is not None and subprotocol.lower() == displays.SCHEME:
+            return Client.of_display(ws, await displays.open_display(token))
+        return Client.of_resident(ws, await verify_live(token))
     except psycopg.Error as exc:
-        # The session cannot be checked now; the client tries again with the same last_id.
+        # The token cannot be checked now; the client tries again with the same last_id.
         log.warning("socket refused for now: the database did not answer (%r)", exc)
         await ws.close(CLOSE_TRY_AGAIN_LATER, "try again shortly")
-        return
+    except displays.RefusedDisplay as exc:
+        await ws.close(CLOSE_BAD_TOKEN, "invalid or revoked display token")
+        await audit.security("token_refused", connection=ws, reason=f"display: {exc}")
     except InvalidToken as exc:
         await ws.close(CLOSE_BAD_TOKEN, "invalid or expired token")
         if token:
@@ -359,6 +436,16 @@ async def endpoint(ws: WebSocket) -> None:
                 user_id=exc.user_id,
                 reason=str(exc),
             )
+    return None
+
+
+async def endpoint(ws: WebSocket) -> None:
+    token, subprotocol = _token(ws)
+    rid = logs.incoming_id(ws.headers)
+    logs.request_id.set(rid)  # this socket's task: every line it logs carries the id
+    await ws.accept(subprotocol=subprotocol, headers=[(b"x-request-id", rid.encode())])
+    client = await _client(ws, token or "", subprotocol)
+    if client is None:
         return
     after: StreamId | None = None
     if "last_id" in ws.query_params:
@@ -367,7 +454,6 @@ async def endpoint(ws: WebSocket) -> None:
             await ws.close(CLOSE_BAD_REQUEST, "last_id is not a stream id")
             return
     hub = get_hub()
-    client = Client(ws, principal)
     feed = hub.join(client)
     metrics.RELAY_OPENED.inc()
     try:

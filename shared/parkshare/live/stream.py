@@ -71,3 +71,47 @@ class Entry:
     def client_event(self) -> dict[str, Any]:
         """The event as GraphQL subscriptions yield it (the building is the caller's)."""
         return {"id": self.id, "type": self.type, "at": self.at, "data": json.loads(self.data)}
+
+
+# What a lobby display receives: the garage's changes, none addressed to one resident, with
+# every member that names or identifies a person taken out, at any depth.
+BOARD_TYPES = frozenset({"spot.updated", "availability.changed"})
+BOARD_TYPE_PREFIX = "reservation."
+PERSON_FIELDS = frozenset(
+    {
+        "user_id",
+        "owner_id",
+        "owner",
+        "parker",
+        "parker_id",
+        "user",
+        "display_name",
+        "name",
+        "email",
+        "notes",
+        "created_by",
+        "cancelled_by",
+    }
+)
+
+
+def for_boards(type: str) -> bool:
+    return type in BOARD_TYPES or type.startswith(BOARD_TYPE_PREFIX)
+
+
+def _without_people(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_people(v) for k, v in value.items() if k not in PERSON_FIELDS}
+    if isinstance(value, list):
+        return [_without_people(v) for v in value]
+    return value
+
+
+def board_text(client_text: str) -> str | None:
+    """The event of `client_text` (Entry.client_text) as a display receives it, or None if
+    it is not one for displays."""
+    event = json.loads(client_text)
+    if not for_boards(str(event.get("type", ""))):
+        return None
+    event["data"] = _without_people(event.get("data"))
+    return json.dumps(event, separators=(",", ":"))

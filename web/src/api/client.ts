@@ -8,9 +8,12 @@ import { AuthSession, readProblem, type FetchLike } from './session';
 import type {
   AdminLedger,
   AuditLog,
+  Board,
   CalendarLink,
   CreditAdjustment,
   DisableSummary,
+  DisplayCreated,
+  Displays,
   Garage,
   Invite,
   Invites,
@@ -44,6 +47,27 @@ export type ExportKind = 'reservations' | 'ledger' | 'utilization';
 export function attachmentName(disposition: string | null): string | null {
   const match = /filename="([^"]+)"/.exec(disposition ?? '');
   return match?.[1] ?? null;
+}
+
+/**
+ * The lobby board, read with a display's token (`Authorization: Display <token>`): no
+ * resident signs in on a lobby screen, so this call needs no session.
+ */
+export async function fetchBoard(
+  config: AppConfig,
+  token: string,
+  fetchFn: FetchLike,
+): Promise<Board> {
+  let response: Response;
+  try {
+    response = await fetchFn(config.functions.board, {
+      headers: { accept: 'application/json', authorization: `Display ${token}` },
+    });
+  } catch {
+    throw networkError();
+  }
+  if (!response.ok) throw new ApiError(response.status, await readProblem(response));
+  return (await response.json()) as Board;
 }
 
 interface CallOptions {
@@ -389,5 +413,17 @@ export class Api {
     end: string,
   ): Promise<{ blob: Blob; filename: string | null }> {
     return this.download('admin', '/export', { kind, start, end });
+  }
+
+  displays(): Promise<Displays> {
+    return this.call('admin', '/displays');
+  }
+
+  createDisplay(name: string): Promise<DisplayCreated> {
+    return this.call('admin', '/displays', { method: 'POST', body: { name } });
+  }
+
+  revokeDisplay(display_id: string): Promise<void> {
+    return this.call('admin', '/displays/revoke', { method: 'POST', body: { display_id } });
   }
 }

@@ -45,6 +45,10 @@ export type NotificationKind = Schemas['NotificationKind'];
 export type Locale = Schemas['Locale'];
 export type NotificationPreferences = Schemas['NotificationPreferences'];
 export type CalendarLink = Schemas['CalendarLink'];
+export type Board = Schemas['Board'];
+export type BoardSpot = Schemas['BoardSpot'];
+export type Display = Schemas['Display'];
+export type DisplayCreated = Schemas['DisplayCreated'];
 
 // Whole answers of the routes that wrap their lists.
 export type Garage = Schemas['Garage'];
@@ -60,3 +64,4 @@ export type SsoState = Schemas['SsoState'];
 export type Patterns = Schemas['Patterns'];
 export type RecurringSummaries = Schemas['RecurringSummaries'];
 export type Notifications = Schemas['Notifications'];
+export type Displays = Schemas['Displays'];

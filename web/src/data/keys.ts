@@ -13,6 +13,8 @@ export const keys = {
   adminLedger: (userId: string) => `admin:ledger:${userId}`,
   audit: (action: string) => `admin:audit:${action}`,
   sso: 'admin:sso',
+  /** The building's lobby displays; only this screen's own changes (and the screens) move them. */
+  displays: 'admin:displays',
   utilization: (start: string, end: string) => `admin:utilization:${start}:${end}`,
   sessions: 'auth:sessions',
   /** The caller's patterns; no live event announces them, the screen's own changes do. */

@@ -1,7 +1,7 @@
 // One WebSocket to the relay for the whole app.
 //
 // The access token travels as the subprotocol list ["bearer", token] (browsers cannot set
-// headers on a socket). The relay closes with 4401 when the token is bad or expires, 1013
+// headers on a socket); a lobby display's as ["display", token]. The relay closes with 4401 when the token is bad or expires, 1013
 // when this client fell too far behind, 4400 for a malformed last_id. Every event carries its
 // stream id; reconnecting with ?last_id=<it> replays exactly what was missed.
 
@@ -93,6 +93,8 @@ export function decideOnClose(code: number): CloseDecision {
 
 export interface LiveOptions {
   relay: string;
+  /** The first subprotocol, naming what the token is: `bearer` (the default) or `display`. */
+  scheme?: 'bearer' | 'display';
   accessToken: () => Promise<string>;
   /** A new access token; `stale` is the one the relay refused. Throws when signed out. */
   refresh: (stale: string | null) => Promise<string>;
@@ -191,11 +193,15 @@ export class LiveConnection {
     this.token = token;
     const factory = this.options.socket ?? browserSocket;
     const current = () => generation === this.generation && !this.stopped;
-    this.socket = factory(relayUrl(this.options.relay, this.lastId), ['bearer', token], {
-      onOpen: () => current() && this.opened(),
-      onMessage: (data) => current() && this.received(data),
-      onClose: (code) => current() && this.closed(code),
-    });
+    this.socket = factory(
+      relayUrl(this.options.relay, this.lastId),
+      [this.options.scheme ?? 'bearer', token],
+      {
+        onOpen: () => current() && this.opened(),
+        onMessage: (data) => current() && this.received(data),
+        onClose: (code) => current() && this.closed(code),
+      },
+    );
   }
 
   private opened(): void {

@@ -1,6 +1,6 @@
 // The admin's work, one section at a time (#/admin/<section>): residents, invites, credits,
-// policy, usage, CSV exports, audit log, single sign-on. The server decides who is an admin;
-// this screen is only offered to them.
+// policy, usage, CSV exports, audit log, single sign-on, lobby displays. The server decides
+// who is an admin; this screen is only offered to them.
 
 import type { Me } from '../api/types';
 import { href } from '../lib/router';
@@ -8,6 +8,7 @@ import { PageTitle } from '../components/ui';
 import { AuditPanel } from './admin/AuditPanel';
 import { CreditsPanel } from './admin/CreditsPanel';
 import { ExportPanel } from './admin/ExportPanel';
+import { DisplaysPanel } from './admin/DisplaysPanel';
 import { InvitesPanel } from './admin/InvitesPanel';
 import { PolicyPanel } from './admin/PolicyPanel';
 import { ResidentsPanel } from './admin/ResidentsPanel';
@@ -23,6 +24,7 @@ const SECTIONS = [
   { id: 'export', title: 'Export' },
   { id: 'audit', title: 'Audit log' },
   { id: 'sso', title: 'Single sign-on' },
+  { id: 'displays', title: 'Displays' },
 ] as const;
 
 type SectionId = (typeof SECTIONS)[number]['id'];
@@ -43,6 +45,8 @@ function Section({ id, me }: { id: SectionId; me: Me }) {
       return <AuditPanel me={me} />;
     case 'sso':
       return <SsoPanel me={me} />;
+    case 'displays':
+      return <DisplaysPanel me={me} />;
     default:
       return <ResidentsPanel me={me} />;
   }
