@@ -4,22 +4,26 @@
 //
 // Namespaces: `common` (the frame, shared controls, error messages), `garage` (the garage,
 // spots, booking, reservations, credits, notifications), `manage` (sharing one's spots, the
-// account, signing in and joining).
+// account, signing in and joining), `admin` (the admin screen: residents, invites, credits,
+// policy, usage, exports, the audit log, single sign-on).
 
+import deAdmin from './locales/de/admin.json';
 import deCommon from './locales/de/common.json';
 import deGarage from './locales/de/garage.json';
 import deManage from './locales/de/manage.json';
+import enAdmin from './locales/en/admin.json';
 import enCommon from './locales/en/common.json';
 import enGarage from './locales/en/garage.json';
 import enManage from './locales/en/manage.json';
+import frAdmin from './locales/fr/admin.json';
 import frCommon from './locales/fr/common.json';
 import frGarage from './locales/fr/garage.json';
 import frManage from './locales/fr/manage.json';
 
-export const NAMESPACES = ['common', 'garage', 'manage'] as const;
+export const NAMESPACES = ['common', 'garage', 'manage', 'admin'] as const;
 
 export const catalogues = {
-  en: { common: enCommon, garage: enGarage, manage: enManage },
-  fr: { common: frCommon, garage: frGarage, manage: frManage },
-  de: { common: deCommon, garage: deGarage, manage: deManage },
+  en: { common: enCommon, garage: enGarage, manage: enManage, admin: enAdmin },
+  fr: { common: frCommon, garage: frGarage, manage: frManage, admin: frAdmin },
+  de: { common: deCommon, garage: deGarage, manage: deManage, admin: deAdmin },
 };

@@ -2,6 +2,7 @@
 // policy, usage, CSV exports, audit log, single sign-on, lobby displays. The server decides
 // who is an admin; this screen is only offered to them.
 
+import { useTranslation } from 'react-i18next';
 import type { Me } from '../api/types';
 import { href } from '../lib/router';
 import { PageTitle } from '../components/ui';
@@ -15,19 +16,20 @@ import { ResidentsPanel } from './admin/ResidentsPanel';
 import { SsoPanel } from './admin/SsoPanel';
 import { UsagePanel } from './admin/UsagePanel';
 
+// Each section's title is `sections.<id>` in the admin namespace.
 const SECTIONS = [
-  { id: 'residents', title: 'Residents' },
-  { id: 'invites', title: 'Invites' },
-  { id: 'credits', title: 'Adjust credits' },
-  { id: 'policy', title: 'Policy' },
-  { id: 'usage', title: 'Usage' },
-  { id: 'export', title: 'Export' },
-  { id: 'audit', title: 'Audit log' },
-  { id: 'sso', title: 'Single sign-on' },
-  { id: 'displays', title: 'Displays' },
+  'residents',
+  'invites',
+  'credits',
+  'policy',
+  'usage',
+  'export',
+  'audit',
+  'sso',
+  'displays',
 ] as const;
 
-type SectionId = (typeof SECTIONS)[number]['id'];
+type SectionId = (typeof SECTIONS)[number];
 
 function Section({ id, me }: { id: SectionId; me: Me }) {
   switch (id) {
@@ -53,24 +55,25 @@ function Section({ id, me }: { id: SectionId; me: Me }) {
 }
 
 export function AdminScreen({ me, section }: { me: Me; section: string }) {
-  const active: SectionId = SECTIONS.find((s) => s.id === section)?.id ?? 'residents';
+  const { t } = useTranslation('admin');
+  const active: SectionId = SECTIONS.find((s) => s === section) ?? 'residents';
   return (
     <div>
-      <PageTitle aside={me.building.name}>Admin</PageTitle>
-      <nav aria-label="Admin sections" className="-mx-3 mb-5 overflow-x-auto px-3">
+      <PageTitle aside={<span translate="no">{me.building.name}</span>}>{t('title')}</PageTitle>
+      <nav aria-label={t('sectionsLabel')} className="-mx-3 mb-5 overflow-x-auto px-3">
         <ul className="flex gap-1 whitespace-nowrap border-b border-slate-200 dark:border-slate-800">
           {SECTIONS.map((s) => (
-            <li key={s.id}>
+            <li key={s}>
               <a
-                href={href(`admin/${s.id}`)}
-                aria-current={s.id === active ? 'page' : undefined}
+                href={href(`admin/${s}`)}
+                aria-current={s === active ? 'page' : undefined}
                 className={`-mb-px inline-block border-b-2 px-3 py-2 text-sm font-medium ${
-                  s.id === active
+                  s === active
                     ? 'border-blue-700 text-blue-800 dark:border-sky-400 dark:text-sky-300'
                     : 'border-transparent text-slate-700 hover:text-slate-950 dark:text-slate-300 dark:hover:text-white'
                 }`}
               >
-                {s.title}
+                {t(`sections.${s}`)}
               </a>
             </li>
           ))}

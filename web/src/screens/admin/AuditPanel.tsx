@@ -1,4 +1,6 @@
+import i18next from 'i18next';
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { AuditEntry, Me } from '../../api/types';
 import { useServices } from '../../app/services';
 import { Button, Card, ErrorNotice, Loading, SectionTitle, SelectField } from '../../components/ui';
@@ -7,20 +9,32 @@ import { useAction } from '../../hooks/useAction';
 import { useQuery } from '../../hooks/useQuery';
 import { formatDateTime, parseInstant } from '../../lib/time';
 
+// Each filter's words are `audit.filters.<label>` in the admin namespace.
 const FILTERS = [
-  { value: '', label: 'Everything' },
-  { value: 'admin.', label: 'Admin actions' },
-  { value: 'account.', label: 'Account changes' },
-  { value: 'security.', label: 'Security events' },
+  { value: '', label: 'all' },
+  { value: 'admin.', label: 'admin' },
+  { value: 'account.', label: 'account' },
+  { value: 'security.', label: 'security' },
 ];
+
+const DATA = { data: <span translate="no" /> };
 
 const PAGE = 50;
 
-/** "admin.credits_adjusted" → "Admin: credits adjusted". */
+/** "admin.credits_adjusted" → "Admin: credits adjusted", in the app's language; an action
+ * the catalogue does not know yet is spelled from its code. */
 export function actionLabel(action: string): string {
   const [kind = '', name = ''] = action.split('.', 2);
-  const words = name.replace(/_/g, ' ');
-  return `${kind.charAt(0).toUpperCase()}${kind.slice(1)}: ${words}`;
+  // Only plain codes are looked up: nothing in an action can reach another key.
+  const code = /^[a-z_]+$/;
+  const kindKey = `admin:audit.kinds.${kind}`;
+  const nameKey = `admin:audit.actions.${kind}.${name}`;
+  const knownKind = code.test(kind) && i18next.exists(kindKey);
+  const knownName = knownKind && code.test(name) && i18next.exists(nameKey);
+  return i18next.t('admin:audit.action', {
+    kind: knownKind ? i18next.t(kindKey) : `${kind.charAt(0).toUpperCase()}${kind.slice(1)}`,
+    name: knownName ? i18next.t(nameKey) : name.replace(/_/g, ' '),
+  });
 }
 
 function detailText(detail: Record<string, unknown> | null): string {
@@ -35,6 +49,7 @@ function detailText(detail: Record<string, unknown> | null): string {
 }
 
 export function AuditPanel({ me }: { me: Me }) {
+  const { t } = useTranslation('admin');
   const { api } = useServices();
   const zone = me.building.timezone;
   const [action, setAction] = useState('');
@@ -57,9 +72,9 @@ export function AuditPanel({ me }: { me: Me }) {
   return (
     <Card>
       <div className="mb-3 flex flex-wrap items-end justify-between gap-3">
-        <SectionTitle>Audit log</SectionTitle>
+        <SectionTitle>{t('audit.title')}</SectionTitle>
         <SelectField
-          label="Show"
+          label={t('audit.show')}
           value={action}
           onChange={(e) => {
             setAction(e.target.value);
@@ -69,7 +84,7 @@ export function AuditPanel({ me }: { me: Me }) {
         >
           {FILTERS.map((f) => (
             <option key={f.value} value={f.value}>
-              {f.label}
+              {t(`audit.filters.${f.label}`)}
             </option>
           ))}
         </SelectField>
@@ -78,21 +93,49 @@ export function AuditPanel({ me }: { me: Me }) {
         <ErrorNotice error={first.error} onRetry={first.refetch} />
       )}
       {!first.data && !first.error && <Loading />}
-      {first.data && entries.length === 0 && <p className="text-sm">Nothing recorded yet.</p>}
+      {first.data && entries.length === 0 && <p className="text-sm">{t('audit.empty')}</p>}
       <ul className="divide-y divide-slate-200 dark:divide-slate-800">
         {entries.map((e) => (
           <li key={e.id} className="py-2 text-sm">
             <p className="font-medium">{actionLabel(e.action)}</p>
             <p className="text-slate-600 dark:text-slate-400">
               {formatDateTime(parseInstant(e.at), zone)}
-              {e.actor ? ` · by ${e.actor.display_name}` : ''}
-              {e.subject && e.subject.id !== e.actor?.id
-                ? ` · about ${e.subject.display_name}`
-                : ''}
-              {e.address ? ` · from ${e.address}` : ''}
+              {e.actor && (
+                <>
+                  {' · '}
+                  <Trans
+                    t={t}
+                    i18nKey="by"
+                    values={{ name: e.actor.display_name }}
+                    components={DATA}
+                  />
+                </>
+              )}
+              {e.subject && e.subject.id !== e.actor?.id && (
+                <>
+                  {' · '}
+                  <Trans
+                    t={t}
+                    i18nKey="audit.about"
+                    values={{ name: e.subject.display_name }}
+                    components={DATA}
+                  />
+                </>
+              )}
+              {e.address && (
+                <>
+                  {' · '}
+                  <Trans
+                    t={t}
+                    i18nKey="audit.from"
+                    values={{ address: e.address }}
+                    components={DATA}
+                  />
+                </>
+              )}
             </p>
             {e.detail && Object.keys(e.detail).length > 0 && (
-              <p className="break-words text-slate-700 dark:text-slate-300">
+              <p translate="no" className="break-words text-slate-700 dark:text-slate-300">
                 {detailText(e.detail)}
               </p>
             )}
@@ -107,7 +150,7 @@ export function AuditPanel({ me }: { me: Me }) {
           pending={more.pending}
           onClick={() => void more.run().catch(() => {})}
         >
-          Show older entries
+          {t('audit.more')}
         </Button>
       )}
     </Card>

@@ -1,4 +1,6 @@
+import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { Me } from '../../api/types';
 import { useServices } from '../../app/services';
 import { useToast } from '../../components/Toasts';
@@ -17,7 +19,10 @@ import { useQuery } from '../../hooks/useQuery';
 import { formatDateTime, parseInstant } from '../../lib/time';
 import { useResidents } from './ResidentsPanel';
 
+const DATA = { data: <span translate="no" /> };
+
 export function CreditsPanel({ me }: { me: Me }) {
+  const { t } = useTranslation('admin');
   const { api, cache } = useServices();
   const toast = useToast();
   const residents = useResidents();
@@ -38,13 +43,17 @@ export function CreditsPanel({ me }: { me: Me }) {
     cache.invalidatePrefix(keys.residents, 'admin:ledger', keys.me);
     return signed;
   });
-  const name = residents.data?.find((r) => r.id === userId)?.display_name ?? 'the resident';
+  const name =
+    residents.data?.find((r) => r.id === userId)?.display_name ?? t('credits.theResident');
   const submit = (event: FormEvent) => {
     event.preventDefault();
     adjust.run().then(
       (signed) => {
         toast.success(
-          `${signed > 0 ? 'Granted' : 'Deducted'} ${Math.abs(signed)} credits ${signed > 0 ? 'to' : 'from'} ${name}.`,
+          t(signed > 0 ? 'credits.granted' : 'credits.deducted', {
+            count: Math.abs(signed),
+            name,
+          }),
         );
         setReason('');
       },
@@ -54,26 +63,26 @@ export function CreditsPanel({ me }: { me: Me }) {
   return (
     <div className="space-y-6">
       <Card>
-        <SectionTitle>Grant or deduct credits</SectionTitle>
+        <SectionTitle>{t('credits.title')}</SectionTitle>
         {residents.error !== undefined && residents.error !== null && (
           <ErrorNotice error={residents.error} onRetry={residents.refetch} />
         )}
         <form onSubmit={submit} className="grid gap-3 sm:grid-cols-2">
           <SelectField
-            label="Resident"
+            label={t('credits.resident')}
             value={userId}
             onChange={(e) => setUserId(e.target.value)}
             required
           >
-            <option value="">Choose…</option>
+            <option value="">{t('credits.choose')}</option>
             {residents.data?.map((r) => (
               <option key={r.id} value={r.id}>
-                {r.display_name} ({r.credits} credits)
+                {t('credits.option', { name: r.display_name, count: r.credits })}
               </option>
             ))}
           </SelectField>
           <fieldset className="flex items-end gap-4">
-            <legend className="sr-only">Grant or deduct</legend>
+            <legend className="sr-only">{t('credits.direction')}</legend>
             {(['grant', 'deduct'] as const).map((d) => (
               <label key={d} className="flex min-h-11 items-center gap-2 text-sm font-medium">
                 <input
@@ -83,12 +92,12 @@ export function CreditsPanel({ me }: { me: Me }) {
                   checked={direction === d}
                   onChange={() => setDirection(d)}
                 />
-                {d === 'grant' ? 'Grant' : 'Deduct'}
+                {t(d === 'grant' ? 'credits.grant' : 'credits.deduct')}
               </label>
             ))}
           </fieldset>
           <TextField
-            label="Amount"
+            label={t('credits.amount')}
             type="number"
             min={1}
             max={1_000_000}
@@ -98,24 +107,24 @@ export function CreditsPanel({ me }: { me: Me }) {
             onChange={(e) => setAmount(e.target.value)}
           />
           <TextField
-            label="Reason"
+            label={t('credits.reason')}
             required
             maxLength={500}
             value={reason}
             onChange={(e) => setReason(e.target.value)}
-            hint="Kept in the ledger and the audit log."
+            hint={t('credits.reasonHint')}
           />
           <div className="sm:col-span-2">
             <ErrorNotice
               error={adjust.error}
               overrides={{
-                insufficient_credits: `${name} doesn’t have that many credits to deduct.`,
+                insufficient_credits: t('credits.insufficient', { name }),
               }}
             />
           </div>
           <div className="sm:col-span-2">
             <Button type="submit" pending={adjust.pending} disabled={!valid}>
-              {direction === 'grant' ? 'Grant credits' : 'Deduct credits'}
+              {t(direction === 'grant' ? 'credits.grantButton' : 'credits.deductButton')}
             </Button>
           </div>
         </form>
@@ -125,16 +134,23 @@ export function CreditsPanel({ me }: { me: Me }) {
   );
 }
 
-function party(side: { account: string; user: { display_name: string } | null }): string {
-  if (side.user) return side.user.display_name;
-  return side.account === 'escrow'
-    ? 'held bookings'
-    : side.account === 'issuance'
-      ? 'the building'
-      : side.account;
+function Party({ side }: { side: { account: string; user: { display_name: string } | null } }) {
+  const { t } = useTranslation('admin');
+  if (side.user) return <span translate="no">{side.user.display_name}</span>;
+  if (side.account === 'escrow' || side.account === 'issuance') {
+    return <>{t(`credits.ledger.${side.account}`)}</>;
+  }
+  return <>{side.account}</>;
+}
+
+/** A ledger entry's kind in words; a kind the catalogue does not know yet as its code. */
+function kindLabel(kind: string): string {
+  const key = `admin:credits.ledger.kinds.${kind}`;
+  return /^[a-z_]+$/.test(kind) && i18next.exists(key) ? i18next.t(key) : kind;
 }
 
 function BuildingLedger({ userId, zone }: { userId: string; zone: string }) {
+  const { t } = useTranslation('admin');
   const { api } = useServices();
   const ledger = useQuery(
     keys.adminLedger(userId || 'all'),
@@ -143,7 +159,9 @@ function BuildingLedger({ userId, zone }: { userId: string; zone: string }) {
   );
   return (
     <Card>
-      <SectionTitle>Recent credit movements{userId ? ' of this resident' : ''}</SectionTitle>
+      <SectionTitle>
+        {t(userId ? 'credits.ledger.titleOfResident' : 'credits.ledger.title')}
+      </SectionTitle>
       {ledger.error !== undefined && ledger.error !== null && (
         <ErrorNotice error={ledger.error} onRetry={ledger.refetch} />
       )}
@@ -153,12 +171,31 @@ function BuildingLedger({ userId, zone }: { userId: string; zone: string }) {
           <li key={e.id} className="flex items-center justify-between gap-3 py-2 text-sm">
             <span>
               <span className="font-medium">
-                {party(e.from)} → {party(e.to)}
+                <Party side={e.from} /> → <Party side={e.to} />
               </span>
               <span className="block text-slate-600 dark:text-slate-400">
-                {e.kind}
-                {e.reason ? `: ${e.reason}` : ''} · {formatDateTime(parseInstant(e.at), zone)}
-                {e.created_by ? ` · by ${e.created_by.display_name}` : ''}
+                {e.reason ? (
+                  <Trans
+                    t={t}
+                    i18nKey="credits.ledger.kindReason"
+                    values={{ kind: kindLabel(e.kind), reason: e.reason }}
+                    components={DATA}
+                  />
+                ) : (
+                  kindLabel(e.kind)
+                )}{' '}
+                · {formatDateTime(parseInstant(e.at), zone)}
+                {e.created_by && (
+                  <>
+                    {' · '}
+                    <Trans
+                      t={t}
+                      i18nKey="by"
+                      values={{ name: e.created_by.display_name }}
+                      components={DATA}
+                    />
+                  </>
+                )}
               </span>
             </span>
             <span className="font-semibold tabular-nums">{e.amount}</span>

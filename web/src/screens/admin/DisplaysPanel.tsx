@@ -15,6 +15,7 @@ import { keys } from '../../data/keys';
 import { useAction } from '../../hooks/useAction';
 import { useQuery } from '../../hooks/useQuery';
 import { formatDateTime, parseInstant } from '../../lib/time';
+import { useTranslation } from 'react-i18next';
 
 /** The address a lobby screen opens: the app's /board with the display's token after #. */
 export function boardLink(token: string): string {
@@ -23,6 +24,7 @@ export function boardLink(token: string): string {
 }
 
 export function DisplaysPanel({ me }: { me: Me }) {
+  const { t } = useTranslation('admin');
   const { api, cache } = useServices();
   const zone = me.building.timezone;
   const list = useQuery(keys.displays, async () => (await api.displays()).displays, {
@@ -45,20 +47,17 @@ export function DisplaysPanel({ me }: { me: Me }) {
   return (
     <div className="space-y-6">
       <Card>
-        <SectionTitle>New lobby display</SectionTitle>
-        <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">
-          A screen in the lobby showing the garage live, with nobody’s name on it. Its link is shown
-          once: open it on the screen.
-        </p>
+        <SectionTitle>{t('displays.newTitle')}</SectionTitle>
+        <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">{t('displays.intro')}</p>
         <form onSubmit={submit} className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-end">
           <TextField
-            label="Where it hangs"
+            label={t('displays.name')}
             value={name}
             maxLength={100}
             onChange={(e) => setName(e.target.value)}
           />
           <Button type="submit" pending={create.pending} disabled={name.trim() === ''}>
-            Create display
+            {t('displays.create')}
           </Button>
         </form>
         <div className="mt-3">
@@ -66,18 +65,20 @@ export function DisplaysPanel({ me }: { me: Me }) {
         </div>
         {made && (
           <div className="mt-3 space-y-2 rounded-lg border border-slate-200 p-3 dark:border-slate-700">
-            <p className="text-sm font-semibold">{made.name}</p>
-            <CopyField label="Board link (shown once)" value={boardLink(made.token)} />
+            <p className="text-sm font-semibold" translate="no">
+              {made.name}
+            </p>
+            <CopyField label={t('displays.link')} value={boardLink(made.token)} />
           </div>
         )}
       </Card>
       <Card>
-        <SectionTitle>Displays</SectionTitle>
+        <SectionTitle>{t('displays.listTitle')}</SectionTitle>
         {list.error !== undefined && list.error !== null && (
           <ErrorNotice error={list.error} onRetry={list.refetch} />
         )}
         {list.data === undefined && !list.error && <Loading />}
-        {list.data?.length === 0 && <EmptyState title="No display yet" />}
+        {list.data?.length === 0 && <EmptyState title={t('displays.none')} />}
         {list.data && list.data.length > 0 && (
           <ul className="divide-y divide-slate-200 dark:divide-slate-800">
             {list.data.map((display) => (
@@ -93,16 +94,20 @@ export function DisplaysPanel({ me }: { me: Me }) {
 function DisplayRow({ display, zone }: { display: Display; zone: string }) {
   const { api, cache } = useServices();
   const [confirming, setConfirming] = useState(false);
+  const { t } = useTranslation('admin');
   const revoke = useAction(() => api.revokeDisplay(display.id));
   const seen = display.last_seen_at
-    ? `last seen ${formatDateTime(parseInstant(display.last_seen_at), zone)}`
-    : 'never seen';
+    ? t('displays.lastSeen', { when: formatDateTime(parseInstant(display.last_seen_at), zone) })
+    : t('displays.neverSeen');
   return (
     <li data-testid="display" className="flex flex-wrap items-center gap-3 py-3">
       <div className="min-w-0 flex-1">
-        <p className="font-semibold">{display.name}</p>
+        <p className="font-semibold" translate="no">
+          {display.name}
+        </p>
         <p className="text-sm text-slate-700 dark:text-slate-300">
-          made {formatDateTime(parseInstant(display.created_at), zone)} · {seen}
+          {t('displays.made', { when: formatDateTime(parseInstant(display.created_at), zone) })} ·{' '}
+          {seen}
         </p>
         <ErrorNotice error={revoke.error} />
       </div>
@@ -119,15 +124,15 @@ function DisplayRow({ display, zone }: { display: Display; zone: string }) {
               )
             }
           >
-            Revoke for good
+            {t('displays.revokeForGood')}
           </Button>
           <Button variant="secondary" size="sm" onClick={() => setConfirming(false)}>
-            Keep
+            {t('displays.keep')}
           </Button>
         </div>
       ) : (
         <Button variant="secondary" size="sm" onClick={() => setConfirming(true)}>
-          Revoke
+          {t('displays.revoke')}
         </Button>
       )}
     </li>

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ExportKind } from '../../api/client';
 import type { Me } from '../../api/types';
 import { useServices } from '../../app/services';
@@ -13,13 +14,11 @@ import {
 import { useAction } from '../../hooks/useAction';
 import { defaultExportDates, exportWindow, saveBlob } from '../../lib/exports';
 
-const KINDS: { id: ExportKind; title: string }[] = [
-  { id: 'reservations', title: 'Reservations' },
-  { id: 'ledger', title: 'Ledger' },
-  { id: 'utilization', title: 'Utilization per day and spot' },
-];
+// Each kind's title is `export.kinds.<kind>` in the admin namespace.
+const KINDS: ExportKind[] = ['reservations', 'ledger', 'utilization'];
 
 export function ExportPanel({ me }: { me: Me }) {
+  const { t } = useTranslation('admin');
   const { api } = useServices();
   const zone = me.building.timezone;
   const [kind, setKind] = useState<ExportKind>('reservations');
@@ -35,25 +34,24 @@ export function ExportPanel({ me }: { me: Me }) {
   };
   return (
     <Card>
-      <SectionTitle>Export</SectionTitle>
+      <SectionTitle>{t('export.title')}</SectionTitle>
       <p className="mb-4 text-sm text-slate-700 dark:text-slate-300">
-        A CSV file of whole days in {zone}, the first and last included (at most 366 days); times in
-        the file are UTC.
+        {t('export.intro', { zone })}
       </p>
       <form onSubmit={submit} className="grid gap-3 sm:grid-cols-3">
         <SelectField
-          label="Data"
+          label={t('export.data')}
           value={kind}
           onChange={(e) => setKind(e.target.value as ExportKind)}
         >
           {KINDS.map((k) => (
-            <option key={k.id} value={k.id}>
-              {k.title}
+            <option key={k} value={k}>
+              {t(`export.kinds.${k}`)}
             </option>
           ))}
         </SelectField>
         <TextField
-          label="First day"
+          label={t('export.firstDay')}
           type="date"
           required
           value={dates.from}
@@ -61,7 +59,7 @@ export function ExportPanel({ me }: { me: Me }) {
           onChange={(e) => setDates({ ...dates, from: e.target.value })}
         />
         <TextField
-          label="Last day"
+          label={t('export.lastDay')}
           type="date"
           required
           value={dates.to}
@@ -70,7 +68,7 @@ export function ExportPanel({ me }: { me: Me }) {
         />
         <div className="sm:col-span-3">
           <Button type="submit" disabled={download.pending || !dates.from || !dates.to}>
-            {download.pending ? 'Preparing…' : 'Download CSV'}
+            {t(download.pending ? 'export.preparing' : 'export.download')}
           </Button>
         </div>
       </form>

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Invite, Me, Role } from '../../api/types';
 import { useServices } from '../../app/services';
 import { CopyField } from '../../components/CopyField';
@@ -38,18 +39,22 @@ export function parseEmails(text: string): { valid: string[]; invalid: string[] 
 }
 
 function InviteResult({ invite, zone }: { invite: Invite; zone: string }) {
+  const { t } = useTranslation('admin');
   return (
     <li className="space-y-2 rounded-lg border border-slate-200 p-3 dark:border-slate-700">
       <p className="text-sm">
         {invite.email ? (
-          <span className="font-semibold">{invite.email}</span>
+          <span translate="no" className="font-semibold">
+            {invite.email}
+          </span>
         ) : (
-          'Anyone with the code'
+          t('invites.anyone')
         )}{' '}
-        · {invite.role} · expires {formatDateTime(parseInstant(invite.expires_at), zone)}
+        · {t(`invites.roleInline.${invite.role}`)} ·{' '}
+        {t('invites.expires', { when: formatDateTime(parseInstant(invite.expires_at), zone) })}
       </p>
-      <CopyField label="Invite link" value={joinLink(invite.invite_code)} />
-      <CopyField label="Invite code" value={invite.invite_code} />
+      <CopyField label={t('invites.link')} value={joinLink(invite.invite_code)} />
+      <CopyField label={t('invites.code')} value={invite.invite_code} />
     </li>
   );
 }
@@ -65,6 +70,7 @@ export function InvitesPanel({ me }: { me: Me }) {
 }
 
 function SingleInvite({ zone }: { zone: string }) {
+  const { t } = useTranslation('admin');
   const { api } = useServices();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('resident');
@@ -83,25 +89,26 @@ function SingleInvite({ zone }: { zone: string }) {
   const bad = email.trim() !== '' && !EMAIL.test(email.trim());
   return (
     <Card>
-      <SectionTitle>Invite one person</SectionTitle>
-      <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">
-        The code is shown once; it works for 7 days. Naming an address makes it work for that
-        address only.
-      </p>
+      <SectionTitle>{t('invites.single.title')}</SectionTitle>
+      <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">{t('invites.single.intro')}</p>
       <form onSubmit={submit} className="grid gap-3 sm:grid-cols-[1fr_10rem_auto] sm:items-end">
         <TextField
-          label="Email (optional)"
+          label={t('invites.single.email')}
           type="email"
           value={email}
           onChange={(e) => setEmail(e.target.value)}
           aria-invalid={bad || undefined}
         />
-        <SelectField label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-          <option value="resident">Resident</option>
-          <option value="admin">Admin</option>
+        <SelectField
+          label={t('invites.single.role')}
+          value={role}
+          onChange={(e) => setRole(e.target.value as Role)}
+        >
+          <option value="resident">{t('roles.resident')}</option>
+          <option value="admin">{t('roles.admin')}</option>
         </SelectField>
         <Button type="submit" pending={create.pending} disabled={bad}>
-          Create invite
+          {t('invites.single.create')}
         </Button>
       </form>
       <div className="mt-3">
@@ -119,11 +126,16 @@ function SingleInvite({ zone }: { zone: string }) {
 }
 
 function BulkInvites({ zone }: { zone: string }) {
+  const { t } = useTranslation('admin');
   const { api } = useServices();
   const [text, setText] = useState('');
   const [role, setRole] = useState<Role>('resident');
   const [made, setMade] = useState<Invite[]>([]);
   const { valid, invalid } = parseEmails(text);
+  const validCount = t('invites.bulk.valid', { count: valid.length });
+  const status = invalid.length
+    ? t('invites.bulk.validAndInvalid', { valid: validCount, invalid: invalid.join(', ') })
+    : validCount;
   const create = useAction(() => api.createInvites(valid.map((email) => ({ email, role }))));
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -137,31 +149,33 @@ function BulkInvites({ zone }: { zone: string }) {
   };
   return (
     <Card>
-      <SectionTitle>Invite many at once</SectionTitle>
+      <SectionTitle>{t('invites.bulk.title')}</SectionTitle>
       <form onSubmit={submit} className="space-y-3">
         <TextArea
-          label="Email addresses"
+          label={t('invites.bulk.emails')}
           rows={4}
           value={text}
           onChange={(e) => setText(e.target.value)}
-          hint={`One a line, up to 200. ${valid.length} valid${invalid.length ? `; not addresses: ${invalid.join(', ')}` : ''}. All are created or none.`}
+          hint={t('invites.bulk.hint', { status })}
         />
         <div className="flex flex-wrap items-end gap-3">
           <SelectField
-            label="Role for all"
+            label={t('invites.bulk.role')}
             value={role}
             onChange={(e) => setRole(e.target.value as Role)}
             className="w-40"
           >
-            <option value="resident">Resident</option>
-            <option value="admin">Admin</option>
+            <option value="resident">{t('roles.resident')}</option>
+            <option value="admin">{t('roles.admin')}</option>
           </SelectField>
           <Button
             type="submit"
             pending={create.pending}
             disabled={valid.length === 0 || valid.length > 200 || invalid.length > 0}
           >
-            {valid.length ? `Create ${valid.length} invites` : 'Create the invites'}
+            {valid.length
+              ? t('invites.bulk.create', { count: valid.length })
+              : t('invites.bulk.createNone')}
           </Button>
         </div>
         <ErrorNotice error={create.error} />

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Me, Policy } from '../../api/types';
 import { useServices } from '../../app/services';
 import { useToast } from '../../components/Toasts';
@@ -6,52 +7,42 @@ import { Button, Card, ErrorNotice, SectionTitle, TextField } from '../../compon
 import { keys } from '../../data/keys';
 import { useAction } from '../../hooks/useAction';
 
-const FIELDS: { key: keyof Policy; label: string; hint: string; min: number; max: number }[] = [
+// Each field's label and hint are `policy.fields.<key>.label` and `.hint` (admin namespace).
+const FIELDS: { key: keyof Policy; min: number; max: number }[] = [
   {
     key: 'cost',
-    label: 'Cost of a booking (credits)',
-    hint: 'Moves from the parker to the owner when the stay ends.',
     min: 0,
     max: 1_000_000,
   },
   {
     key: 'starting_credits',
-    label: 'Starting credits',
-    hint: 'What each new resident receives.',
     min: 0,
     max: 1_000_000,
   },
   {
     key: 'max_hours',
-    label: 'Longest booking (hours)',
-    hint: 'Elapsed hours: a 25-hour autumn day counts 25.',
     min: 1,
     max: 744,
   },
   {
     key: 'horizon_days',
-    label: 'How far ahead (days)',
-    hint: 'Bookings may start up to this many local days from now.',
     min: 1,
     max: 400,
   },
   {
     key: 'checkin_grace_minutes',
-    label: 'Check-in grace (minutes)',
-    hint: 'Parkers check in from 15 minutes before the start until this long after; 0 turns check-in off.',
     min: 0,
     max: 120,
   },
   {
     key: 'no_show_owner_share',
-    label: 'No-show share for the owner (credits)',
-    hint: 'What the owner keeps when nobody checks in; the rest goes back to the parker. At most the cost.',
     min: 0,
     max: 1_000_000,
   },
 ];
 
 export function PolicyPanel({ me }: { me: Me }) {
+  const { t } = useTranslation('admin');
   const { api, cache } = useServices();
   const toast = useToast();
   const current = me.building.policy;
@@ -88,21 +79,19 @@ export function PolicyPanel({ me }: { me: Me }) {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     save.run().then(
-      () => toast.success('Policy saved. It applies to new bookings; existing ones keep theirs.'),
+      () => toast.success(t('policy.saved')),
       () => {},
     );
   };
   return (
     <Card>
-      <SectionTitle>Policy</SectionTitle>
-      <p className="mb-4 text-sm text-slate-700 dark:text-slate-300">
-        Changes apply to bookings made from now on.
-      </p>
+      <SectionTitle>{t('policy.title')}</SectionTitle>
+      <p className="mb-4 text-sm text-slate-700 dark:text-slate-300">{t('policy.intro')}</p>
       <form onSubmit={submit} className="grid gap-4 sm:grid-cols-2">
         {FIELDS.map((f) => (
           <TextField
             key={f.key}
-            label={f.label}
+            label={t(`policy.fields.${f.key}.label`)}
             type="number"
             inputMode="numeric"
             min={f.min}
@@ -111,7 +100,7 @@ export function PolicyPanel({ me }: { me: Me }) {
             value={values[f.key]}
             onChange={(e) => setValues((v) => ({ ...v, [f.key]: e.target.value }))}
             aria-invalid={invalid.includes(f.key) || undefined}
-            hint={f.hint}
+            hint={t(`policy.fields.${f.key}.hint`)}
           />
         ))}
         <div className="sm:col-span-2">
@@ -123,7 +112,7 @@ export function PolicyPanel({ me }: { me: Me }) {
             pending={save.pending}
             disabled={invalid.length > 0 || Object.keys(changes).length === 0}
           >
-            Save policy
+            {t('policy.save')}
           </Button>
         </div>
       </form>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { Me, Resident } from '../../api/types';
 import { useServices } from '../../app/services';
 import { Dialog } from '../../components/Dialog';
@@ -17,6 +18,7 @@ export function useResidents() {
 }
 
 export function ResidentsPanel({ me }: { me: Me }) {
+  const { t } = useTranslation('admin');
   const residents = useResidents();
   const [disabling, setDisabling] = useState<Resident | null>(null);
   const list = residents.data ?? [];
@@ -24,10 +26,10 @@ export function ResidentsPanel({ me }: { me: Me }) {
   return (
     <Card>
       <div className="mb-3 flex flex-wrap items-baseline justify-between gap-2">
-        <h2 className="text-lg font-semibold">Residents</h2>
+        <h2 className="text-lg font-semibold">{t('residents.title')}</h2>
         {residents.data && (
           <p className="text-sm text-slate-600 dark:text-slate-400">
-            {active} active of {list.length}
+            {t('residents.activeOf', { count: active, total: list.length })}
           </p>
         )}
       </div>
@@ -62,6 +64,7 @@ function ResidentRow({
   zone: string;
   onDisable: () => void;
 }) {
+  const { t } = useTranslation('admin');
   const { api, cache } = useServices();
   const toast = useToast();
   const enable = useAction(async () => {
@@ -72,27 +75,32 @@ function ResidentRow({
     <li className="flex flex-wrap items-center gap-3 py-3 text-sm">
       <div className="min-w-0 flex-1">
         <p className="font-semibold">
-          {resident.display_name}
+          <span translate="no">{resident.display_name}</span>
           {resident.role === 'admin' && (
             <span className="ml-2 rounded-full bg-violet-100 px-2 py-0.5 text-xs font-semibold text-violet-900 dark:bg-violet-950 dark:text-violet-200">
-              admin
+              {t('residents.adminBadge')}
             </span>
           )}
           {!resident.active && (
             <span className="ml-2 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-semibold text-slate-800 dark:bg-slate-700 dark:text-slate-100">
-              disabled
+              {t('residents.disabledBadge')}
             </span>
           )}
         </p>
         <p className="break-words text-slate-600 dark:text-slate-400">
-          {resident.email ?? 'no email'} ·{' '}
-          {resident.sign_in === 'sso' ? 'building account' : 'password'} · joined{' '}
-          {formatDateTime(parseInstant(resident.created_at), zone)}
+          {resident.email ? <span translate="no">{resident.email}</span> : t('residents.noEmail')} ·{' '}
+          {t(resident.sign_in === 'sso' ? 'residents.signInSso' : 'residents.signInPassword')} ·{' '}
+          {t('residents.joined', { when: formatDateTime(parseInstant(resident.created_at), zone) })}
         </p>
         <p className="text-slate-700 dark:text-slate-300">
-          <span className="font-semibold tabular-nums">{resident.credits}</span> credits ·{' '}
-          {resident.spots} {resident.spots === 1 ? 'spot' : 'spots'} ·{' '}
-          {resident.upcoming_reservations} upcoming
+          <Trans
+            t={t}
+            i18nKey="residents.credits"
+            count={resident.credits}
+            components={{ num: <span className="font-semibold tabular-nums" /> }}
+          />{' '}
+          · {t('residents.spots', { count: resident.spots })} ·{' '}
+          {t('residents.upcoming', { count: resident.upcoming_reservations })}
         </p>
         {enable.error !== null && (
           <div className="mt-1">
@@ -105,10 +113,10 @@ function ResidentRow({
           variant="secondary"
           size="sm"
           disabled={isMe}
-          title={isMe ? 'You cannot disable your own account' : undefined}
+          title={isMe ? t('residents.cannotDisableSelf') : undefined}
           onClick={onDisable}
         >
-          Disable
+          {t('residents.disable')}
         </Button>
       ) : (
         <Button
@@ -117,12 +125,12 @@ function ResidentRow({
           pending={enable.pending}
           onClick={() =>
             enable.run().then(
-              () => toast.success(`${resident.display_name} can sign in again.`),
+              () => toast.success(t('residents.enabled', { name: resident.display_name })),
               () => {},
             )
           }
         >
-          Enable
+          {t('residents.enable')}
         </Button>
       )}
     </li>
@@ -130,6 +138,7 @@ function ResidentRow({
 }
 
 function DisableDialog({ resident, onClose }: { resident: Resident; onClose: () => void }) {
+  const { t } = useTranslation('admin');
   const { api, cache } = useServices();
   const toast = useToast();
   const disable = useAction(async () => {
@@ -138,18 +147,20 @@ function DisableDialog({ resident, onClose }: { resident: Resident; onClose: () 
     return summary;
   });
   return (
-    <Dialog title={`Disable ${resident.display_name}?`} onClose={onClose}>
+    <Dialog title={t('residents.dialog.title', { name: resident.display_name })} onClose={onClose}>
       <div className="space-y-3 text-sm">
         <p>
-          {resident.display_name} is signed out everywhere at once and can no longer sign in. Their
-          bookings that have not started are cancelled and refunded, and so are other residents’
-          bookings of their spots; their spots stop being shared. A stay under way finishes
-          normally.
+          <Trans
+            t={t}
+            i18nKey="residents.dialog.body"
+            values={{ name: resident.display_name }}
+            components={{ data: <span translate="no" /> }}
+          />
         </p>
         <ErrorNotice error={disable.error} />
         <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
           <Button variant="secondary" onClick={onClose} data-autofocus>
-            Keep active
+            {t('residents.dialog.keep')}
           </Button>
           <Button
             variant="danger"
@@ -157,16 +168,19 @@ function DisableDialog({ resident, onClose }: { resident: Resident; onClose: () 
             onClick={() =>
               disable.run().then(
                 (s) => {
-                  toast.success(
-                    `${resident.display_name} is disabled: ${s.cancelled} bookings cancelled, ${s.spots_withdrawn} spots withdrawn, ${s.sessions_ended} sessions ended.`,
-                  );
+                  const summary = [
+                    t('residents.bookingsCancelled', { count: s.cancelled }),
+                    t('residents.spotsWithdrawn', { count: s.spots_withdrawn }),
+                    t('residents.sessionsEnded', { count: s.sessions_ended }),
+                  ].join(t('residents.summarySeparator'));
+                  toast.success(t('residents.disabled', { name: resident.display_name, summary }));
                   onClose();
                 },
                 () => {},
               )
             }
           >
-            Disable {resident.display_name}
+            {t('residents.dialog.confirm', { name: resident.display_name })}
           </Button>
         </div>
       </div>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { isCode } from '../../api/problems';
 import type { Me } from '../../api/types';
 import { useServices } from '../../app/services';
@@ -11,6 +12,7 @@ import { addDays, localDate, startOfLocalDay, toIso } from '../../lib/time';
 const RANGES = [7, 30];
 
 export function UsagePanel({ me }: { me: Me }) {
+  const { t } = useTranslation('admin');
   const { api } = useServices();
   const zone = me.building.timezone;
   const [days, setDays] = useState(7);
@@ -25,8 +27,8 @@ export function UsagePanel({ me }: { me: Me }) {
   return (
     <Card>
       <div className="mb-4 flex flex-wrap items-center justify-between gap-2">
-        <SectionTitle>Usage</SectionTitle>
-        <div role="group" aria-label="Range" className="flex gap-1">
+        <SectionTitle>{t('usage.title')}</SectionTitle>
+        <div role="group" aria-label={t('usage.range')} className="flex gap-1">
           {RANGES.map((n) => (
             <Button
               key={n}
@@ -35,16 +37,13 @@ export function UsagePanel({ me }: { me: Me }) {
               aria-pressed={n === days}
               onClick={() => setDays(n)}
             >
-              Last {n} days
+              {t('usage.last', { count: n })}
             </Button>
           ))}
         </div>
       </div>
       {missing ? (
-        <Notice tone="warning">
-          This server doesn’t report usage yet. Update parkshare to see booked and shared hours per
-          day and per spot.
-        </Notice>
+        <Notice tone="warning">{t('usage.missing')}</Notice>
       ) : (
         usage.error !== undefined &&
         usage.error !== null && <ErrorNotice error={usage.error} onRetry={usage.refetch} />
