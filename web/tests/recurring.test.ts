@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import i18next from 'i18next';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { catalogues, NAMESPACES } from '../src/i18n/catalogues';
 import {
   bookingsInTimeOff,
   nextOccurrences,
@@ -6,6 +8,8 @@ import {
   occurrencesBetween,
   patternInstant,
   patternSummary,
+  weekdayNames,
+  weekdaysPhrase,
   type PatternRule,
 } from '../src/lib/recurring';
 import { toLocalInput } from '../src/lib/time';
@@ -179,6 +183,21 @@ describe('time off', () => {
 });
 
 describe('the summary', () => {
+  beforeAll(async () => {
+    // The summary is in the app's language: English here, whatever ran before.
+    if (!i18next.isInitialized) {
+      await i18next.init({
+        resources: catalogues,
+        lng: 'en',
+        fallbackLng: 'en',
+        ns: [...NAMESPACES],
+        defaultNS: 'common',
+        interpolation: { escapeValue: false },
+      });
+    }
+    await i18next.changeLanguage('en');
+  });
+
   it('speaks as the garage does', () => {
     expect(patternSummary(rule({}), '2026-12-01')).toBe('Free weekdays 08:00–18:00');
     expect(
@@ -190,5 +209,21 @@ describe('the summary', () => {
     expect(patternSummary(rule({ weekdays: [6, 7] }), '2026-12-01')).toBe(
       'Free weekends 08:00–18:00',
     );
+  });
+
+  it('names the days in the language chosen, Monday first', () => {
+    expect(weekdayNames('en').map((d) => d.short)).toEqual([
+      'Mon',
+      'Tue',
+      'Wed',
+      'Thu',
+      'Fri',
+      'Sat',
+      'Sun',
+    ]);
+    expect(weekdayNames('en')[6]?.long).toBe('Sunday');
+    expect(weekdayNames('de')[0]?.long).toBe('Montag');
+    expect(weekdayNames('fr')[0]?.long).toBe('lundi');
+    expect(weekdaysPhrase([5, 1])).toBe('Mon, Fri');
   });
 });

@@ -1,7 +1,9 @@
 import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
 /** Read-only text with a Copy button (falls back to selecting the text where the clipboard is refused). */
 export function CopyField({ label, value }: { label: string; value: string }) {
+  const { t, i18n } = useTranslation('manage');
   const id = useId();
   const [copied, setCopied] = useState(false);
   const copy = async () => {
@@ -33,9 +35,13 @@ export function CopyField({ label, value }: { label: string; value: string }) {
           type="button"
           onClick={() => void copy()}
           className="rounded-lg border border-slate-300 px-3 text-sm font-semibold hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
-          aria-label={`Copy ${label.toLowerCase()}`}
+          // English says "Copy calendar link"; French and German keep the label as written
+          // (a German noun keeps its capital).
+          aria-label={t('copyField.copyLabel', {
+            label: i18n.language === 'en' ? label.toLowerCase() : label,
+          })}
         >
-          {copied ? 'Copied' : 'Copy'}
+          {copied ? t('copyField.copied') : t('copyField.copy')}
         </button>
       </div>
     </div>

@@ -2,6 +2,7 @@
 // sharing and time off"), so that the owner sees the next occurrences before sharing and
 // which bookings time off would cancel before confirming. The server still decides.
 
+import i18next from 'i18next';
 import type { Interval } from './intervals';
 import { MINUTE_MS, addDays, isoWeekday, localDate, offsetAt, startOfLocalDay } from './time';
 
@@ -28,15 +29,37 @@ export interface Occurrence extends Interval {
   clockChange: ClockChange | null;
 }
 
-export const WEEKDAYS = [
-  { iso: 1, short: 'Mon', long: 'Monday' },
-  { iso: 2, short: 'Tue', long: 'Tuesday' },
-  { iso: 3, short: 'Wed', long: 'Wednesday' },
-  { iso: 4, short: 'Thu', long: 'Thursday' },
-  { iso: 5, short: 'Fri', long: 'Friday' },
-  { iso: 6, short: 'Sat', long: 'Saturday' },
-  { iso: 7, short: 'Sun', long: 'Sunday' },
-] as const;
+/** ISO weekdays, Monday first. */
+export const ISO_WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
+
+export interface WeekdayName {
+  iso: number;
+  /** "Mon", "lun.", "Mo." */
+  short: string;
+  /** "Monday", "lundi", "Montag" */
+  long: string;
+}
+
+const weekdayNameCache = new Map<string, readonly WeekdayName[]>();
+
+/**
+ * The seven days' names in the app's language (Intl's, so every language has them), Monday
+ * first. Read at call time: the language can change while the app runs.
+ */
+export function weekdayNames(locale: string = i18next.language || 'en'): readonly WeekdayName[] {
+  let names = weekdayNameCache.get(locale);
+  if (!names) {
+    const short = new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: 'UTC' });
+    const long = new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' });
+    // 2024-01-01 was a Monday.
+    names = ISO_WEEKDAYS.map((iso) => {
+      const day = Date.UTC(2024, 0, iso);
+      return { iso, short: short.format(day), long: long.format(day) };
+    });
+    weekdayNameCache.set(locale, names);
+  }
+  return names;
+}
 
 /** A pattern lasts at most this long (`ends_on` ≤ `starts_on` + 366 days). */
 export const MAX_PATTERN_DAYS = 366;
@@ -167,18 +190,24 @@ export function bookingsInTimeOff<T extends Interval>(
 /** The weekdays as the garage says them: "weekdays", "weekends", "every day", "Mon, Wed". */
 export function weekdaysPhrase(weekdays: readonly number[]): string {
   const days = [...new Set(weekdays)].sort((a, b) => a - b).join(',');
-  if (days === '1,2,3,4,5') return 'weekdays';
-  if (days === '6,7') return 'weekends';
-  if (days === '1,2,3,4,5,6,7') return 'every day';
-  return WEEKDAYS.filter((d) => weekdays.includes(d.iso))
+  if (days === '1,2,3,4,5') return i18next.t('manage:recurring.weekdays');
+  if (days === '6,7') return i18next.t('manage:recurring.weekends');
+  if (days === '1,2,3,4,5,6,7') return i18next.t('manage:recurring.everyDay');
+  return weekdayNames()
+    .filter((d) => weekdays.includes(d.iso))
     .map((d) => d.short)
     .join(', ');
 }
 
 /** "Free weekdays 08:00–18:00", in the words the server's summary of a spot uses. */
 export function patternSummary(rule: PatternRule, today: string): string {
-  const every = rule.every_weeks > 1 ? ` every ${rule.every_weeks} weeks` : '';
-  const from = rule.starts_on > today ? ` from ${rule.starts_on}` : '';
-  const until = rule.ends_on ? ` until ${rule.ends_on}` : '';
-  return `Free ${weekdaysPhrase(rule.weekdays)}${every} ${rule.from}–${rule.until}${from}${until}`;
+  return i18next.t('manage:recurring.summary', {
+    days: weekdaysPhrase(rule.weekdays),
+    every:
+      rule.every_weeks > 1 ? i18next.t('manage:recurring.every', { count: rule.every_weeks }) : '',
+    hours: `${rule.from}–${rule.until}`,
+    starts:
+      rule.starts_on > today ? i18next.t('manage:recurring.starts', { date: rule.starts_on }) : '',
+    ends: rule.ends_on ? i18next.t('manage:recurring.ends', { date: rule.ends_on }) : '',
+  });
 }

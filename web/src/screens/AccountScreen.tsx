@@ -2,7 +2,9 @@
 // are signed in, appearance.
 
 import { LanguagePicker } from '../components/LanguagePicker';
+import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Me } from '../api/types';
 import { useServices } from '../app/services';
 import { useToast } from '../components/Toasts';
@@ -25,20 +27,21 @@ import { CalendarFeedCard } from './account/CalendarFeedCard';
 import { NotificationSettings } from './account/NotificationSettings';
 
 export function AccountScreen({ me }: { me: Me }) {
+  const { t } = useTranslation('manage');
   const { api } = useServices();
   const signOut = useAction(() => api.logout());
   return (
     <div className="space-y-6">
-      <PageTitle aside={me.user.email ?? undefined}>Account</PageTitle>
+      <PageTitle aside={me.user.email ? <span translate="no">{me.user.email}</span> : undefined}>
+        {t('account.title')}
+      </PageTitle>
       <ProfileForm me={me} />
       {me.user.sign_in === 'password' ? (
         <PasswordForm />
       ) : (
         <Card>
-          <SectionTitle>Password</SectionTitle>
-          <p className="text-sm">
-            You sign in with your building’s account, so there is no parkshare password to change.
-          </p>
+          <SectionTitle>{t('account.password.title')}</SectionTitle>
+          <p className="text-sm">{t('account.password.sso')}</p>
         </Card>
       )}
       <NotificationSettings />
@@ -46,10 +49,10 @@ export function AccountScreen({ me }: { me: Me }) {
       <SessionsList zone={me.building.timezone} />
       <AppearanceForm />
       <Card>
-        <SectionTitle>Sign out</SectionTitle>
-        <p className="mb-3 text-sm">Signs out on this device. Your bookings stay.</p>
+        <SectionTitle>{t('account.signOut.title')}</SectionTitle>
+        <p className="mb-3 text-sm">{t('account.signOut.body')}</p>
         <Button variant="secondary" pending={signOut.pending} onClick={() => void signOut.run()}>
-          Sign out
+          {t('account.signOut.submit')}
         </Button>
       </Card>
     </div>
@@ -57,6 +60,7 @@ export function AccountScreen({ me }: { me: Me }) {
 }
 
 function ProfileForm({ me }: { me: Me }) {
+  const { t } = useTranslation('manage');
   const { api, cache } = useServices();
   const toast = useToast();
   const [name, setName] = useState(me.user.display_name);
@@ -76,21 +80,21 @@ function ProfileForm({ me }: { me: Me }) {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     save.run(name.trim()).then(
-      () => toast.success('Your name is saved. Neighbours see it on your spots.'),
+      () => toast.success(t('account.profile.saved')),
       () => {},
     );
   };
   return (
     <Card>
-      <SectionTitle>Your name</SectionTitle>
+      <SectionTitle>{t('account.profile.title')}</SectionTitle>
       <form onSubmit={submit} className="space-y-3">
         <TextField
-          label="Display name"
+          label={t('account.profile.label')}
           required
           maxLength={100}
           value={name}
           onChange={(e) => setName(e.target.value)}
-          hint="Shown to neighbours on the spots you share."
+          hint={t('account.profile.hint')}
         />
         <ErrorNotice error={save.error} />
         <Button
@@ -98,7 +102,7 @@ function ProfileForm({ me }: { me: Me }) {
           pending={save.pending}
           disabled={!name.trim() || name.trim() === me.user.display_name}
         >
-          Save name
+          {t('account.profile.submit')}
         </Button>
       </form>
     </Card>
@@ -106,6 +110,7 @@ function ProfileForm({ me }: { me: Me }) {
 }
 
 function PasswordForm() {
+  const { t } = useTranslation('manage');
   const { api, cache } = useServices();
   const toast = useToast();
   const [current, setCurrent] = useState('');
@@ -122,17 +127,17 @@ function PasswordForm() {
         setNext('');
         setRepeat('');
         cache.invalidatePrefix(keys.sessions);
-        toast.success('Password changed. You were signed out everywhere else.');
+        toast.success(t('account.password.changed'));
       },
       () => {},
     );
   };
   return (
     <Card>
-      <SectionTitle>Password</SectionTitle>
+      <SectionTitle>{t('account.password.title')}</SectionTitle>
       <form onSubmit={submit} className="space-y-3">
         <TextField
-          label="Current password"
+          label={t('account.password.current')}
           type="password"
           autoComplete="current-password"
           required
@@ -140,34 +145,34 @@ function PasswordForm() {
           onChange={(e) => setCurrent(e.target.value)}
         />
         <TextField
-          label="New password"
+          label={t('account.password.new')}
           type="password"
           autoComplete="new-password"
           required
           value={next}
           onChange={(e) => setNext(e.target.value)}
-          hint="At least 10 characters. Other devices are signed out."
+          hint={t('account.password.newHint')}
         />
         <TextField
-          label="Repeat the new password"
+          label={t('account.password.repeat')}
           type="password"
           autoComplete="new-password"
           required
           value={repeat}
           onChange={(e) => setRepeat(e.target.value)}
           aria-invalid={mismatch || undefined}
-          hint={mismatch ? 'The two new passwords differ.' : undefined}
+          hint={mismatch ? t('account.password.differ') : undefined}
         />
         <ErrorNotice
           error={change.error}
-          overrides={{ invalid_credentials: 'The current password is wrong.' }}
+          overrides={{ invalid_credentials: t('account.password.wrong') }}
         />
         <Button
           type="submit"
           pending={change.pending}
           disabled={!current || next.length < 10 || repeat !== next}
         >
-          Change password
+          {t('account.password.submit')}
         </Button>
       </form>
     </Card>
@@ -176,7 +181,7 @@ function PasswordForm() {
 
 /** "Firefox on Linux" from a user agent, roughly; the raw string is kept as a tooltip. */
 export function describeAgent(agent: string | null): string {
-  if (!agent) return 'Unknown device';
+  if (!agent) return i18next.t('manage:account.sessions.unknown');
   const browser = /Edg\//.test(agent)
     ? 'Edge'
     : /Firefox\//.test(agent)
@@ -187,7 +192,7 @@ export function describeAgent(agent: string | null): string {
           ? 'Safari'
           : /curl\//.test(agent)
             ? 'curl'
-            : 'Browser';
+            : i18next.t('manage:account.sessions.browser');
   const system = /Android/.test(agent)
     ? 'Android'
     : /iPhone|iPad/.test(agent)
@@ -199,10 +204,11 @@ export function describeAgent(agent: string | null): string {
           : /Linux/.test(agent)
             ? 'Linux'
             : '';
-  return system ? `${browser} on ${system}` : browser;
+  return system ? i18next.t('manage:account.sessions.on', { browser, system }) : browser;
 }
 
 function SessionsList({ zone }: { zone: string }) {
+  const { t } = useTranslation('manage');
   const { api, cache } = useServices();
   const toast = useToast();
   const sessions = useQuery(keys.sessions, async () => (await api.sessions()).sessions, {
@@ -215,7 +221,7 @@ function SessionsList({ zone }: { zone: string }) {
   });
   return (
     <Card>
-      <SectionTitle>Where you are signed in</SectionTitle>
+      <SectionTitle>{t('account.sessions.title')}</SectionTitle>
       {sessions.error !== undefined && sessions.error !== null && (
         <ErrorNotice error={sessions.error} onRetry={sessions.refetch} />
       )}
@@ -228,14 +234,24 @@ function SessionsList({ zone }: { zone: string }) {
               <span className="font-medium">{describeAgent(s.user_agent)}</span>
               {s.current && (
                 <span className="ml-2 rounded-full bg-green-100 px-2 py-0.5 text-xs font-semibold text-green-900 dark:bg-green-950 dark:text-green-200">
-                  This device
+                  {t('account.sessions.thisDevice')}
                 </span>
               )}
               <span className="block text-slate-600 dark:text-slate-400">
-                {s.method === 'sso' ? 'Building account' : 'Password'} · since{' '}
-                {formatDateTime(parseInstant(s.created_at), zone)} · last used{' '}
-                {formatDateTime(parseInstant(s.last_used_at), zone)}
-                {s.address ? ` · ${s.address}` : ''}
+                {t('account.sessions.details', {
+                  method:
+                    s.method === 'sso'
+                      ? t('account.sessions.building')
+                      : t('account.sessions.password'),
+                  since: formatDateTime(parseInstant(s.created_at), zone),
+                  lastUsed: formatDateTime(parseInstant(s.last_used_at), zone),
+                })}
+                {s.address && (
+                  <>
+                    {' · '}
+                    <span translate="no">{s.address}</span>
+                  </>
+                )}
               </span>
             </span>
             <Button
@@ -244,12 +260,12 @@ function SessionsList({ zone }: { zone: string }) {
               disabled={revoke.pending}
               onClick={() =>
                 revoke.run(s.id, s.current).then(
-                  () => !s.current && toast.success('That session has ended.'),
+                  () => !s.current && toast.success(t('account.sessions.ended')),
                   () => {},
                 )
               }
             >
-              {s.current ? 'Sign out here' : 'End session'}
+              {s.current ? t('account.sessions.signOutHere') : t('account.sessions.end')}
             </Button>
           </li>
         ))}
@@ -259,17 +275,18 @@ function SessionsList({ zone }: { zone: string }) {
 }
 
 function AppearanceForm() {
+  const { t } = useTranslation('manage');
   const { api } = useServices();
   const { choice, setChoice } = useTheme();
   const options: { value: ThemeChoice; label: string }[] = [
-    { value: 'system', label: 'Same as this device' },
-    { value: 'light', label: 'Light' },
-    { value: 'dark', label: 'Dark' },
+    { value: 'system', label: t('account.appearance.system') },
+    { value: 'light', label: t('account.appearance.light') },
+    { value: 'dark', label: t('account.appearance.dark') },
   ];
   return (
     <Card>
       <fieldset>
-        <legend className="mb-3 text-lg font-semibold">Appearance</legend>
+        <legend className="mb-3 text-lg font-semibold">{t('account.appearance.title')}</legend>
         <div className="flex flex-wrap gap-4">
           {options.map((option) => (
             <label key={option.value} className="flex items-center gap-2 text-sm font-medium">

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useServices } from '../app/services';
 import { Button, ErrorNotice, TextField } from '../components/ui';
 import { useAction } from '../hooks/useAction';
@@ -8,6 +9,7 @@ import { AuthFrame } from './SignInScreen';
 
 /** Sign-up with the invite code an admin handed out (#/join?code=… from their link). */
 export function JoinScreen({ theme }: { theme: ReturnType<typeof useTheme> }) {
+  const { t } = useTranslation('manage');
   const { api } = useServices();
   const route = useRoute();
   const [code, setCode] = useState(route.query.get('code') ?? '');
@@ -33,21 +35,19 @@ export function JoinScreen({ theme }: { theme: ReturnType<typeof useTheme> }) {
   return (
     <AuthFrame theme={theme}>
       <div className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
-        <h1 className="text-2xl font-bold">Join your building</h1>
-        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
-          Your building’s admin gave you an invite code.
-        </p>
+        <h1 className="text-2xl font-bold">{t('join.title')}</h1>
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">{t('join.intro')}</p>
         <form onSubmit={submit} className="mt-5 space-y-4" noValidate>
           <TextField
-            label="Invite code"
+            label={t('join.code')}
             required
             value={code}
             onChange={(e) => setCode(e.target.value)}
             autoComplete="off"
           />
           <TextField
-            label="Your name"
-            hint="Neighbours see it on your spots."
+            label={t('join.name')}
+            hint={t('join.nameHint')}
             required
             value={name}
             onChange={(e) => setName(e.target.value)}
@@ -55,7 +55,7 @@ export function JoinScreen({ theme }: { theme: ReturnType<typeof useTheme> }) {
             maxLength={100}
           />
           <TextField
-            label="Email"
+            label={t('join.email')}
             type="email"
             required
             value={email}
@@ -63,13 +63,13 @@ export function JoinScreen({ theme }: { theme: ReturnType<typeof useTheme> }) {
             autoComplete="email"
           />
           <TextField
-            label="Password"
+            label={t('join.password')}
             type="password"
             required
             value={password}
             onChange={(e) => setPassword(e.target.value)}
             autoComplete="new-password"
-            hint="At least 10 characters."
+            hint={t('join.passwordHint')}
             aria-invalid={tooShort || undefined}
           />
           <ErrorNotice error={join.error} />
@@ -80,16 +80,16 @@ export function JoinScreen({ theme }: { theme: ReturnType<typeof useTheme> }) {
             pending={join.pending}
             disabled={!code || !name || !email || password.length < 10}
           >
-            Create my account
+            {t('join.submit')}
           </Button>
         </form>
         <p className="mt-5 text-sm">
-          Already have an account?{' '}
+          {t('join.already')}{' '}
           <a
             className="font-semibold text-blue-800 underline underline-offset-2 dark:text-sky-300"
             href={href('signin')}
           >
-            Sign in
+            {t('join.signIn')}
           </a>
         </p>
       </div>

@@ -2,6 +2,7 @@
 // time off), withdraw a window (cancelling the bookings in it only when the owner says so).
 
 import { useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { isCode, problemMessage } from '../api/problems';
 import type { Me, Pattern, Spot, SpotView } from '../api/types';
 import { useServices } from '../app/services';
@@ -78,6 +79,7 @@ function useAvailabilityChange(spotId: string) {
 }
 
 export function MySpotsScreen({ me }: { me: Me }) {
+  const { t } = useTranslation('manage');
   const zone = me.building.timezone;
   const now = useNow();
   const views = useSpots(keys.mySpots, () => {
@@ -89,7 +91,9 @@ export function MySpotsScreen({ me }: { me: Me }) {
 
   return (
     <div>
-      <PageTitle aside={`Times in ${zone} (${zoneAbbreviation(now, zone)})`}>My spots</PageTitle>
+      <PageTitle aside={t('mySpots.timesIn', { zone, abbreviation: zoneAbbreviation(now, zone) })}>
+        {t('mySpots.title')}
+      </PageTitle>
       {views.error !== undefined && views.error !== null && (
         <div className="mb-4">
           <ErrorNotice error={views.error} onRetry={views.refetch} />
@@ -101,9 +105,7 @@ export function MySpotsScreen({ me }: { me: Me }) {
         </div>
       )}
       {me.spots.length === 0 ? (
-        <EmptyState title="You haven’t added a spot yet">
-          Add your parking spot below, then share it when you don’t need it.
-        </EmptyState>
+        <EmptyState title={t('mySpots.emptyTitle')}>{t('mySpots.emptyBody')}</EmptyState>
       ) : (
         <ul className="space-y-4">
           {me.spots.map((spot) => (
@@ -141,6 +143,7 @@ function MySpotCard({
   zone: string;
   now: number;
 }) {
+  const { t } = useTranslation('manage');
   const [showAll, setShowAll] = useState(false);
   const withdrawal = useWithdraw(spot, zone);
   // Just added, the server's answer (and the spot's id) still on its way.
@@ -155,29 +158,29 @@ function MySpotCard({
       className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900"
     >
       <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 className="text-xl font-bold">{spot.label}</h2>
+        <h2 className="text-xl font-bold" translate="no">
+          {spot.label}
+        </h2>
         <a
           href={href(`spots/${spot.id}`)}
           className="text-sm font-semibold text-blue-800 underline-offset-2 hover:underline dark:text-sky-300"
-          aria-label={`Timeline of ${spot.label}`}
+          aria-label={t('mySpots.timelineOf', { label: spot.label })}
         >
-          Timeline
+          {t('mySpots.timeline')}
         </a>
       </div>
       {(spot.location || spot.notes) && (
-        <p className="text-sm text-slate-600 dark:text-slate-400">
+        <p className="text-sm text-slate-600 dark:text-slate-400" translate="no">
           {[spot.location, spot.notes].filter(Boolean).join(' · ')}
         </p>
       )}
       <ShareNow spot={spot} zone={zone} disabled={pending} />
       <div className="mt-4">
-        <h3 className="mb-2 text-sm font-semibold">Shared</h3>
+        <h3 className="mb-2 text-sm font-semibold">{t('mySpots.shared')}</h3>
         {loading ? (
-          <Loading label="Loading windows…" />
+          <Loading label={t('mySpots.loadingWindows')} />
         ) : windows.length === 0 ? (
-          <p className="text-sm text-slate-600 dark:text-slate-400">
-            Not shared in the coming weeks.
-          </p>
+          <p className="text-sm text-slate-600 dark:text-slate-400">{t('mySpots.notShared')}</p>
         ) : (
           <>
             <ul className="space-y-2">
@@ -206,7 +209,7 @@ function MySpotCard({
                 aria-expanded={showAll}
                 onClick={() => setShowAll((v) => !v)}
               >
-                {showAll ? 'Show fewer' : `Show all ${windows.length} windows`}
+                {showAll ? t('mySpots.showFewer') : t('mySpots.showAll', { count: windows.length })}
               </Button>
             )}
           </>
@@ -227,6 +230,7 @@ function MySpotCard({
 }
 
 function ShareNow({ spot, zone, disabled }: { spot: Spot; zone: string; disabled: boolean }) {
+  const { t } = useTranslation('manage');
   const toast = useToast();
   const [hours, setHours] = useState(2);
   const change = useAvailabilityChange(spot.id);
@@ -236,7 +240,13 @@ function ShareNow({ spot, zone, disabled }: { spot: Spot; zone: string; disabled
     const start = floorToMinute(Date.now());
     const window = { start, end: start + hours * HOUR_MS };
     change.run({ window, available: true }).then(
-      () => toast.success(`${spot.label} is shared until ${formatWhen(window.end, start, zone)}.`),
+      () =>
+        toast.success(
+          t('mySpots.sharedUntil', {
+            label: spot.label,
+            when: formatWhen(window.end, start, zone),
+          }),
+        ),
       () => {},
     );
   };
@@ -247,11 +257,11 @@ function ShareNow({ spot, zone, disabled }: { spot: Spot; zone: string; disabled
       aria-labelledby={titleId}
     >
       <p id={titleId} className="mb-2 text-sm font-semibold">
-        Share now
+        {t('mySpots.shareNow')}
       </p>
       <div className="flex items-end gap-2">
         <SelectField
-          label="Hours"
+          label={t('mySpots.hours')}
           value={hours}
           disabled={disabled}
           onChange={(e) => setHours(Number(e.target.value))}
@@ -259,12 +269,12 @@ function ShareNow({ spot, zone, disabled }: { spot: Spot; zone: string; disabled
         >
           {SHARE_HOURS.map((h) => (
             <option key={h} value={h}>
-              {h} h
+              {t('mySpots.hoursOption', { hours: h })}
             </option>
           ))}
         </SelectField>
         <Button type="submit" pending={change.pending} disabled={disabled}>
-          Share
+          {t('mySpots.share')}
         </Button>
       </div>
       {change.error !== null && (
@@ -289,19 +299,22 @@ function SharedWindow({
   busy: boolean;
   onWithdraw: () => void;
 }) {
+  const { t } = useTranslation('manage');
   return (
     <li className="flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 px-3 py-2 dark:border-slate-700">
       <div className="min-w-0 flex-1 text-sm">
         <p className="font-medium">{formatRange(window.start, window.end, zone)}</p>
         {bookings.length > 0 && (
           <p className="text-slate-600 dark:text-slate-400">
-            {bookings.length === 1 ? '1 booking' : `${bookings.length} bookings`}:{' '}
-            {bookings.map((b) => formatRange(b.start, b.end, zone)).join('; ')}
+            {t('mySpots.bookingsIn', {
+              count: bookings.length,
+              list: bookings.map((b) => formatRange(b.start, b.end, zone)).join('; '),
+            })}
           </p>
         )}
       </div>
       <Button variant="secondary" size="sm" disabled={busy} onClick={onWithdraw}>
-        Withdraw
+        {t('mySpots.withdraw')}
       </Button>
     </li>
   );
@@ -313,6 +326,7 @@ function SharedWindow({
  * the server refuses.
  */
 function useWithdraw(spot: Spot, zone: string) {
+  const { t } = useTranslation('manage');
   const toast = useToast();
   const change = useAvailabilityChange(spot.id);
   const [confirming, setConfirming] = useState<Interval | null>(null);
@@ -321,7 +335,10 @@ function useWithdraw(spot: Spot, zone: string) {
       () => {
         setConfirming(null);
         toast.success(
-          `${spot.label} is no longer shared ${formatRange(span.start, span.end, zone)}${cancelReservations ? '; its bookings were cancelled and refunded' : ''}.`,
+          t(cancelReservations ? 'mySpots.noLongerSharedCancelled' : 'mySpots.noLongerShared', {
+            label: spot.label,
+            range: formatRange(span.start, span.end, zone),
+          }),
         );
       },
       (error: unknown) => {
@@ -332,31 +349,34 @@ function useWithdraw(spot: Spot, zone: string) {
       },
     );
   const dialog = confirming && (
-    <Dialog title={`Withdraw ${spot.label}?`} onClose={() => setConfirming(null)}>
+    <Dialog
+      title={t('mySpots.withdrawTitle', { label: spot.label })}
+      onClose={() => setConfirming(null)}
+    >
       <p className="text-sm">
-        Residents have booked {spot.label} between{' '}
-        {formatRange(confirming.start, confirming.end, zone)}. Withdraw it anyway and cancel their
-        bookings? They get their credits back. A booking already under way stays.
+        {t('mySpots.withdrawBody', {
+          label: spot.label,
+          range: formatRange(confirming.start, confirming.end, zone),
+        })}
       </p>
       <div className="mt-4">
         <ErrorNotice
           error={change.error}
           overrides={{
-            has_reservations:
-              'A booking is under way in this window and cannot be cancelled. Withdraw from its end instead.',
+            has_reservations: t('mySpots.underWay'),
           }}
         />
       </div>
       <div className="mt-4 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
         <Button variant="secondary" onClick={() => setConfirming(null)} data-autofocus>
-          Keep sharing
+          {t('mySpots.keepSharing')}
         </Button>
         <Button
           variant="danger"
           pending={change.pending}
           onClick={() => void withdraw(confirming, true)}
         >
-          Withdraw and cancel bookings
+          {t('mySpots.withdrawAndCancel')}
         </Button>
       </div>
     </Dialog>
@@ -365,6 +385,7 @@ function useWithdraw(spot: Spot, zone: string) {
 }
 
 function ShareWindowForm({ spot, zone, now }: { spot: Spot; zone: string; now: number }) {
+  const { t } = useTranslation('manage');
   const toast = useToast();
   const [open, setOpen] = useState(false);
   const [text, setText] = useState<WindowText>({ start: '', end: '' });
@@ -378,13 +399,14 @@ function ShareWindowForm({ spot, zone, now }: { spot: Spot; zone: string; now: n
     share.run({ window: { start, end }, available }).then(
       () =>
         toast.success(
-          `${spot.label} ${available ? 'is shared' : 'is no longer shared'} ${formatRange(start, end, zone)}.`,
+          t(available ? 'mySpots.isShared' : 'mySpots.noLongerShared', {
+            label: spot.label,
+            range: formatRange(start, end, zone),
+          }),
         ),
       (error: unknown) => {
         if (!available && isCode(error, 'has_reservations')) {
-          toast.error(
-            `${problemMessage(error)} Withdraw that window from the list above to cancel those bookings.`,
-          );
+          toast.error(t('mySpots.withdrawFromList', { problem: problemMessage(error) }));
         }
       },
     );
@@ -393,7 +415,7 @@ function ShareWindowForm({ spot, zone, now }: { spot: Spot; zone: string; now: n
   return (
     <div className="mt-3">
       <Button variant="ghost" size="sm" aria-expanded={open} onClick={() => setOpen((v) => !v)}>
-        {open ? 'Hide other times' : 'Choose other times…'}
+        {open ? t('mySpots.hideOtherTimes') : t('mySpots.chooseOtherTimes')}
       </Button>
       {open && (
         <form
@@ -404,7 +426,7 @@ function ShareWindowForm({ spot, zone, now }: { spot: Spot; zone: string; now: n
           }}
         >
           <ChoiceChips
-            label="Common windows"
+            label={t('mySpots.commonWindows')}
             choices={sharingChoices(now, zone)}
             onPick={(c) =>
               setText({ start: toLocalInput(c.start, zone), end: toLocalInput(c.end, zone) })
@@ -413,8 +435,8 @@ function ShareWindowForm({ spot, zone, now }: { spot: Spot; zone: string; now: n
           <WindowInputs
             value={text}
             onChange={setText}
-            labels={['Start', 'End']}
-            zoneNote={`${zone} time`}
+            labels={[t('mySpots.start'), t('mySpots.end')]}
+            zoneNote={t('mySpots.zoneTime', { zone })}
             invalid={Boolean(text.start && text.end && check.error)}
           />
           {text.start && text.end && check.error && (
@@ -423,14 +445,14 @@ function ShareWindowForm({ spot, zone, now }: { spot: Spot; zone: string; now: n
           <ErrorNotice error={share.error} />
           <div className="flex flex-wrap gap-2">
             <Button type="submit" disabled={Boolean(check.error)} pending={share.pending}>
-              Offer these times
+              {t('mySpots.offer')}
             </Button>
             <Button
               variant="secondary"
               disabled={Boolean(check.error) || share.pending}
               onClick={() => submit(false)}
             >
-              Withdraw these times
+              {t('mySpots.withdrawTimes')}
             </Button>
           </div>
         </form>
@@ -440,6 +462,7 @@ function ShareWindowForm({ spot, zone, now }: { spot: Spot; zone: string; now: n
 }
 
 function AddSpotForm({ me }: { me: Me }) {
+  const { t } = useTranslation('manage');
   const { api, cache } = useServices();
   const toast = useToast();
   const [label, setLabel] = useState('');
@@ -479,7 +502,7 @@ function AddSpotForm({ me }: { me: Me }) {
     event.preventDefault();
     add.run().then(
       (spot) => {
-        toast.success(`${spot.label} added. Share it when you don’t need it.`);
+        toast.success(t('mySpots.add.added', { label: spot.label }));
         setLabel('');
         setLocation('');
         setNotes('');
@@ -489,24 +512,24 @@ function AddSpotForm({ me }: { me: Me }) {
   };
   return (
     <Card className="mt-8">
-      <SectionTitle>Add a spot</SectionTitle>
+      <SectionTitle>{t('mySpots.add.title')}</SectionTitle>
       <form onSubmit={submit} className="space-y-3">
         <TextField
-          label="Label"
+          label={t('mySpots.add.label')}
           required
           maxLength={32}
           value={label}
           onChange={(e) => setLabel(e.target.value)}
-          hint="As painted on the ground, e.g. B2-17. Unique in the building."
+          hint={t('mySpots.add.labelHint')}
         />
         <TextField
-          label="Location (optional)"
+          label={t('mySpots.add.location')}
           maxLength={200}
           value={location}
           onChange={(e) => setLocation(e.target.value)}
         />
         <TextArea
-          label="Notes (optional)"
+          label={t('mySpots.add.notes')}
           maxLength={2000}
           rows={2}
           value={notes}
@@ -514,7 +537,7 @@ function AddSpotForm({ me }: { me: Me }) {
         />
         <ErrorNotice error={add.error} />
         <Button type="submit" pending={add.pending} disabled={!label.trim()}>
-          Add spot
+          {t('mySpots.add.submit')}
         </Button>
       </form>
     </Card>

@@ -1,5 +1,6 @@
 import { LanguagePicker } from '../components/LanguagePicker';
 import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useServices } from '../app/services';
 import { ThemeToggle } from '../components/ThemeToggle';
 import { Button, ErrorNotice, TextField, buttonClass } from '../components/ui';
@@ -25,12 +26,13 @@ function ssoBuilding(): string | null {
   }
 }
 
-const DEMO_PEOPLE = [
-  { name: 'Alice', email: 'alice@demo.parkshare.test', note: 'owns B1-01 and B1-02' },
-  { name: 'Bob', email: 'bob@demo.parkshare.test', note: 'owns B1-03 and B1-04' },
-  { name: 'Carol', email: 'carol@demo.parkshare.test', note: 'owns B1-05 and B1-06' },
-  { name: 'Dave', email: 'dave@demo.parkshare.test', note: 'owns no spot' },
-  { name: 'Admin', email: 'admin@demo.parkshare.test', note: 'the building’s admin' },
+/** The demo's residents; `spots` the two each owns (the admin owns none and says so). */
+const DEMO_PEOPLE: { name: string; email: string; spots?: [string, string]; admin?: true }[] = [
+  { name: 'Alice', email: 'alice@demo.parkshare.test', spots: ['B1-01', 'B1-02'] },
+  { name: 'Bob', email: 'bob@demo.parkshare.test', spots: ['B1-03', 'B1-04'] },
+  { name: 'Carol', email: 'carol@demo.parkshare.test', spots: ['B1-05', 'B1-06'] },
+  { name: 'Dave', email: 'dave@demo.parkshare.test' },
+  { name: 'Admin', email: 'admin@demo.parkshare.test', admin: true },
 ];
 const DEMO_PASSWORD = 'parkshare-demo';
 
@@ -44,7 +46,7 @@ export function AuthFrame({
   return (
     <div className="min-h-dvh px-4 py-6">
       <header className="mx-auto flex max-w-md items-center justify-between">
-        <p className="flex items-center gap-2 text-lg font-bold">
+        <p className="flex items-center gap-2 text-lg font-bold" translate="no">
           <span
             aria-hidden="true"
             className="grid h-9 w-9 place-items-center rounded-lg bg-blue-700 text-white dark:bg-sky-400 dark:text-slate-950"
@@ -70,6 +72,7 @@ export function SignInScreen({
   theme: ReturnType<typeof useTheme>;
   notice: string | null;
 }) {
+  const { t } = useTranslation('manage');
   const { api, config } = useServices();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -94,10 +97,8 @@ export function SignInScreen({
   return (
     <AuthFrame theme={theme}>
       <div className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
-        <h1 className="text-2xl font-bold">Sign in</h1>
-        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
-          Share your parking spot, or book a neighbour’s.
-        </p>
+        <h1 className="text-2xl font-bold">{t('signIn.title')}</h1>
+        <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">{t('signIn.tagline')}</p>
         {notice && (
           <div
             role="alert"
@@ -112,18 +113,18 @@ export function SignInScreen({
               href={api.ssoStartUrl(building)}
               className={`${buttonClass('secondary', 'lg')} w-full`}
             >
-              Sign in with your building's account
+              {t('signIn.sso')}
             </a>
             <p className="my-4 flex items-center gap-3 text-xs uppercase tracking-wide text-slate-600 dark:text-slate-400">
               <span className="h-px flex-1 bg-slate-200 dark:bg-slate-700" />
-              or with your email
+              {t('signIn.orEmail')}
               <span className="h-px flex-1 bg-slate-200 dark:bg-slate-700" />
             </p>
           </div>
         )}
         <form onSubmit={submit} className="mt-5 space-y-4" noValidate>
           <TextField
-            label="Email"
+            label={t('signIn.email')}
             type="email"
             autoComplete="username"
             required
@@ -131,7 +132,7 @@ export function SignInScreen({
             onChange={(e) => setEmail(e.target.value)}
           />
           <TextField
-            label="Password"
+            label={t('signIn.password')}
             type="password"
             autoComplete="current-password"
             required
@@ -140,21 +141,21 @@ export function SignInScreen({
           />
           {missing && (!email.trim() || !password) && (
             <p role="alert" className="text-sm font-medium text-red-800 dark:text-red-300">
-              Enter your email and your password.
+              {t('signIn.missing')}
             </p>
           )}
           <ErrorNotice error={login.error} />
           <Button type="submit" size="lg" className="w-full" pending={login.pending}>
-            Sign in
+            {t('signIn.submit')}
           </Button>
         </form>
         <p className="mt-5 text-sm text-slate-700 dark:text-slate-300">
-          New here with an invite code?{' '}
+          {t('signIn.newHere')}{' '}
           <a
             className="font-semibold text-blue-800 underline underline-offset-2 dark:text-sky-300"
             href={href('join')}
           >
-            Join your building
+            {t('signIn.join')}
           </a>
         </p>
       </div>
@@ -164,23 +165,37 @@ export function SignInScreen({
           className="mt-6 rounded-2xl border border-blue-200 bg-blue-50 p-5 text-sm text-blue-950 dark:border-sky-900 dark:bg-sky-950 dark:text-sky-100"
         >
           <h2 id="demo-title" className="font-semibold">
-            Trying the demo?
+            {t('signIn.demo.title')}
           </h2>
           <p className="mt-1">
-            Every demo resident’s password is{' '}
-            <code className="whitespace-nowrap rounded bg-white/70 px-1 font-mono dark:bg-black/30">
-              {DEMO_PASSWORD}
-            </code>
-            . Pick one to go straight to the garage:
+            <Trans
+              t={t}
+              i18nKey="signIn.demo.password"
+              values={{ password: DEMO_PASSWORD }}
+              components={{
+                code: (
+                  <code
+                    translate="no"
+                    className="whitespace-nowrap rounded bg-white/70 px-1 font-mono dark:bg-black/30"
+                  />
+                ),
+              }}
+            />
           </p>
           <ul className="mt-3 space-y-2">
             {DEMO_PEOPLE.map((person) => (
               <li key={person.email} className="flex items-center justify-between gap-2">
                 <span className="min-w-0">
-                  <span className="block truncate font-mono text-xs sm:text-sm">
+                  <span className="block truncate font-mono text-xs sm:text-sm" translate="no">
                     {person.email}
                   </span>
-                  <span className="block text-xs opacity-90">{person.note}</span>
+                  <span className="block text-xs opacity-90">
+                    {person.spots
+                      ? t('signIn.demo.owns', { first: person.spots[0], second: person.spots[1] })
+                      : person.admin
+                        ? t('signIn.demo.admin')
+                        : t('signIn.demo.ownsNone')}
+                  </span>
                 </span>
                 <Button
                   variant="secondary"
@@ -188,7 +203,7 @@ export function SignInScreen({
                   onClick={() => tryAs(person.email)}
                   disabled={login.pending}
                 >
-                  Try as {person.name}
+                  {t('signIn.demo.tryAs', { name: person.name })}
                 </Button>
               </li>
             ))}

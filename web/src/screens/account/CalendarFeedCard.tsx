@@ -3,6 +3,7 @@
 // one has been shared too widely.
 
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useServices } from '../../app/services';
 import { CopyField } from '../../components/CopyField';
 import { Dialog } from '../../components/Dialog';
@@ -18,6 +19,7 @@ export function webcalUrl(url: string): string {
 }
 
 export function CalendarFeedCard() {
+  const { t } = useTranslation('manage');
   const { api, cache } = useServices();
   const toast = useToast();
   const link = useQuery(keys.calendar, async () => (await api.calendarLink()).url);
@@ -34,18 +36,15 @@ export function CalendarFeedCard() {
     rotate.run().then(
       () => {
         setConfirming(false);
-        toast.success('New calendar link made. The old one no longer works.');
+        toast.success(t('account.calendar.made'));
       },
       () => {},
     );
 
   return (
     <Card>
-      <SectionTitle id="calendar-feed">Add to calendar</SectionTitle>
-      <p className="mb-3 text-sm">
-        Your bookings, and the bookings of your spots, in your own calendar app. It updates by
-        itself, cancellations included. Anyone with this link can see them: keep it to yourself.
-      </p>
+      <SectionTitle id="calendar-feed">{t('account.calendar.title')}</SectionTitle>
+      <p className="mb-3 text-sm">{t('account.calendar.body')}</p>
       {link.error !== undefined && link.error !== null && (
         <ErrorNotice error={link.error} onRetry={link.refetch} />
       )}
@@ -53,30 +52,27 @@ export function CalendarFeedCard() {
       {link.data && (
         <div className="space-y-3" data-testid="calendar-feed">
           <a href={webcalUrl(link.data)} className={buttonClass('primary')}>
-            Subscribe in my calendar app
+            {t('account.calendar.subscribe')}
           </a>
-          <CopyField label="Calendar link (webcal)" value={webcalUrl(link.data)} />
-          <CopyField label="Calendar link (https)" value={link.data} />
+          <CopyField label={t('account.calendar.webcal')} value={webcalUrl(link.data)} />
+          <CopyField label={t('account.calendar.https')} value={link.data} />
           <Button variant="secondary" onClick={() => setConfirming(true)}>
-            New link
+            {t('account.calendar.newLink')}
           </Button>
         </div>
       )}
       {confirming && (
-        <Dialog title="Make a new calendar link?" onClose={() => setConfirming(false)}>
-          <p className="text-sm">
-            The current link stops working at once: calendars subscribed to it stop updating until
-            you give them the new one.
-          </p>
+        <Dialog title={t('account.calendar.confirmTitle')} onClose={() => setConfirming(false)}>
+          <p className="text-sm">{t('account.calendar.confirmBody')}</p>
           <div className="mt-4">
             <ErrorNotice error={rotate.error} />
           </div>
           <div className="mt-4 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
             <Button variant="secondary" onClick={() => setConfirming(false)} data-autofocus>
-              Keep the current link
+              {t('account.calendar.keep')}
             </Button>
             <Button variant="danger" pending={rotate.pending} onClick={() => void confirm()}>
-              Make a new link
+              {t('account.calendar.make')}
             </Button>
           </div>
         </Dialog>

@@ -2,6 +2,7 @@
 // and the language of what is sent to them. The server holds the choices (and checks them).
 
 import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Locale, NotificationKind, NotificationPreferences } from '../../api/types';
 import { useServices } from '../../app/services';
 import { useToast } from '../../components/Toasts';
@@ -22,6 +23,7 @@ import { KIND_LABELS, KINDS } from '../../lib/notifications';
 const LANGUAGES: Record<Locale, string> = { en: 'English', fr: 'Français', de: 'Deutsch' };
 
 export function NotificationSettings() {
+  const { t } = useTranslation('manage');
   const { api, cache } = useServices();
   const toast = useToast();
   const saved = useQuery(keys.notificationPreferences, () => api.notificationPreferences());
@@ -41,7 +43,7 @@ export function NotificationSettings() {
   if (!draft) {
     return (
       <Card>
-        <SectionTitle>Notifications</SectionTitle>
+        <SectionTitle>{t('account.notifications.title')}</SectionTitle>
         {saved.error ? <ErrorNotice error={saved.error} onRetry={saved.refetch} /> : <Loading />}
       </Card>
     );
@@ -54,18 +56,18 @@ export function NotificationSettings() {
     event.preventDefault();
     if (!valid) return;
     save.run(draft).then(
-      () => toast.success('Your notification choices are saved.'),
+      () => toast.success(t('account.notifications.saved')),
       () => {},
     );
   };
   return (
     <Card>
-      <SectionTitle id="notification-settings">Notifications</SectionTitle>
+      <SectionTitle id="notification-settings">{t('account.notifications.title')}</SectionTitle>
       <form onSubmit={submit} className="space-y-4" aria-labelledby="notification-settings">
         <fieldset>
-          <legend className="mb-2 text-sm font-medium">Also tell me by email when…</legend>
+          <legend className="mb-2 text-sm font-medium">{t('account.notifications.legend')}</legend>
           <p className="mb-2 text-xs text-slate-600 dark:text-slate-400">
-            Everything shows in the app regardless.
+            {t('account.notifications.inApp')}
           </p>
           <div className="grid gap-2 sm:grid-cols-2">
             {KINDS.map((kind) => (
@@ -83,7 +85,7 @@ export function NotificationSettings() {
         </fieldset>
         <div className="grid gap-3 sm:grid-cols-2">
           <TextField
-            label="Remind me before a booking starts (minutes)"
+            label={t('account.notifications.remind')}
             type="number"
             min={0}
             max={1440}
@@ -92,15 +94,15 @@ export function NotificationSettings() {
             value={Number.isNaN(minutes) ? '' : minutes}
             aria-invalid={!valid}
             onChange={(e) => setDraft({ ...draft, remind_minutes: e.target.valueAsNumber })}
-            hint="0 to 1440; 0 turns the reminder off. Bookings made later than that get none."
+            hint={t('account.notifications.remindHint')}
           />
           <SelectField
-            label="Language of emails"
+            label={t('account.notifications.language')}
             value={draft.locale}
             onChange={(e) => setDraft({ ...draft, locale: e.target.value as Locale })}
           >
             {(Object.keys(LANGUAGES) as Locale[]).map((code) => (
-              <option key={code} value={code} lang={code}>
+              <option key={code} value={code} lang={code} translate="no">
                 {LANGUAGES[code]}
               </option>
             ))}
@@ -108,7 +110,7 @@ export function NotificationSettings() {
         </div>
         <ErrorNotice error={save.error} />
         <Button type="submit" pending={save.pending} disabled={!valid}>
-          Save notification choices
+          {t('account.notifications.submit')}
         </Button>
       </form>
     </Card>

@@ -1,21 +1,21 @@
 // The next occurrences of a pattern as the building's clock shows them, a day on which the
 // clocks change marked (an hour shorter or longer, where people get caught out).
 
+import { useTranslation } from 'react-i18next';
 import type { ClockChange, Occurrence } from '../../lib/recurring';
 import { formatRange } from '../../lib/time';
 
-const CHANGE_TITLE: Record<ClockChange, string> = {
-  forward: 'The clocks go forward an hour on this day',
-  back: 'The clocks go back an hour on this day',
-};
-
 export function ClockChangeBadge({ change }: { change: ClockChange }) {
+  const { t } = useTranslation('manage');
   return (
     <span
-      title={CHANGE_TITLE[change]}
+      title={change === 'forward' ? t('spots.clock.forward') : t('spots.clock.back')}
       className="ml-2 inline-flex items-center rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-950 ring-1 ring-inset ring-amber-700/30 dark:bg-amber-950 dark:text-amber-100 dark:ring-amber-400/40"
     >
-      clock change<span className="sr-only">: {CHANGE_TITLE[change].toLowerCase()}</span>
+      {t('spots.clock.badge')}
+      <span className="sr-only">
+        {change === 'forward' ? t('spots.clock.srForward') : t('spots.clock.srBack')}
+      </span>
     </span>
   );
 }
@@ -29,8 +29,9 @@ export function OccurrencePreview({
   zone: string;
   label: string;
 }) {
+  const { t } = useTranslation('manage');
   if (occurrences.length === 0) {
-    return <p className="text-sm text-slate-600 dark:text-slate-400">No occurrence ahead.</p>;
+    return <p className="text-sm text-slate-600 dark:text-slate-400">{t('spots.noOccurrence')}</p>;
   }
   return (
     <ol aria-label={label} className="space-y-1 text-sm">

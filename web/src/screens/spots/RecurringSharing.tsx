@@ -2,6 +2,7 @@
 // "Share every…" to add one.
 
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Pattern, Spot, SpotView } from '../../api/types';
 import { Button } from '../../components/ui';
 import type { Interval } from '../../lib/intervals';
@@ -28,6 +29,7 @@ export function RecurringSharing({
   zone: string;
   now: number;
 }) {
+  const { t } = useTranslation('manage');
   const [adding, setAdding] = useState(false);
   const [open, setOpen] = useState<Open>(null);
   const bookings: Interval[] = (view?.reservations ?? []).map(toInterval);
@@ -37,7 +39,7 @@ export function RecurringSharing({
     <div className="mt-4">
       {active.length > 0 && (
         <>
-          <h3 className="mb-2 text-sm font-semibold">Every week</h3>
+          <h3 className="mb-2 text-sm font-semibold">{t('spots.everyWeek')}</h3>
           <ul className="mb-2 space-y-2">
             {active.map((pattern) => (
               <PatternRow
@@ -53,7 +55,7 @@ export function RecurringSharing({
         </>
       )}
       <Button variant="ghost" size="sm" aria-expanded={adding} onClick={() => setAdding((v) => !v)}>
-        Share every…
+        {t('spots.shareEvery')}
       </Button>
       {adding && (
         <ShareEveryForm spot={spot} zone={zone} now={now} onDone={() => setAdding(false)} />
@@ -95,6 +97,7 @@ function PatternRow({
   onTimeOff: () => void;
   onStop: () => void;
 }) {
+  const { t } = useTranslation('manage');
   const today = localDate(now, zone);
   const summary = patternSummary(pattern, today);
   const next = nextOccurrences(pattern, now, zone, 1)[0];
@@ -108,18 +111,21 @@ function PatternRow({
         <p className="font-medium">{summary}</p>
         {next && (
           <p className="text-slate-600 dark:text-slate-400">
-            Next: {formatRange(next.start, next.end, zone)}
+            {t('spots.next', { range: formatRange(next.start, next.end, zone) })}
             {next.clockChange && <ClockChangeBadge change={next.clockChange} />}
           </p>
         )}
         {timeOff.length > 0 && (
           <p className="text-slate-600 dark:text-slate-400">
-            Time off:{' '}
-            {timeOff
-              .map((p) =>
-                p.start_date === p.end_date ? p.start_date : `${p.start_date} to ${p.end_date}`,
-              )
-              .join('; ')}
+            {t('spots.timeOffList', {
+              days: timeOff
+                .map((p) =>
+                  p.start_date === p.end_date
+                    ? p.start_date
+                    : t('spots.dayRange', { first: p.start_date, last: p.end_date }),
+                )
+                .join('; '),
+            })}
           </p>
         )}
       </div>
@@ -128,12 +134,17 @@ function PatternRow({
           variant="secondary"
           size="sm"
           onClick={onTimeOff}
-          aria-label={`Time off: ${summary}`}
+          aria-label={t('spots.timeOffFor', { summary })}
         >
-          Time off
+          {t('spots.timeOff')}
         </Button>
-        <Button variant="secondary" size="sm" onClick={onStop} aria-label={`Stop: ${summary}`}>
-          Stop
+        <Button
+          variant="secondary"
+          size="sm"
+          onClick={onStop}
+          aria-label={t('spots.stopFor', { summary })}
+        >
+          {t('spots.stop')}
         </Button>
       </div>
     </li>

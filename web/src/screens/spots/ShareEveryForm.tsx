@@ -2,6 +2,7 @@
 // every few, until an optional end, with its next occurrences shown before it is sent.
 
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Spot } from '../../api/types';
 import { useToast } from '../../components/Toasts';
 import { Button, ErrorNotice, SelectField, TextField } from '../../components/ui';
@@ -27,12 +28,12 @@ interface Draft {
   endsOn: string;
 }
 
+/** What is wrong with the draft, as the key of its message, or null. */
 function problemOf(draft: Draft, today: string): string | null {
-  if (draft.weekdays.length === 0) return 'Choose at least one day.';
-  if (!isWallTime(draft.from) || !isWallTime(draft.until)) return 'Choose a start and an end time.';
-  if (draft.endsOn && draft.endsOn < today) return 'The last day can’t be in the past.';
-  if (draft.endsOn && draft.endsOn > addDays(today, MAX_PATTERN_DAYS))
-    return 'A schedule lasts at most a year: choose an earlier last day.';
+  if (draft.weekdays.length === 0) return 'spots.form.chooseDay';
+  if (!isWallTime(draft.from) || !isWallTime(draft.until)) return 'spots.form.chooseTimes';
+  if (draft.endsOn && draft.endsOn < today) return 'spots.form.lastDayPast';
+  if (draft.endsOn && draft.endsOn > addDays(today, MAX_PATTERN_DAYS)) return 'spots.form.tooLong';
   return null;
 }
 
@@ -47,6 +48,7 @@ export function ShareEveryForm({
   now: number;
   onDone: () => void;
 }) {
+  const { t } = useTranslation('manage');
   const toast = useToast();
   const create = useRecurringChange();
   const today = localDate(now, zone);
@@ -85,7 +87,12 @@ export function ShareEveryForm({
       )
       .then(
         (pattern) => {
-          toast.success(`${spot.label}: ${patternSummary(pattern, today)}.`);
+          toast.success(
+            t('spots.form.created', {
+              label: spot.label,
+              summary: patternSummary(pattern, today),
+            }),
+          );
           onDone();
         },
         () => {},
@@ -95,20 +102,20 @@ export function ShareEveryForm({
   return (
     <form
       onSubmit={submit}
-      aria-label={`Share ${spot.label} every week`}
+      aria-label={t('spots.form.label', { label: spot.label })}
       className="mt-2 space-y-3 rounded-lg border border-slate-200 p-3 dark:border-slate-700"
     >
       <div>
-        <p className="mb-1 text-sm font-medium">Days</p>
+        <p className="mb-1 text-sm font-medium">{t('spots.form.days')}</p>
         <WeekdayChips
-          label="Days"
+          label={t('spots.form.days')}
           value={draft.weekdays}
           onChange={(weekdays) => set({ weekdays })}
         />
       </div>
       <div className="grid grid-cols-2 gap-3">
         <TextField
-          label="From"
+          label={t('spots.form.from')}
           type="time"
           required
           step={60}
@@ -116,7 +123,7 @@ export function ShareEveryForm({
           onChange={(e) => set({ from: e.target.value })}
         />
         <TextField
-          label="Until"
+          label={t('spots.form.until')}
           type="time"
           required
           step={60}
@@ -124,50 +131,50 @@ export function ShareEveryForm({
           onChange={(e) => set({ until: e.target.value })}
           hint={
             isWallTime(draft.from) && draft.until === draft.from
-              ? '24 hours'
+              ? t('spots.form.allDay')
               : isWallTime(draft.until) && draft.until < draft.from
-                ? 'The next day'
+                ? t('spots.form.nextDay')
                 : undefined
           }
         />
       </div>
       <div className="grid gap-3 sm:grid-cols-2">
         <SelectField
-          label="Repeat"
+          label={t('spots.form.repeat')}
           value={draft.everyWeeks}
           onChange={(e) => set({ everyWeeks: Number(e.target.value) })}
         >
           {[1, 2, 3, 4].map((n) => (
             <option key={n} value={n}>
-              {n === 1 ? 'Every week' : `Every ${n} weeks`}
+              {t('spots.form.everyWeeks', { count: n })}
             </option>
           ))}
         </SelectField>
         <TextField
-          label="Last day (optional)"
+          label={t('spots.form.lastDay')}
           type="date"
           min={today}
           max={addDays(today, MAX_PATTERN_DAYS)}
           value={draft.endsOn}
           onChange={(e) => set({ endsOn: e.target.value })}
-          hint={`${zone} dates`}
+          hint={t('spots.form.zoneDates', { zone })}
         />
       </div>
       <div>
-        <p className="mb-1 text-sm font-semibold">Next times</p>
+        <p className="mb-1 text-sm font-semibold">{t('spots.form.nextTimes')}</p>
         {problem ? (
-          <p className="text-sm text-red-800 dark:text-red-300">{problem}</p>
+          <p className="text-sm text-red-800 dark:text-red-300">{t(problem)}</p>
         ) : (
-          <OccurrencePreview occurrences={preview} zone={zone} label="Next times" />
+          <OccurrencePreview occurrences={preview} zone={zone} label={t('spots.form.nextTimes')} />
         )}
       </div>
       <ErrorNotice error={create.error} />
       <div className="flex flex-wrap gap-2">
         <Button type="submit" disabled={Boolean(problem)} pending={create.pending}>
-          Start sharing
+          {t('spots.form.submit')}
         </Button>
         <Button variant="secondary" onClick={onDone}>
-          Cancel
+          {t('spots.form.cancel')}
         </Button>
       </div>
     </form>

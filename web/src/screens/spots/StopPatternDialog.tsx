@@ -2,6 +2,7 @@
 // in them are shown first and cancelled only when the owner says so.
 
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { isCode } from '../../api/problems';
 import { Dialog } from '../../components/Dialog';
 import { useToast } from '../../components/Toasts';
@@ -19,6 +20,7 @@ export function StopPatternDialog({
   now,
   onClose,
 }: PatternDialogProps) {
+  const { t } = useTranslation('manage');
   const toast = useToast();
   const stop = useRecurringChange();
   const [refused, setRefused] = useState(false);
@@ -44,7 +46,12 @@ export function StopPatternDialog({
       .then(
         () => {
           toast.success(
-            `${spot.label} is no longer shared every week${cancelReservations ? '; its bookings were cancelled and refunded' : ''}.`,
+            t(
+              cancelReservations ? 'spots.stopDialog.stoppedCancelled' : 'spots.stopDialog.stopped',
+              {
+                label: spot.label,
+              },
+            ),
           );
           onClose();
         },
@@ -57,31 +64,26 @@ export function StopPatternDialog({
       );
 
   return (
-    <Dialog title={`Stop sharing ${spot.label} every week?`} onClose={onClose}>
-      <p className="text-sm">
-        {summary}. The windows it offered from now on are withdrawn; one under way stays to its end.
-      </p>
+    <Dialog title={t('spots.stopDialog.title', { label: spot.label })} onClose={onClose}>
+      <p className="text-sm">{t('spots.stopDialog.body', { summary })}</p>
       <div className="mt-3 space-y-2">
-        <BookingsAtRisk bookings={atRisk} zone={zone} none="No booking is affected." />
+        <BookingsAtRisk bookings={atRisk} zone={zone} none={t('spots.stopDialog.none')} />
         {refused && (
-          <Notice tone="warning">
-            Residents have booked {spot.label} in those windows. Cancel those bookings and refund
-            them, or keep sharing.
-          </Notice>
+          <Notice tone="warning">{t('spots.stopDialog.refused', { label: spot.label })}</Notice>
         )}
         <ErrorNotice error={stop.error} />
       </div>
       <div className="mt-4 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
         <Button variant="secondary" onClick={onClose} data-autofocus>
-          Keep sharing
+          {t('spots.keepSharing')}
         </Button>
         {refused ? (
           <Button variant="danger" pending={stop.pending} onClick={() => void confirm(true)}>
-            Cancel those bookings and refund
+            {t('spots.cancelAndRefund')}
           </Button>
         ) : (
           <Button variant="danger" pending={stop.pending} onClick={() => void confirm(false)}>
-            Stop
+            {t('spots.stop')}
           </Button>
         )}
       </div>

@@ -3,6 +3,7 @@
 // them, refunding the parkers.
 
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { isCode } from '../../api/problems';
 import { Dialog } from '../../components/Dialog';
 import { useToast } from '../../components/Toasts';
@@ -17,15 +18,17 @@ import { addDays, formatDay, localDate } from '../../lib/time';
 import { BookingsAtRisk } from './BookingsAtRisk';
 import { type PatternDialogProps, useRecurringChange } from './useRecurringChange';
 
+/** What is wrong with the days chosen, as the key of its message, or null. */
 function problemOf(first: string, last: string, today: string): string | null {
-  if (!first || !last) return 'Choose the first and the last day.';
-  if (last < first) return 'The last day can’t be before the first.';
-  if (last < today) return 'Those days are over.';
-  if (last > addDays(first, MAX_PATTERN_DAYS)) return 'Time off lasts at most a year.';
+  if (!first || !last) return 'spots.timeOffDialog.chooseDays';
+  if (last < first) return 'spots.timeOffDialog.lastBeforeFirst';
+  if (last < today) return 'spots.timeOffDialog.over';
+  if (last > addDays(first, MAX_PATTERN_DAYS)) return 'spots.timeOffDialog.tooLong';
   return null;
 }
 
 export function TimeOffDialog({ pattern, spot, bookings, zone, now, onClose }: PatternDialogProps) {
+  const { t } = useTranslation('manage');
   const toast = useToast();
   const pause = useRecurringChange();
   const today = localDate(now, zone);
@@ -54,8 +57,14 @@ export function TimeOffDialog({ pattern, spot, bookings, zone, now, onClose }: P
       )
       .then(
         () => {
+          const key = first === last ? 'takenOn' : 'takenFromTo';
           toast.success(
-            `${spot.label} takes time off ${first === last ? `on ${first}` : `from ${first} to ${last}`}${cancelReservations ? '; its bookings were cancelled and refunded' : ''}.`,
+            t(`spots.timeOffDialog.${key}${cancelReservations ? 'Cancelled' : ''}`, {
+              label: spot.label,
+              date: first,
+              first,
+              last,
+            }),
           );
           onClose();
         },
@@ -73,14 +82,13 @@ export function TimeOffDialog({ pattern, spot, bookings, zone, now, onClose }: P
   };
 
   return (
-    <Dialog title={`Time off for ${spot.label}`} onClose={onClose}>
+    <Dialog title={t('spots.timeOffDialog.title', { label: spot.label })} onClose={onClose}>
       <p className="text-sm">
-        {patternSummary(pattern, today)}. Not shared on the days you choose; windows already offered
-        on them are withdrawn.
+        {t('spots.timeOffDialog.body', { summary: patternSummary(pattern, today) })}
       </p>
       <div className="mt-3 grid grid-cols-2 gap-3">
         <TextField
-          label="First day"
+          label={t('spots.timeOffDialog.firstDay')}
           type="date"
           required
           min={today}
@@ -89,7 +97,7 @@ export function TimeOffDialog({ pattern, spot, bookings, zone, now, onClose }: P
           data-autofocus
         />
         <TextField
-          label="Last day"
+          label={t('spots.timeOffDialog.lastDay')}
           type="date"
           required
           min={first || today}
@@ -99,32 +107,31 @@ export function TimeOffDialog({ pattern, spot, bookings, zone, now, onClose }: P
       </div>
       <div className="mt-3 space-y-2" aria-live="polite">
         {problem ? (
-          <p className="text-sm text-red-800 dark:text-red-300">{problem}</p>
+          <p className="text-sm text-red-800 dark:text-red-300">{t(problem)}</p>
         ) : (
           <>
             <p className="text-sm">
               {daysOff.length === 0
-                ? 'It isn’t shared on those days anyway.'
-                : `Days off: ${daysOff.map((o) => formatDay(o.start, zone)).join(', ')}.`}
+                ? t('spots.timeOffDialog.notShared')
+                : t('spots.timeOffDialog.daysOff', {
+                    days: daysOff.map((o) => formatDay(o.start, zone)).join(', '),
+                  })}
             </p>
-            <BookingsAtRisk bookings={atRisk} zone={zone} none="No booking on those days." />
+            <BookingsAtRisk bookings={atRisk} zone={zone} none={t('spots.timeOffDialog.none')} />
           </>
         )}
         {refused && (
-          <Notice tone="warning">
-            Residents have booked {spot.label} on those days. Cancel those bookings and refund them,
-            or keep sharing.
-          </Notice>
+          <Notice tone="warning">{t('spots.timeOffDialog.refused', { label: spot.label })}</Notice>
         )}
         <ErrorNotice error={pause.error} />
       </div>
       <div className="mt-4 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
         <Button variant="secondary" onClick={onClose}>
-          Keep sharing
+          {t('spots.keepSharing')}
         </Button>
         {refused ? (
           <Button variant="danger" pending={pause.pending} onClick={() => confirm(true)}>
-            Cancel those bookings and refund
+            {t('spots.cancelAndRefund')}
           </Button>
         ) : (
           <Button
@@ -132,7 +139,7 @@ export function TimeOffDialog({ pattern, spot, bookings, zone, now, onClose }: P
             disabled={Boolean(problem)}
             onClick={() => confirm(false)}
           >
-            Take time off
+            {t('spots.timeOffDialog.submit')}
           </Button>
         )}
       </div>

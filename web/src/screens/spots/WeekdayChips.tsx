@@ -1,6 +1,7 @@
 // The seven days as toggle buttons (aria-pressed), Monday first as ISO weeks are.
 
-import { WEEKDAYS } from '../../lib/recurring';
+import { useTranslation } from 'react-i18next';
+import { weekdayNames } from '../../lib/recurring';
 
 export function WeekdayChips({
   value,
@@ -11,13 +12,15 @@ export function WeekdayChips({
   onChange: (days: number[]) => void;
   label: string;
 }) {
+  // The names in the language shown (and again when it changes).
+  const { i18n } = useTranslation('manage');
   const toggle = (iso: number) =>
     onChange(
       value.includes(iso) ? value.filter((d) => d !== iso) : [...value, iso].sort((a, b) => a - b),
     );
   return (
     <div role="group" aria-label={label} className="flex flex-wrap gap-1.5">
-      {WEEKDAYS.map((day) => {
+      {weekdayNames(i18n.language).map((day) => {
         const on = value.includes(day.iso);
         return (
           <button
