@@ -57,5 +57,6 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', 'src/**/*.test.ts'],
     environment: 'node',
+    setupFiles: ['tests/setup-i18n.ts'],
   },
 });

@@ -2,7 +2,9 @@
 // otherwise the request waits and the server books the first spot that frees up (the
 // request.matched event refreshes this list and the bookings above it, live).
 
+import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Me, SpotRequest } from '../api/types';
 import { useServices } from '../app/services';
 import { keys } from '../data/keys';
@@ -22,33 +24,27 @@ import { useToast } from './Toasts';
 import { Button, Card, ErrorNotice, SectionTitle } from './ui';
 import { WindowInputs, type WindowText } from './WindowInputs';
 
-const WORDS: Record<SpotRequest['status'], string> = {
-  waiting: 'Waiting',
-  matched: 'Booked',
-  expired: 'Expired',
-  withdrawn: 'Withdrawn',
-};
-
 export function requestOutcome(
   request: SpotRequest,
   label: (spotId: string) => string,
   spotOf: (reservationId: string) => string | null,
 ): string {
+  const t = i18next.getFixedT(null, 'garage', 'find');
   if (request.status === 'matched' && request.reservation_id) {
     const spot = spotOf(request.reservation_id);
-    return spot ? `Booked ${label(spot)}` : 'Booked';
+    return spot ? t('bookedSpot', { label: label(spot) }) : t('status.matched');
   }
   if (request.status === 'waiting') {
-    const waiting = "Waiting — we'll book the first spot that frees up";
     // How many others' requests for this time are served first, as the server counts now.
-    if (request.ahead == null) return waiting;
-    if (request.ahead === 0) return `${waiting} (you are next)`;
-    return `${waiting} (${request.ahead} ahead of you)`;
+    if (request.ahead == null) return t('waiting');
+    if (request.ahead === 0) return t('waitingNext');
+    return t('waitingAhead', { count: request.ahead });
   }
-  return WORDS[request.status];
+  return t(`status.${request.status}`);
 }
 
 export function FindSpotCard({ me, label }: { me: Me; label: (spotId: string) => string }) {
+  const { t } = useTranslation('garage');
   const { api, cache } = useServices();
   const toast = useToast();
   const zone = me.building.timezone;
@@ -69,11 +65,7 @@ export function FindSpotCard({ me, label }: { me: Me; label: (spotId: string) =>
     if (start === null || end === null) return;
     const made = await api.requestSpot({ start: toIso(start), end: toIso(end) });
     cache.invalidatePrefix(keys.me, 'spots:');
-    toast.success(
-      made.status === 'matched'
-        ? 'Booked: see your upcoming bookings.'
-        : "Waiting — we'll book the first spot that frees up.",
-    );
+    toast.success(made.status === 'matched' ? t('find.bookedToast') : t('find.waitingToast'));
   });
   const withdraw = useAction(async (id: string) => {
     await api.withdrawRequest(id);
@@ -89,26 +81,25 @@ export function FindSpotCard({ me, label }: { me: Me; label: (spotId: string) =>
     .slice(0, 10);
   return (
     <Card>
-      <SectionTitle>Find me a spot</SectionTitle>
-      <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">
-        Any free spot for your window. If none is free, your request waits and the first spot that
-        frees up is booked for you.
-      </p>
-      <form onSubmit={submit} className="space-y-3" aria-label="Find me a spot">
+      <SectionTitle>{t('find.title')}</SectionTitle>
+      <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">{t('find.intro')}</p>
+      <form onSubmit={submit} className="space-y-3" aria-label={t('find.title')}>
         <WindowInputs
           value={text}
           onChange={(next) => setText(next)}
-          labels={['From', 'Until']}
-          zoneNote={`Times in ${zoneAbbreviation(start ?? Date.now(), zone)}`}
+          labels={[t('find.from'), t('find.until')]}
+          zoneNote={t('find.timesIn', {
+            abbreviation: zoneAbbreviation(start ?? Date.now(), zone),
+          })}
           invalid={invalid}
         />
         <ErrorNotice error={ask.error} />
         <Button type="submit" pending={ask.pending} disabled={invalid}>
-          Find me a spot
+          {t('find.submit')}
         </Button>
       </form>
       {shown.length > 0 && (
-        <ul className="mt-4 space-y-2" aria-label="My requests">
+        <ul className="mt-4 space-y-2" aria-label={t('find.myRequests')}>
           {shown.map((r) => (
             <li
               key={r.id}
@@ -129,7 +120,7 @@ export function FindSpotCard({ me, label }: { me: Me; label: (spotId: string) =>
                   pending={withdraw.pending}
                   onClick={() => withdraw.run(r.id).catch(() => {})}
                 >
-                  Withdraw
+                  {t('find.withdraw')}
                 </Button>
               )}
             </li>

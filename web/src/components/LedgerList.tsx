@@ -1,18 +1,19 @@
+import i18next from 'i18next';
+import { useTranslation } from 'react-i18next';
 import type { LedgerEntry } from '../api/types';
 import { formatDateTime, parseInstant } from '../lib/time';
 
-const KIND_WORDS: Record<string, string> = {
-  grant: 'Credits granted',
-  hold: 'Booking (held until it ends)',
-  refund: 'Booking cancelled: refund',
-  payout: 'Your spot was used: payout',
-  adjustment: 'Adjusted by the admin',
-};
+// The kinds of movement the catalogue names (garage:ledger.*); another shows as it comes.
+const KINDS = new Set(['grant', 'hold', 'refund', 'payout', 'adjustment']);
 
+/** A movement in the current language; the reason is the admin's own words, shown as given. */
 export function describeEntry(entry: { kind: string; reason: string | null }): string {
-  const base = KIND_WORDS[entry.kind] ?? entry.kind;
-  if (entry.kind === 'grant' && entry.reason === 'starting credits') return 'Starting credits';
-  return entry.reason ? `${base}: ${entry.reason}` : base;
+  if (entry.kind === 'grant' && entry.reason === 'starting credits')
+    return i18next.t('garage:ledger.startingCredits');
+  const base = KINDS.has(entry.kind) ? i18next.t(`garage:ledger.${entry.kind}`) : entry.kind;
+  return entry.reason
+    ? i18next.t('garage:ledger.withReason', { what: base, reason: entry.reason })
+    : base;
 }
 
 export function Amount({ value }: { value: number }) {
@@ -28,6 +29,8 @@ export function Amount({ value }: { value: number }) {
 }
 
 export function LedgerList({ entries, zone }: { entries: LedgerEntry[]; zone: string }) {
+  // Renders again in a new language (describeEntry reads the current one).
+  useTranslation('garage');
   return (
     <ul className="divide-y divide-slate-200 dark:divide-slate-800">
       {entries.map((entry) => (

@@ -3,6 +3,7 @@
 // server refuses it.
 
 import { useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { isCode } from '../api/problems';
 import type { Me, Reservation, SpotView } from '../api/types';
 import { useServices } from '../app/services';
@@ -38,6 +39,7 @@ export function ReserveDialog({
   me: Me;
   onClose: () => void;
 }) {
+  const { t } = useTranslation('garage');
   const { api, cache } = useServices();
   const toast = useToast();
   const zone = me.building.timezone;
@@ -61,7 +63,10 @@ export function ReserveDialog({
   const inFreeTime =
     !check.error && free.some((i) => covers(i, { start: Math.max(start, opened), end }));
   const after = me.credits - policy.cost;
-  const zoneNote = `${zone} time (${zoneAbbreviation(Number.isNaN(start) ? opened : start, zone)})`;
+  const zoneNote = t('reserve.zoneNote', {
+    zone,
+    abbreviation: zoneAbbreviation(Number.isNaN(start) ? opened : start, zone),
+  });
 
   const setWindow = (window: Interval, isNow = false) => {
     setText({ start: toLocalInput(window.start, zone), end: toLocalInput(window.end, zone) });
@@ -118,7 +123,11 @@ export function ReserveDialog({
     reserve.run().then(
       (booked) => {
         toast.success(
-          `Booked ${spot.label}, ${formatRange(Date.parse(booked.start), Date.parse(booked.end), zone)}. ${booked.cost} credits held.`,
+          t('reserve.booked', {
+            label: spot.label,
+            range: formatRange(Date.parse(booked.start), Date.parse(booked.end), zone),
+            count: booked.cost,
+          }),
         );
         onClose();
       },
@@ -129,16 +138,18 @@ export function ReserveDialog({
   };
 
   return (
-    <Dialog title={`Reserve ${spot.label}`} onClose={onClose}>
+    <Dialog title={t('reserve.title', { label: spot.label })} onClose={onClose}>
       <div className="space-y-4">
         <p className="text-sm text-slate-700 dark:text-slate-300">
-          {spot.location ? `${spot.location} · ` : ''}shared by {spot.owner.display_name}
+          {[spot.location, t('owner.sharedByInline', { name: spot.owner.display_name })]
+            .filter(Boolean)
+            .join(' · ')}
         </p>
         {free.length > 0 ? (
           <div>
-            <p className="mb-2 text-sm font-medium">Free times</p>
+            <p className="mb-2 text-sm font-medium">{t('reserve.freeTimes')}</p>
             <ChoiceChips
-              label="Free times"
+              label={t('reserve.freeTimes')}
               choices={free.slice(0, 4).map((i) => ({
                 ...i,
                 start: Math.max(i.start, floorToMinute(opened)),
@@ -156,22 +167,19 @@ export function ReserveDialog({
             />
           </div>
         ) : (
-          <Notice tone="warning">
-            This spot has no free time in the window you looked at. You can still try another time
-            below.
-          </Notice>
+          <Notice tone="warning">{t('reserve.noFreeTime')}</Notice>
         )}
         <div>
-          <p className="mb-2 text-sm font-medium">Quick choices</p>
+          <p className="mb-2 text-sm font-medium">{t('reserve.quickChoices')}</p>
           <ChoiceChips
-            label="Quick choices"
+            label={t('reserve.quickChoices')}
             choices={bookingChoices(opened, zone)}
             onPick={(choice) => setWindow(choice, choice.start === floorToMinute(opened))}
           />
         </div>
         <WindowInputs
           value={text}
-          labels={['From', 'Until']}
+          labels={[t('reserve.from'), t('reserve.until')]}
           zoneNote={zoneNote}
           invalid={Boolean(check.error)}
           onChange={(next, changed) => {
@@ -190,31 +198,27 @@ export function ReserveDialog({
           </Notice>
         ))}
         {!check.error && free.length > 0 && !inFreeTime && (
-          <Notice tone="warning">
-            The spot doesn’t look free for all of this time; the booking may be refused.
-          </Notice>
+          <Notice tone="warning">{t('reserve.mayBeRefused')}</Notice>
         )}
         <dl className="grid grid-cols-2 gap-x-4 gap-y-1 rounded-lg bg-slate-100 px-4 py-3 text-sm dark:bg-slate-800">
-          <dt className="text-slate-700 dark:text-slate-300">Duration</dt>
+          <dt className="text-slate-700 dark:text-slate-300">{t('reserve.duration')}</dt>
           <dd className="text-right font-medium">
             {check.error ? '–' : formatDuration(end - start)}
           </dd>
-          <dt className="text-slate-700 dark:text-slate-300">Cost</dt>
+          <dt className="text-slate-700 dark:text-slate-300">{t('reserve.cost')}</dt>
           <dd className="text-right font-medium" data-testid="reserve-cost">
-            {policy.cost} credits
+            {t('creditCount', { count: policy.cost })}
           </dd>
-          <dt className="text-slate-700 dark:text-slate-300">Your balance</dt>
+          <dt className="text-slate-700 dark:text-slate-300">{t('reserve.balance')}</dt>
           <dd className="text-right font-medium" data-testid="reserve-balance">
-            {me.credits} → {after} credits
+            {t('reserve.balanceAfter', { balance: me.credits, count: after })}
           </dd>
         </dl>
-        {after < 0 && (
-          <Notice tone="warning">You don’t have enough credits for this booking.</Notice>
-        )}
+        {after < 0 && <Notice tone="warning">{t('reserve.notEnough')}</Notice>}
         <ErrorNotice error={reserve.error} />
         <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
           <Button variant="secondary" onClick={onClose}>
-            Not now
+            {t('reserve.notNow')}
           </Button>
           <Button
             size="lg"
@@ -223,7 +227,7 @@ export function ReserveDialog({
             disabled={Boolean(check.error)}
             data-autofocus
           >
-            {reserve.pending ? 'Reserving…' : 'Confirm reservation'}
+            {reserve.pending ? t('reserve.reserving') : t('reserve.confirm')}
           </Button>
         </div>
       </div>

@@ -1,3 +1,5 @@
+import i18next from 'i18next';
+import { useTranslation } from 'react-i18next';
 import type { SpotView } from '../api/types';
 import type { Interval } from '../lib/intervals';
 import { href } from '../lib/router';
@@ -9,25 +11,32 @@ import { Button } from './ui';
 function nowLine(spot: SpotView, now: number, zone: string): string {
   const next = spot.next_change_at ? parseInstant(spot.next_change_at) : null;
   const when = next !== null ? formatWhen(next, now, zone) : null;
+  const t = i18next.getFixedT(null, 'garage', 'card');
   switch (spot.status_now) {
     case 'free':
-      return when ? `Free until ${when}` : 'Free';
+      return when ? t('freeUntil', { when }) : t('free');
     case 'reserved': {
-      const mine = currentReservation(spot, now)?.mine;
-      return `${mine ? 'Yours' : 'Taken'}${when ? ` until ${when}` : ''}`;
+      if (currentReservation(spot, now)?.mine) return when ? t('yoursUntil', { when }) : t('yours');
+      return when ? t('takenUntil', { when }) : t('taken');
     }
     default:
-      return when ? `Shared again from ${when}` : 'Not shared for now';
+      return when ? t('sharedAgainFrom', { when }) : t('notShared');
   }
 }
 
 function windowLine(spot: SpotView, window: Interval, now: number, zone: string): string {
-  if (spot.free_for_window) return 'Free for your whole window';
+  const t = i18next.getFixedT(null, 'garage', 'card');
+  if (spot.free_for_window) return t('freeForWindow');
   const free = spotFreeTimes(spot, window).filter((i) => i.end > now);
-  if (free.length === 0) return 'Not free in your window';
+  if (free.length === 0) return t('notFreeInWindow');
   const first = free[0] as Interval;
-  const more = free.length > 1 ? ` (+${free.length - 1} more)` : '';
-  return `Free ${formatWhen(Math.max(first.start, now), now, zone)} – ${formatWhen(first.end, now, zone)}${more}`;
+  const range = {
+    from: formatWhen(Math.max(first.start, now), now, zone),
+    to: formatWhen(first.end, now, zone),
+  };
+  return free.length > 1
+    ? t('freeRangeMore', { ...range, count: free.length - 1 })
+    : t('freeRange', range);
 }
 
 export function SpotCard({
@@ -48,6 +57,7 @@ export function SpotCard({
   now: number;
   onReserve: (spot: SpotView) => void;
 }) {
+  const { t } = useTranslation('garage');
   const bookable = spot.free_for_window || spotFreeTimes(spot, window).some((i) => i.end > now);
   return (
     <li
@@ -63,9 +73,13 @@ export function SpotCard({
     >
       <div className="flex items-start justify-between gap-3">
         <div className="min-w-0">
-          <h2 className="text-xl font-bold tracking-tight">{spot.label}</h2>
+          <h2 className="text-xl font-bold tracking-tight" translate="no">
+            {spot.label}
+          </h2>
           {spot.location && (
-            <p className="truncate text-sm text-slate-600 dark:text-slate-400">{spot.location}</p>
+            <p className="truncate text-sm text-slate-600 dark:text-slate-400" translate="no">
+              {spot.location}
+            </p>
           )}
         </div>
         <StatusBadge status={spot.status_now} />
@@ -79,9 +93,13 @@ export function SpotCard({
           </p>
         )}
         <p className="text-slate-600 dark:text-slate-400">
-          {mine ? 'Your spot' : `Shared by ${spot.owner.display_name}`}
+          {mine ? t('owner.yours') : t('owner.sharedBy', { name: spot.owner.display_name })}
         </p>
-        {spot.notes && <p className="text-slate-600 dark:text-slate-400">{spot.notes}</p>}
+        {spot.notes && (
+          <p className="text-slate-600 dark:text-slate-400" translate="no">
+            {spot.notes}
+          </p>
+        )}
       </div>
       <div className="mt-auto flex items-center gap-2">
         {!mine && (
@@ -91,15 +109,15 @@ export function SpotCard({
             variant={bookable ? 'primary' : 'secondary'}
             onClick={() => onReserve(spot)}
           >
-            Reserve
+            {t('card.reserve')}
           </Button>
         )}
         <a
           href={href(`spots/${spot.id}`)}
           className="rounded-lg px-3 py-2.5 text-sm font-semibold text-blue-800 underline-offset-2 hover:underline dark:text-sky-300"
-          aria-label={`Timeline of ${spot.label}`}
+          aria-label={t('card.timelineOf', { label: spot.label })}
         >
-          Timeline
+          {t('card.timeline')}
         </a>
       </div>
     </li>

@@ -2,6 +2,7 @@
 // or someone's), and now. Days are drawn at their real length, so a 23- or 25-hour
 // daylight-saving day keeps its hours where the clock has them.
 
+import { useTranslation } from 'react-i18next';
 import type { SpotView } from '../api/types';
 import { clip, subtract, type Interval } from '../lib/intervals';
 import { toInterval } from '../lib/spots';
@@ -29,7 +30,11 @@ const COLORS: Record<Segment['kind'], string> = {
   booked: 'bg-rose-600 dark:bg-rose-400',
   mine: 'bg-blue-700 dark:bg-sky-400',
 };
-const WORDS: Record<Segment['kind'], string> = { free: 'Free', booked: 'Booked', mine: 'Yours' };
+const LEGEND: Record<Segment['kind'], string> = {
+  free: 'timeline.legendFree',
+  booked: 'timeline.legendBooked',
+  mine: 'timeline.legendMine',
+};
 
 function endLabel(instant: number, day: Interval, zone: string): string {
   return instant >= day.end ? '24:00' : formatTime(instant, zone);
@@ -46,25 +51,22 @@ export function SpotTimeline({
   zone: string;
   now: number;
 }) {
+  const { t } = useTranslation('garage');
   return (
     <div>
       <ul
         className="mb-3 flex flex-wrap gap-4 text-xs text-slate-700 dark:text-slate-300"
-        aria-label="Legend"
+        aria-label={t('timeline.legend')}
       >
         {(['free', 'booked', 'mine'] as const).map((kind) => (
           <li key={kind} className="flex items-center gap-1.5">
             <span aria-hidden="true" className={`h-3 w-5 rounded-sm ${COLORS[kind]}`} />
-            {kind === 'free'
-              ? 'Shared and free'
-              : kind === 'booked'
-                ? 'Booked by someone'
-                : 'Booked by you'}
+            {t(LEGEND[kind])}
           </li>
         ))}
         <li className="flex items-center gap-1.5">
           <span aria-hidden="true" className="h-3 w-5 rounded-sm bg-slate-200 dark:bg-slate-700" />
-          Not shared
+          {t('timeline.legendNotShared')}
         </li>
       </ul>
       <ol className="space-y-4">
@@ -81,7 +83,7 @@ export function SpotTimeline({
                 {formatDay(start, zone)}
                 {hours !== 24 && (
                   <span className="text-xs font-normal text-slate-600 dark:text-slate-400">
-                    {hours}-hour day (clock change)
+                    {t('timeline.dayHours', { count: hours })}
                   </span>
                 )}
               </p>
@@ -126,11 +128,13 @@ export function SpotTimeline({
               </div>
               <p className="text-sm text-slate-700 dark:text-slate-300">
                 {segments.length === 0
-                  ? 'Not shared.'
+                  ? t('timeline.notShared')
                   : segments
-                      .map(
-                        (s) =>
-                          `${WORDS[s.kind]} ${formatTime(s.start, zone)}–${endLabel(s.end, day, zone)}`,
+                      .map((s) =>
+                        t(`timeline.${s.kind}`, {
+                          from: formatTime(s.start, zone),
+                          to: endLabel(s.end, day, zone),
+                        }),
                       )
                       .join(' · ')}
               </p>

@@ -1,6 +1,7 @@
 // The bell's list as events arrive: a notification told live is shown at once and counted
 // unread, once however often the event arrives (the relay may replay it after a reconnect).
 
+import i18next from 'i18next';
 import type { Notification, NotificationKind, Notifications } from '../api/types';
 
 export function withArrived(list: Notifications, note: Notification): Notifications {
@@ -20,16 +21,28 @@ export function withRead(list: Notifications, ids: readonly number[] | 'all'): N
   };
 }
 
-/** What each kind is called where a resident chooses what reaches them by email. */
-export const KIND_LABELS: Record<NotificationKind, string> = {
-  'booking.confirmed': 'My booking is confirmed',
-  'spot.booked': 'Someone books my spot',
-  'booking.cancelled': 'A booking is cancelled',
-  'booking.starts_soon': 'My booking starts soon',
-  'booking.ends_soon': 'My booking ends soon',
-  'credits.earned': 'I earn credits',
-  'request.matched': 'A request of mine is matched',
-  'reservation.no_show': 'A no-show is recorded',
+// Catalogue keys of what each kind is called where a resident chooses what reaches them by
+// email (garage:emailKinds.*).
+const KIND_KEYS: Record<NotificationKind, string> = {
+  'booking.confirmed': 'bookingConfirmed',
+  'spot.booked': 'spotBooked',
+  'booking.cancelled': 'bookingCancelled',
+  'booking.starts_soon': 'bookingStartsSoon',
+  'booking.ends_soon': 'bookingEndsSoon',
+  'credits.earned': 'creditsEarned',
+  'request.matched': 'requestMatched',
+  'reservation.no_show': 'reservationNoShow',
 };
 
-export const KINDS = Object.keys(KIND_LABELS) as NotificationKind[];
+export const KINDS = Object.keys(KIND_KEYS) as NotificationKind[];
+
+/** What a kind is called where a resident chooses what reaches them by email. */
+export function kindLabel(kind: NotificationKind): string {
+  return i18next.t(`garage:emailKinds.${KIND_KEYS[kind]}`);
+}
+
+/** Every kind's label, each read in the current language when it is read. */
+export const KIND_LABELS: Readonly<Record<NotificationKind, string>> = Object.defineProperties(
+  {} as Record<NotificationKind, string>,
+  Object.fromEntries(KINDS.map((kind) => [kind, { enumerable: true, get: () => kindLabel(kind) }])),
+);

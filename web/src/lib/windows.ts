@@ -1,6 +1,8 @@
 // Time windows people pick: sensible defaults and one-tap choices, in the building's zone,
-// and the friendly checks made before the server decides.
+// and the friendly checks made before the server decides. Texts in the current language,
+// looked up at each call.
 
+import i18next from 'i18next';
 import type { Policy } from '../api/types';
 import type { Interval } from './intervals';
 import {
@@ -18,6 +20,8 @@ import {
 
 export interface Choice extends Interval {
   label: string;
+  /** What the choice is, whatever the language ("next24"); only where code needs to know. */
+  id?: string;
 }
 
 /** Bookings may start up to 5 minutes in the past (the policy's grace); stay inside it. */
@@ -71,12 +75,18 @@ export function bookingChoices(now: number, zone: string): Choice[] {
   const from = floorToMinute(now);
   const hour = nextFullHour(now, zone);
   return [
-    { label: 'Now · 1 h', start: from, end: from + HOUR_MS },
-    { label: 'Now · 2 h', start: from, end: from + 2 * HOUR_MS },
-    { label: 'Now · 4 h', start: from, end: from + 4 * HOUR_MS },
-    { label: 'Next hour · 2 h', start: hour, end: hour + 2 * HOUR_MS },
-    { label: 'Tonight 19–07', ...tonight(now, zone) },
-    { label: 'Tomorrow 08–18', ...tomorrowDaytime(now, zone) },
+    ...[1, 2, 4].map((hours) => ({
+      label: i18next.t('garage:windows.nowFor', { hours }),
+      start: from,
+      end: from + hours * HOUR_MS,
+    })),
+    {
+      label: i18next.t('garage:windows.nextHourFor', { hours: 2 }),
+      start: hour,
+      end: hour + 2 * HOUR_MS,
+    },
+    { label: i18next.t('garage:windows.tonightHours'), ...tonight(now, zone) },
+    { label: i18next.t('garage:windows.tomorrowHours'), ...tomorrowDaytime(now, zone) },
   ];
 }
 
@@ -84,10 +94,14 @@ export function bookingChoices(now: number, zone: string): Choice[] {
 export function sharingChoices(now: number, zone: string): Choice[] {
   const from = floorToMinute(now);
   return [
-    { label: 'Tonight 19–07', ...tonight(now, zone) },
-    { label: 'Tomorrow 08–18', ...tomorrowDaytime(now, zone) },
-    { label: 'This weekend', ...weekend(now, zone) },
-    { label: 'Next 7 days', start: from, end: addLocalDays(from, 7, zone) },
+    { label: i18next.t('garage:windows.tonightHours'), ...tonight(now, zone) },
+    { label: i18next.t('garage:windows.tomorrowHours'), ...tomorrowDaytime(now, zone) },
+    { label: i18next.t('garage:windows.thisWeekend'), ...weekend(now, zone) },
+    {
+      label: i18next.t('garage:windows.nextDays', { count: 7 }),
+      start: from,
+      end: addLocalDays(from, 7, zone),
+    },
   ];
 }
 
@@ -95,11 +109,20 @@ export function sharingChoices(now: number, zone: string): Choice[] {
 export function garageChoices(now: number, zone: string): Choice[] {
   const from = floorToMinute(now);
   return [
-    { label: 'Next 24 h', start: from, end: from + 24 * HOUR_MS },
-    { label: 'Next 2 h', start: from, end: from + 2 * HOUR_MS },
-    { label: 'Tonight', ...tonight(now, zone) },
-    { label: 'Tomorrow', ...tomorrowDaytime(now, zone) },
-    { label: 'Weekend', ...weekend(now, zone) },
+    {
+      id: 'next24',
+      label: i18next.t('garage:windows.nextHours', { hours: 24 }),
+      start: from,
+      end: from + 24 * HOUR_MS,
+    },
+    {
+      label: i18next.t('garage:windows.nextHours', { hours: 2 }),
+      start: from,
+      end: from + 2 * HOUR_MS,
+    },
+    { label: i18next.t('garage:windows.tonight'), ...tonight(now, zone) },
+    { label: i18next.t('garage:windows.tomorrow'), ...tomorrowDaytime(now, zone) },
+    { label: i18next.t('garage:windows.weekend'), ...weekend(now, zone) },
   ];
 }
 
@@ -118,20 +141,23 @@ export function checkBooking(
 ): WindowCheck {
   const { start, end } = window;
   if (start === undefined || Number.isNaN(start))
-    return { error: 'Choose when the booking starts.', warnings: [] };
+    return { error: i18next.t('garage:windows.startMissing'), warnings: [] };
   if (end === undefined || Number.isNaN(end))
-    return { error: 'Choose when the booking ends.', warnings: [] };
-  if (end <= start) return { error: '“Until” must be after “From”.', warnings: [] };
+    return { error: i18next.t('garage:windows.endMissing'), warnings: [] };
+  if (end <= start) return { error: i18next.t('garage:windows.untilAfterFrom'), warnings: [] };
   const warnings: string[] = [];
-  if (start < now - START_GRACE_MS) warnings.push('This starts in the past: choose a later start.');
+  if (start < now - START_GRACE_MS) warnings.push(i18next.t('garage:windows.startsInPast'));
   if (policy) {
     if (end - start > policy.max_hours * HOUR_MS) {
       warnings.push(
-        `Bookings last at most ${policy.max_hours} h here (this one: ${formatDuration(end - start)}).`,
+        i18next.t('garage:windows.maxHours', {
+          hours: policy.max_hours,
+          duration: formatDuration(end - start),
+        }),
       );
     }
     if (start > now + policy.horizon_days * 24 * HOUR_MS) {
-      warnings.push(`Bookings open at most ${policy.horizon_days} days ahead.`);
+      warnings.push(i18next.t('garage:windows.horizon', { count: policy.horizon_days }));
     }
   }
   return { error: null, warnings };
@@ -141,8 +167,8 @@ export function checkBooking(
 export function checkSharing(window: Partial<Interval>): WindowCheck {
   const { start, end } = window;
   if (start === undefined || Number.isNaN(start) || end === undefined || Number.isNaN(end)) {
-    return { error: 'Choose a start and an end.', warnings: [] };
+    return { error: i18next.t('garage:windows.startEndMissing'), warnings: [] };
   }
-  if (end <= start) return { error: 'The end must be after the start.', warnings: [] };
+  if (end <= start) return { error: i18next.t('garage:windows.endAfterStart'), warnings: [] };
   return { error: null, warnings: [] };
 }

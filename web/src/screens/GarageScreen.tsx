@@ -2,6 +2,7 @@
 // window (the next 24 hours unless the resident picks another).
 
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Me, SpotView } from '../api/types';
 import { ReserveDialog } from '../components/ReserveDialog';
 import { SpotCard } from '../components/SpotCard';
@@ -33,6 +34,7 @@ declare global {
 type Filter = { kind: 'next24' } | { kind: 'window'; start: number; end: number };
 
 export function GarageScreen({ me }: { me: Me }) {
+  const { t } = useTranslation('garage');
   const zone = me.building.timezone;
   const now = useNow();
   const [filter, setFilter] = useState<Filter>({ kind: 'next24' });
@@ -70,24 +72,20 @@ export function GarageScreen({ me }: { me: Me }) {
   return (
     <div>
       <PageTitle
-        aside={
-          <span>
-            Times in {zone} ({zoneAbbreviation(now, zone)})
-          </span>
-        }
+        aside={<span>{t('timesIn', { zone, abbreviation: zoneAbbreviation(now, zone) })}</span>}
       >
-        Garage
+        {t('garage.title')}
       </PageTitle>
       <section
-        aria-label="Window"
+        aria-label={t('garage.window')}
         className="mb-4 rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900"
       >
         <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
           <p className="text-sm">
-            <span className="text-slate-600 dark:text-slate-400">Showing </span>
+            <span className="text-slate-600 dark:text-slate-400">{t('garage.showing')} </span>
             <span className="font-semibold">
               {filter.kind === 'next24'
-                ? 'the next 24 hours'
+                ? t('garage.next24')
                 : formatRange(filter.start, filter.end, zone)}
             </span>
           </p>
@@ -98,7 +96,7 @@ export function GarageScreen({ me }: { me: Me }) {
               checked={availableOnly}
               onChange={(e) => setAvailableOnly(e.target.checked)}
             />
-            Available only
+            {t('garage.availableOnly')}
           </label>
           <Button
             variant="ghost"
@@ -106,7 +104,7 @@ export function GarageScreen({ me }: { me: Me }) {
             aria-expanded={editing}
             onClick={() => setEditing((v) => !v)}
           >
-            {editing ? 'Hide window' : 'Change window'}
+            {editing ? t('garage.hideWindow') : t('garage.changeWindow')}
           </Button>
         </div>
         {editing && <WindowFilter zone={zone} now={now} filter={filter} onApply={setFilter} />}
@@ -115,16 +113,14 @@ export function GarageScreen({ me }: { me: Me }) {
       {spots.error !== undefined && spots.error !== null && (
         <ErrorNotice error={spots.error} onRetry={spots.refetch} />
       )}
-      {!hasData && !spots.error && <Loading label="Loading the garage…" />}
+      {!hasData && !spots.error && <Loading label={t('garage.loading')} />}
       {hasData && list.length === 0 && (
-        <EmptyState title={availableOnly ? 'No spot is free for the whole window' : 'No spots yet'}>
-          {availableOnly
-            ? 'Try a shorter window, or show every spot.'
-            : 'Residents add their spots under “My spots”.'}
+        <EmptyState title={availableOnly ? t('garage.noneFree') : t('garage.empty')}>
+          {availableOnly ? t('garage.noneFreeHint') : t('garage.emptyHint')}
         </EmptyState>
       )}
       {list.length > 0 && (
-        <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label="Spots">
+        <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label={t('garage.spots')}>
           {list.map((spot) => (
             <SpotCard
               key={spot.id}
@@ -157,6 +153,7 @@ function WindowFilter({
   filter: Filter;
   onApply: (f: Filter) => void;
 }) {
+  const { t } = useTranslation('garage');
   const initial =
     filter.kind === 'window'
       ? filter
@@ -171,12 +168,12 @@ function WindowFilter({
   return (
     <div className="mt-3 space-y-3 border-t border-slate-200 pt-3 dark:border-slate-800">
       <ChoiceChips
-        label="Windows"
+        label={t('garage.windows')}
         choices={garageChoices(now, zone)}
         onPick={(choice) => {
           setText({ start: toLocalInput(choice.start, zone), end: toLocalInput(choice.end, zone) });
           onApply(
-            choice.label === 'Next 24 h'
+            choice.id === 'next24'
               ? { kind: 'next24' }
               : { kind: 'window', start: choice.start, end: choice.end },
           );
@@ -193,13 +190,13 @@ function WindowFilter({
           <WindowInputs
             value={text}
             onChange={setText}
-            labels={['Window start', 'Window end']}
-            zoneNote={`${zone} time`}
+            labels={[t('garage.windowStart'), t('garage.windowEnd')]}
+            zoneNote={t('garage.zoneTime', { zone })}
             invalid={Boolean(check.error)}
           />
         </div>
         <Button type="submit" disabled={Boolean(check.error)} className="mb-5">
-          Show
+          {t('garage.show')}
         </Button>
       </form>
       {check.error && <p className="text-sm text-red-800 dark:text-red-300">{check.error}</p>}

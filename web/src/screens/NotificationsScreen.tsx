@@ -2,6 +2,7 @@
 // once, older pages on demand. New ones appear live (the bell's list is this list).
 
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Me, Notification, Notifications } from '../api/types';
 import { useServices } from '../app/services';
 import { Button, Card, EmptyState, ErrorNotice, Loading, PageTitle } from '../components/ui';
@@ -14,6 +15,7 @@ import { href } from '../lib/router';
 import { formatWhen, parseInstant } from '../lib/time';
 
 export function NotificationsScreen({ me }: { me: Me }) {
+  const { t } = useTranslation('garage');
   const { api, cache } = useServices();
   const list = useNotifications();
   const [older, setOlder] = useState<Notification[]>([]);
@@ -54,7 +56,13 @@ export function NotificationsScreen({ me }: { me: Me }) {
 
   return (
     <div className="space-y-4">
-      <PageTitle aside={unread > 0 ? `${unread} unread` : 'All read'}>Notifications</PageTitle>
+      <PageTitle
+        aside={
+          unread > 0 ? t('notifications.unread', { count: unread }) : t('notifications.allRead')
+        }
+      >
+        {t('notifications.title')}
+      </PageTitle>
       <div className="flex flex-wrap items-center gap-3">
         <Button
           variant="secondary"
@@ -62,22 +70,20 @@ export function NotificationsScreen({ me }: { me: Me }) {
           pending={markRead.pending}
           onClick={() => void markRead.run('all').catch(() => {})}
         >
-          Mark all read
+          {t('notifications.markAllRead')}
         </Button>
         <a
           href={href('account')}
           className="text-sm font-medium text-blue-800 underline dark:text-sky-300"
         >
-          Choose what you are told by email
+          {t('notifications.emailChoice')}
         </a>
       </div>
       <ErrorNotice error={markRead.error ?? more.error} />
       {notes.length === 0 ? (
-        <EmptyState title="Nothing yet">
-          Bookings of your spots, your own bookings, reminders and credits you earn show here.
-        </EmptyState>
+        <EmptyState title={t('notifications.empty')}>{t('notifications.emptyHint')}</EmptyState>
       ) : (
-        <ul className="space-y-2" aria-label="Notifications">
+        <ul className="space-y-2" aria-label={t('notifications.list')}>
           {notes.map((note) => (
             <NotificationItem
               key={note.id}
@@ -91,7 +97,7 @@ export function NotificationsScreen({ me }: { me: Me }) {
       )}
       {latest.length >= 30 && !exhausted && (
         <Button variant="secondary" pending={more.pending} onClick={() => void more.run()}>
-          Show older
+          {t('notifications.older')}
         </Button>
       )}
     </div>
@@ -109,6 +115,7 @@ function NotificationItem({
   now: number;
   onRead: () => void;
 }) {
+  const { t } = useTranslation('garage');
   return (
     <Card
       as="li"
@@ -120,7 +127,7 @@ function NotificationItem({
       <div className="flex items-start justify-between gap-3">
         <div className="min-w-0">
           <p className="font-semibold">
-            {!note.read && <span className="sr-only">Unread: </span>}
+            {!note.read && <span className="sr-only">{t('notifications.unreadMark')} </span>}
             {note.title}
           </p>
           <p className="text-sm text-slate-700 dark:text-slate-300">{note.body}</p>
@@ -130,7 +137,7 @@ function NotificationItem({
         </div>
         {!note.read && (
           <Button variant="secondary" size="sm" onClick={onRead}>
-            Mark read
+            {t('notifications.markRead')}
           </Button>
         )}
       </div>

@@ -1,5 +1,6 @@
 // My reservations: what is coming (cancel before it starts, refunded in full) and the past.
 
+import { useTranslation } from 'react-i18next';
 import type { Me, Reservation, SpotView } from '../api/types';
 import { useServices } from '../app/services';
 import { FindSpotCard } from '../components/FindSpotCard';
@@ -42,6 +43,7 @@ function UpcomingReservation({
   now: number;
   grace: number;
 }) {
+  const { t } = useTranslation('garage');
   const { api, cache } = useServices();
   const toast = useToast();
   const start = parseInstant(reservation.start);
@@ -85,21 +87,22 @@ function UpcomingReservation({
           <a
             href={href(`spots/${reservation.spot_id}`)}
             className="underline-offset-2 hover:underline"
+            translate="no"
           >
             {label}
           </a>
           {started && (
             <span className="ml-2 rounded-full bg-blue-100 px-2 py-0.5 text-xs font-semibold text-blue-900 dark:bg-sky-950 dark:text-sky-200">
-              Now
+              {t('reservations.now')}
             </span>
           )}
         </p>
         <p className="text-sm">{formatRange(start, end, zone)}</p>
         <p className="text-sm text-slate-600 dark:text-slate-400">
-          {formatDuration(end - start)} · {reservation.cost} credits ·{' '}
+          {formatDuration(end - start)} · {t('creditCount', { count: reservation.cost })} ·{' '}
           {started
-            ? `ends ${formatWhen(end, now, zone)}`
-            : `starts ${formatWhen(start, now, zone)}`}
+            ? t('reservations.ends', { when: formatWhen(end, now, zone) })
+            : t('reservations.starts', { when: formatWhen(start, now, zone) })}
         </p>
       </div>
       {checkinOpen(reservation, grace, now) && !pending && (
@@ -107,24 +110,28 @@ function UpcomingReservation({
           pending={checkin.pending}
           onClick={() =>
             checkin.run().then(
-              () => toast.success(`Checked in to ${label}.`),
-              (error: unknown) => toast.error(`${label}: ${problemMessage(error)}`),
+              () => toast.success(t('reservations.checkedInToast', { label })),
+              (error: unknown) =>
+                toast.error(t('reservations.failed', { label, message: problemMessage(error) })),
             )
           }
         >
-          Check in
+          {t('reservations.checkIn')}
         </Button>
       )}
       {reservation.checked_in_at && (
         <span className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
-          Checked in
+          {t('reservations.checkedIn')}
         </span>
       )}
       <Button
         variant="secondary"
         disabled={pending}
-        aria-label={`Add ${label}, ${formatRange(start, end, zone)}, to my calendar (.ics)`}
-        title="Download an .ics file for your calendar app"
+        aria-label={t('reservations.addToCalendar', {
+          label,
+          range: formatRange(start, end, zone),
+        })}
+        title={t('reservations.icsHint')}
         onClick={() =>
           downloadIcs(
             icsFileName(label, start),
@@ -132,8 +139,8 @@ function UpcomingReservation({
               id: reservation.id,
               start,
               end,
-              summary: `Parking ${label}`,
-              location: `Spot ${label}`,
+              summary: t('reservations.icsSummary', { label }),
+              location: t('reservations.icsLocation', { label }),
             }),
           )
         }
@@ -144,57 +151,59 @@ function UpcomingReservation({
         variant="secondary"
         pending={cancel.pending}
         disabled={started || pending}
-        title={started ? 'A booking that has started cannot be cancelled' : undefined}
+        title={started ? t('reservations.startedNoCancel') : undefined}
         onClick={() =>
           cancel.run().then(
             () =>
               toast.success(
-                `Cancelled ${label}, ${formatRange(start, end, zone)}. ${reservation.cost} credits refunded.`,
+                t('reservations.cancelledToast', {
+                  label,
+                  range: formatRange(start, end, zone),
+                  count: reservation.cost,
+                }),
               ),
             // The row disappeared at once (optimistically) and is back now: say why here.
-            (error: unknown) => toast.error(`${label}: ${problemMessage(error)}`),
+            (error: unknown) =>
+              toast.error(t('reservations.failed', { label, message: problemMessage(error) })),
           )
         }
       >
-        Cancel
+        {t('reservations.cancel')}
       </Button>
       {started && (
         <p className="w-full text-xs text-slate-600 dark:text-slate-400">
-          Under way: it can no longer be cancelled.
+          {t('reservations.underWay')}
         </p>
       )}
     </li>
   );
 }
 
-const STATUS_WORDS: Record<string, string> = {
-  cancelled: 'Cancelled',
-  settled: 'Completed',
-  no_show: 'No-show',
-  booked: 'Ended',
-};
+// The statuses of past bookings the catalogue names (garage:reservations.status.*).
+const PAST_STATUSES = new Set(['cancelled', 'settled', 'no_show', 'booked']);
 
 export function ReservationsScreen({ me }: { me: Me }) {
+  const { t } = useTranslation('garage');
   const zone = me.building.timezone;
   const now = useNow();
   const labels = useSpotLabels(me);
   const { upcoming, past } = me.reservations;
-  const label = (id: string) => labels.get(id) ?? 'Spot';
+  const label = (id: string) => labels.get(id) ?? t('reservations.spot');
 
   return (
     <div>
-      <PageTitle aside={`Times in ${zone} (${zoneAbbreviation(now, zone)})`}>
-        My reservations
+      <PageTitle aside={t('timesIn', { zone, abbreviation: zoneAbbreviation(now, zone) })}>
+        {t('reservations.title')}
       </PageTitle>
       <div className="mb-8">
         <FindSpotCard me={me} label={label} />
       </div>
       <section aria-labelledby="upcoming-title" className="mb-8">
-        <SectionTitle id="upcoming-title">Upcoming</SectionTitle>
+        <SectionTitle id="upcoming-title">{t('reservations.upcoming')}</SectionTitle>
         {upcoming.length === 0 ? (
-          <EmptyState title="No upcoming reservation">
+          <EmptyState title={t('reservations.noUpcoming')}>
             <a href={href('garage')} className={`${buttonClass('primary')} mt-2`}>
-              Find a free spot
+              {t('reservations.findFree')}
             </a>
           </EmptyState>
         ) : (
@@ -213,9 +222,11 @@ export function ReservationsScreen({ me }: { me: Me }) {
         )}
       </section>
       <section aria-labelledby="past-title">
-        <SectionTitle id="past-title">Past</SectionTitle>
+        <SectionTitle id="past-title">{t('reservations.past')}</SectionTitle>
         {past.length === 0 ? (
-          <p className="text-sm text-slate-600 dark:text-slate-400">Nothing yet.</p>
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            {t('reservations.nothingYet')}
+          </p>
         ) : (
           <Card as="div" className="p-0">
             <ul className="divide-y divide-slate-200 dark:divide-slate-800">
@@ -225,16 +236,19 @@ export function ReservationsScreen({ me }: { me: Me }) {
                   className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm"
                 >
                   <span>
-                    <span className="font-semibold">{label(r.spot_id)}</span> ·{' '}
-                    {formatRange(parseInstant(r.start), parseInstant(r.end), zone)}
+                    <span className="font-semibold" translate="no">
+                      {label(r.spot_id)}
+                    </span>{' '}
+                    · {formatRange(parseInstant(r.start), parseInstant(r.end), zone)}
                   </span>
                   <span className="text-slate-600 dark:text-slate-400">
-                    {STATUS_WORDS[r.status] ?? r.status}
+                    {PAST_STATUSES.has(r.status) ? t(`reservations.status.${r.status}`) : r.status}
+                    {' · '}
                     {r.status === 'cancelled'
-                      ? ' · refunded'
+                      ? t('reservations.refunded')
                       : r.status === 'no_show'
-                        ? ' · partly refunded'
-                        : ` · ${r.cost} credits`}
+                        ? t('reservations.partlyRefunded')
+                        : t('creditCount', { count: r.cost })}
                   </span>
                 </li>
               ))}

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { Me } from '../api/types';
 import { ReserveDialog } from '../components/ReserveDialog';
 import { SpotTimeline } from '../components/SpotTimeline';
@@ -11,6 +12,7 @@ import { href } from '../lib/router';
 import { addDays, localDate, startOfLocalDay, toIso, zoneAbbreviation } from '../lib/time';
 
 export function SpotScreen({ me, spotId }: { me: Me; spotId: string }) {
+  const { t } = useTranslation('garage');
   const zone = me.building.timezone;
   const now = useNow();
   const [days, setDays] = useState(3);
@@ -30,7 +32,7 @@ export function SpotScreen({ me, spotId }: { me: Me; spotId: string }) {
         href={href('garage')}
         className="text-sm font-semibold text-blue-800 underline-offset-2 hover:underline dark:text-sky-300"
       >
-        ← Back to the garage
+        {t('spot.back')}
       </a>
       {spots.error !== undefined && spots.error !== null && (
         <div className="mt-3">
@@ -40,27 +42,38 @@ export function SpotScreen({ me, spotId }: { me: Me; spotId: string }) {
       {!spots.data && !spots.error && <Loading />}
       {spots.data && !spot && (
         <div className="mt-4">
-          <EmptyState title="This spot doesn’t exist (any more)." />
+          <EmptyState title={t('spot.missing')} />
         </div>
       )}
       {spot && (
         <>
           <div className="mb-4 mt-3 flex flex-wrap items-start justify-between gap-3">
             <div>
-              <h1 className="text-2xl font-bold tracking-tight">{spot.label}</h1>
+              <h1 className="text-2xl font-bold tracking-tight" translate="no">
+                {spot.label}
+              </h1>
               <p className="text-sm text-slate-600 dark:text-slate-400">
-                {[spot.location, mine ? 'your spot' : `shared by ${spot.owner.display_name}`]
+                {[
+                  spot.location,
+                  mine
+                    ? t('owner.yoursInline')
+                    : t('owner.sharedByInline', { name: spot.owner.display_name }),
+                ]
                   .filter(Boolean)
                   .join(' · ')}
               </p>
-              {spot.notes && <p className="mt-1 text-sm">{spot.notes}</p>}
+              {spot.notes && (
+                <p className="mt-1 text-sm" translate="no">
+                  {spot.notes}
+                </p>
+              )}
             </div>
             <StatusBadge status={spot.status_now} />
           </div>
           <Card>
             <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
-              <h2 className="text-lg font-semibold">Next {days} days</h2>
-              <div role="group" aria-label="Days shown" className="flex gap-1">
+              <h2 className="text-lg font-semibold">{t('spot.nextDays', { count: days })}</h2>
+              <div role="group" aria-label={t('spot.daysShown')} className="flex gap-1">
                 {[3, 7].map((n) => (
                   <Button
                     key={n}
@@ -69,24 +82,24 @@ export function SpotScreen({ me, spotId }: { me: Me; spotId: string }) {
                     aria-pressed={n === days}
                     onClick={() => setDays(n)}
                   >
-                    {n} days
+                    {t('spot.days', { count: n })}
                   </Button>
                 ))}
               </div>
             </div>
             <p className="mb-3 text-xs text-slate-600 dark:text-slate-400">
-              Times in {zone} ({zoneAbbreviation(now, zone)})
+              {t('timesIn', { zone, abbreviation: zoneAbbreviation(now, zone) })}
             </p>
             <SpotTimeline spot={spot} days={dates} zone={zone} now={now} />
           </Card>
           <div className="mt-4">
             {mine ? (
               <a href={href('my-spots')} className={buttonClass('secondary', 'lg')}>
-                Share this spot
+                {t('spot.share')}
               </a>
             ) : (
               <Button size="lg" onClick={() => setReserving(true)}>
-                Reserve
+                {t('spot.reserve')}
               </Button>
             )}
           </div>
