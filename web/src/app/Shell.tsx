@@ -62,8 +62,8 @@ function NavLink({ item, active }: { item: NavItem; active: boolean }) {
     >
       <Icon name={item.icon} className="h-6 w-6 md:h-5 md:w-5" />
       <span>
-        {item.lead && <span className="sr-only lg:not-sr-only">{t(item.lead)}</span>}
-        <span className="capitalize lg:normal-case">{t(item.short)}</span>
+        {item.lead && <span className="sr-only 2xl:not-sr-only">{t(item.lead)}</span>}
+        <span className="capitalize 2xl:normal-case">{t(item.short)}</span>
       </span>
     </a>
   );

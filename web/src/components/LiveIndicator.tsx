@@ -20,7 +20,7 @@ export function LiveIndicator({ state }: { state: LiveState }) {
       data-state={state}
       title={t(look.title)}
       aria-live="polite"
-      className="inline-flex items-center gap-1.5 rounded-full border border-slate-200 px-2 py-0.5 text-xs font-medium text-slate-700 dark:border-slate-700 dark:text-slate-200"
+      className="inline-flex items-center gap-1.5 whitespace-nowrap rounded-full border border-slate-200 px-2 py-0.5 text-xs font-medium text-slate-700 dark:border-slate-700 dark:text-slate-200"
     >
       <span aria-hidden="true" className={`h-2 w-2 rounded-full ${look.dot}`} />
       {t(look.text)}

@@ -1,6 +1,7 @@
 // The lobby board's reading of GET /fn/board: spots grouped by level (their location), each
 // level's free count, and when each spot next changes, in the building's time zone.
 
+import i18next from 'i18next';
 import type { BoardSpot, SpotStatus } from '../api/types';
 import { formatWhen, MINUTE_MS } from './time';
 
@@ -69,11 +70,15 @@ export function densityFor(spots: number): Density {
   return spots <= 12 ? 'large' : spots <= 40 ? 'medium' : 'small';
 }
 
-export const STATUS_TEXT: Record<SpotStatus, string> = {
-  free: 'Free',
-  reserved: 'Taken',
-  unavailable: 'Not shared',
-};
+/** A status in the current language ("Free", "Taken", "Not shared" in English). */
+export function statusText(status: SpotStatus): string {
+  return i18next.t(`board.status.${status}`);
+}
+
+/** A level's name as shown: NO_LEVEL in the current language. */
+export function levelName(name: string): string {
+  return name === NO_LEVEL ? i18next.t('board.otherSpots') : name;
+}
 
 /** "until 14:30", "until tomorrow 07:00"; empty when nothing is coming. */
 export function nextChangeText(
@@ -85,7 +90,7 @@ export function nextChangeText(
   if (!nextChangeAt) return '';
   const at = Date.parse(nextChangeAt);
   if (!Number.isFinite(at)) return '';
-  return `until ${formatWhen(Math.max(at, now), now, zone, locale)}`;
+  return i18next.t('board.until', { when: formatWhen(Math.max(at, now), now, zone, locale) });
 }
 
 const REFETCH_MIN_MS = 5_000;

@@ -2,6 +2,7 @@
 // anyone passes. Full-screen, large and high-contrast; live over the relay with the
 // display's token, reconnecting by itself; nobody's name anywhere (the board answers none).
 
+import i18next from 'i18next';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { fetchBoard } from '../api/client';
 import { ApiError } from '../api/problems';
@@ -14,7 +15,8 @@ import {
   nextChangeText,
   placeOf,
   refetchDelay,
-  STATUS_TEXT,
+  statusText,
+  levelName,
   type Density,
   type Level,
 } from '../lib/board';
@@ -34,10 +36,11 @@ const TILE: Record<SpotStatus, string> = {
   unavailable: 'bg-neutral-800 text-neutral-200 ring-neutral-500',
 };
 const MARK: Record<SpotStatus, string> = { free: '●', reserved: '■', unavailable: '○' };
+// The frame's words for the live state (common namespace).
 const LIVE_TEXT: Record<LiveState, string> = {
-  live: 'Live',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline',
+  live: 'live.live',
+  reconnecting: 'live.reconnecting',
+  offline: 'live.offline',
 };
 
 type Trouble = 'revoked' | 'unreachable' | null;
@@ -154,13 +157,20 @@ function SpotTile({ spot, now, zone, density }: TileProps) {
       data-status={spot.status_now}
       className={`flex min-w-0 flex-col gap-[0.4vmin] rounded-[1vmin] p-[1.2vmin] ring-2 ring-inset ${TILE[spot.status_now]}`}
     >
-      <span className={`truncate leading-tight font-extrabold tracking-tight ${size.label}`}>
+      <span
+        translate="no"
+        className={`truncate leading-tight font-extrabold tracking-tight ${size.label}`}
+      >
         {spot.label}
       </span>
-      {place && <span className={`truncate leading-tight opacity-90 ${size.place}`}>{place}</span>}
+      {place && (
+        <span translate="no" className={`truncate leading-tight opacity-90 ${size.place}`}>
+          {place}
+        </span>
+      )}
       <span className={`mt-auto leading-tight font-bold ${size.status}`}>
         <span aria-hidden="true">{MARK[spot.status_now]} </span>
-        {STATUS_TEXT[spot.status_now]}
+        {statusText(spot.status_now)}
       </span>
       <span className={`min-h-[1lh] leading-tight ${size.next}`}>{next}</span>
     </li>
@@ -172,16 +182,16 @@ function LevelCard({ level, now, zone, density }: Omit<TileProps, 'spot'> & { le
     <section
       data-testid="board-level"
       data-level={level.name}
-      aria-label={level.name}
+      aria-label={levelName(level.name)}
       className="flex min-w-0 flex-col gap-[1.2vmin] rounded-[1.5vmin] border-2 border-neutral-600 p-[1.5vmin]"
     >
       <h2 className="flex items-baseline justify-between gap-[2vmin]">
-        <span className="truncate text-[3.4vmin] font-bold">{level.name}</span>
+        <span className="truncate text-[3.4vmin] font-bold">{levelName(level.name)}</span>
         <span data-testid="level-free" className="shrink-0 text-[3.4vmin] font-extrabold">
           <span className={level.free ? 'text-green-400' : 'text-neutral-400'}>{level.free}</span>
           <span className="text-[2.4vmin] font-semibold text-neutral-300">
             {' '}
-            free of {level.spots.length}
+            {i18next.t('board.freeOf', { count: level.free, total: level.spots.length })}
           </span>
         </span>
       </h2>
@@ -207,12 +217,7 @@ function Message({ title, text }: { title: string; text: string }) {
 
 export function BoardScreen({ config, token }: { config: AppConfig; token: string | null }) {
   if (!token) {
-    return (
-      <Message
-        title="No display token"
-        text="Open this screen with the address an admin made for it: /board#<token>."
-      />
-    );
+    return <Message title={i18next.t('board.noToken')} text={i18next.t('board.noTokenText')} />;
   }
   return <LiveBoard config={config} token={token} />;
 }
@@ -221,18 +226,13 @@ function LiveBoard({ config, token }: { config: AppConfig; token: string }) {
   const { board, trouble, live } = useBoard(config, token);
   const now = useNow(15_000);
   if (trouble === 'revoked') {
-    return (
-      <Message
-        title="This display is not active"
-        text="Its token was revoked or is wrong. An admin of the building can make a new one under Admin → Displays."
-      />
-    );
+    return <Message title={i18next.t('board.inactive')} text={i18next.t('board.inactiveText')} />;
   }
   if (!board) {
     return (
       <Message
-        title={trouble ? 'Cannot reach parkshare' : 'Loading…'}
-        text={trouble ? 'Trying again shortly.' : ''}
+        title={trouble ? i18next.t('board.unreachable') : i18next.t('loading')}
+        text={trouble ? i18next.t('board.retrying') : ''}
       />
     );
   }
@@ -246,12 +246,12 @@ function LiveBoard({ config, token }: { config: AppConfig; token: string }) {
       className="fixed inset-0 flex flex-col gap-[2vmin] overflow-hidden bg-black p-[2.5vmin] text-white"
     >
       <header className="flex flex-wrap items-baseline justify-between gap-x-[3vmin] gap-y-[1vmin]">
-        <h1 className="min-w-0 truncate text-[5vmin] leading-none font-extrabold">
+        <h1 translate="no" className="min-w-0 truncate text-[5vmin] leading-none font-extrabold">
           {board.building.name}
         </h1>
         <div className="flex items-baseline gap-[3vmin] text-[3.4vmin] font-bold">
           <span data-testid="board-free">
-            <span className="text-green-400">{free}</span> free
+            <span className="text-green-400">{free}</span> {i18next.t('board.free')}
           </span>
           <time dateTime={new Date(now).toISOString()}>{formatTime(now, zone)}</time>
           <span
@@ -260,17 +260,17 @@ function LiveBoard({ config, token }: { config: AppConfig; token: string }) {
             className={`text-[2.4vmin] ${live === 'live' ? 'text-green-400' : 'text-amber-300'}`}
           >
             <span aria-hidden="true">● </span>
-            {LIVE_TEXT[live]}
+            {i18next.t(LIVE_TEXT[live])}
           </span>
         </div>
       </header>
       {trouble === 'unreachable' && (
         <p role="status" className="text-[2.4vmin] font-semibold text-amber-300">
-          Cannot reach parkshare: showing the last known state.
+          {i18next.t('board.stale')}
         </p>
       )}
       {shown.length === 0 ? (
-        <p className="text-[3.4vmin]">No spots in this building yet.</p>
+        <p className="text-[3.4vmin]">{i18next.t('board.empty')}</p>
       ) : (
         <div
           className={`grid min-h-0 flex-1 auto-rows-min gap-[2vmin] overflow-hidden ${SIZES[density].levels}`}
