@@ -1,12 +1,12 @@
 // The resident's own account: name, password, notifications, the calendar feed, where they
 // are signed in, appearance.
 
-import { LanguagePicker } from '../components/LanguagePicker';
 import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Me } from '../api/types';
 import { useServices } from '../app/services';
+import { LanguagePicker } from '../components/LanguagePicker';
 import { useToast } from '../components/Toasts';
 import {
   Button,
@@ -276,7 +276,7 @@ function SessionsList({ zone }: { zone: string }) {
 
 function AppearanceForm() {
   const { t } = useTranslation('manage');
-  const { api } = useServices();
+  const { api, cache } = useServices();
   const { choice, setChoice } = useTheme();
   const options: { value: ThemeChoice; label: string }[] = [
     { value: 'system', label: t('account.appearance.system') },
@@ -305,8 +305,12 @@ function AppearanceForm() {
       <LanguagePicker
         className="mt-4"
         onChosen={(locale) => {
-          // Saved for the next device and for mail; the switch here has happened already.
-          void api.setNotificationPreferences({ locale }).catch(() => {});
+          // Saved for the next device and for mail (the email settings show it once saved);
+          // the switch here has happened already.
+          api
+            .setNotificationPreferences({ locale })
+            .then(() => cache.invalidatePrefix(keys.notificationPreferences))
+            .catch(() => {});
         }}
       />
     </Card>
