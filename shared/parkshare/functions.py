@@ -32,6 +32,7 @@ NAMES = (
     "calendar",
     "request",
     "checkin",
+    "map",
     "graphql",
 )
 

@@ -206,7 +206,9 @@ def test_each_function_starts_alone_under_functions_framework(
     with serving(command, server_env(api_database, redis_url), port) as base:
         path = {"auth": "/jwks", "admin": "/invites"}.get(name, "/")
         answer = httpx.request(
-            "GET" if name in ("auth", "me", "list-spots", "notifications", "calendar") else "POST",
+            "GET"
+            if name in ("auth", "me", "list-spots", "notifications", "calendar", "map")
+            else "POST",
             base + path,
             json=None,
         )

@@ -17,6 +17,7 @@ export const FUNCTION_NAMES = [
   'calendar',
   'request',
   'checkin',
+  'map',
   'graphql',
 ] as const;
 

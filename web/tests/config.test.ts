@@ -37,6 +37,7 @@ describe('config.json', () => {
         'calendar',
         'request',
         'checkin',
+        'map',
         'graphql',
       ].map((n) => [n, `https://${n}.parkshare.example.com/`]),
     );
