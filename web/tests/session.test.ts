@@ -158,6 +158,7 @@ describe('the API client with a refused access token', () => {
           'calendar',
           'request',
           'checkin',
+          'map',
           'graphql',
         ].map((n) => [n, `/fn/${n}`]),
       ),

@@ -12,6 +12,7 @@ import type {
   CreditAdjustment,
   DisableSummary,
   Garage,
+  GarageMap,
   Invite,
   Invites,
   Me,
@@ -28,6 +29,7 @@ import type {
   Sessions,
   SignedUp,
   Spot,
+  SpotPosition,
   SpotRequest,
   SpotRequests,
   SpotAvailability,
@@ -49,6 +51,8 @@ export function attachmentName(disposition: string | null): string | null {
 interface CallOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   body?: unknown;
+  /** A file sent as it is (a level's plan), instead of a JSON body. */
+  raw?: Blob;
   query?: Query;
   auth?: boolean;
   headers?: Record<string, string>;
@@ -72,12 +76,15 @@ export class Api {
   private async send(url: string, options: CallOptions, token: string | null): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.raw !== undefined)
+      headers['content-type'] = options.raw.type || 'application/octet-stream';
     if (token) headers.authorization = `Bearer ${token}`;
     try {
       return await this.fetchFn(url, {
         method: options.method ?? 'GET',
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body:
+          options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       });
     } catch {
       throw networkError();
@@ -389,5 +396,36 @@ export class Api {
     end: string,
   ): Promise<{ blob: Blob; filename: string | null }> {
     return this.download('admin', '/export', { kind, start, end });
+  }
+
+  // --- the garage map ---------------------------------------------------------------------
+
+  garageMap(): Promise<GarageMap> {
+    return this.call('map', '');
+  }
+
+  /** A level's plan image, fetched with the session's token (an <img> could not send it). */
+  async planImage(level: string): Promise<Blob> {
+    const response = await this.answer('map', '/plan', {
+      query: { level },
+      headers: { accept: 'image/png, image/jpeg, image/webp, application/problem+json' },
+    });
+    return response.blob();
+  }
+
+  setPlan(level: string, image: Blob): Promise<unknown> {
+    return this.call('admin', `/plans/${encodeURIComponent(level)}`, { method: 'PUT', raw: image });
+  }
+
+  removePlan(level: string): Promise<void> {
+    return this.call('admin', `/plans/${encodeURIComponent(level)}`, { method: 'DELETE' });
+  }
+
+  placeSpot(spot_id: string, level: string, x: number, y: number): Promise<SpotPosition> {
+    return this.call('admin', '/plans/place', { method: 'POST', body: { spot_id, level, x, y } });
+  }
+
+  unplaceSpot(spot_id: string): Promise<void> {
+    return this.call('admin', '/plans/unplace', { method: 'POST', body: { spot_id } });
   }
 }

@@ -4,22 +4,25 @@
 //
 // Namespaces: `common` (the frame, shared controls, error messages), `garage` (the garage,
 // spots, booking, reservations, credits, notifications), `manage` (sharing one's spots, the
-// account, signing in and joining).
+// account, signing in and joining), `map` (the garage map and the admin's drawing of it).
 
 import deCommon from './locales/de/common.json';
 import deGarage from './locales/de/garage.json';
 import deManage from './locales/de/manage.json';
+import deMap from './locales/de/map.json';
 import enCommon from './locales/en/common.json';
 import enGarage from './locales/en/garage.json';
 import enManage from './locales/en/manage.json';
+import enMap from './locales/en/map.json';
 import frCommon from './locales/fr/common.json';
 import frGarage from './locales/fr/garage.json';
 import frManage from './locales/fr/manage.json';
+import frMap from './locales/fr/map.json';
 
-export const NAMESPACES = ['common', 'garage', 'manage'] as const;
+export const NAMESPACES = ['common', 'garage', 'manage', 'map'] as const;
 
 export const catalogues = {
-  en: { common: enCommon, garage: enGarage, manage: enManage },
-  fr: { common: frCommon, garage: frGarage, manage: frManage },
-  de: { common: deCommon, garage: deGarage, manage: deManage },
+  en: { common: enCommon, garage: enGarage, manage: enManage, map: enMap },
+  fr: { common: frCommon, garage: frGarage, manage: frManage, map: frMap },
+  de: { common: deCommon, garage: deGarage, manage: deManage, map: deMap },
 };

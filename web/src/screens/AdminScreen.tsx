@@ -9,6 +9,7 @@ import { AuditPanel } from './admin/AuditPanel';
 import { CreditsPanel } from './admin/CreditsPanel';
 import { ExportPanel } from './admin/ExportPanel';
 import { InvitesPanel } from './admin/InvitesPanel';
+import { MapPanel } from './admin/MapPanel';
 import { PolicyPanel } from './admin/PolicyPanel';
 import { ResidentsPanel } from './admin/ResidentsPanel';
 import { SsoPanel } from './admin/SsoPanel';
@@ -23,6 +24,7 @@ const SECTIONS = [
   { id: 'export', title: 'Export' },
   { id: 'audit', title: 'Audit log' },
   { id: 'sso', title: 'Single sign-on' },
+  { id: 'map', title: 'Map' },
 ] as const;
 
 type SectionId = (typeof SECTIONS)[number]['id'];
@@ -43,6 +45,8 @@ function Section({ id, me }: { id: SectionId; me: Me }) {
       return <AuditPanel me={me} />;
     case 'sso':
       return <SsoPanel me={me} />;
+    case 'map':
+      return <MapPanel />;
     default:
       return <ResidentsPanel me={me} />;
   }
