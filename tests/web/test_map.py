@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import FilePayload, Locator, Page, expect
 
 from tests.images import png
 from tests.servers import DevServer
@@ -37,9 +37,8 @@ async def draw_the_map(page: Page) -> None:
         .click()
     )
     await page.get_by_label("Level", exact=True).fill("B1")
-    await page.get_by_label("Image").set_input_files(
-        files=[{"name": "plan.png", "mimeType": "image/png", "buffer": png(480, 320)}]
-    )
+    plan_file: FilePayload = {"name": "plan.png", "mimeType": "image/png", "buffer": png(480, 320)}
+    await page.get_by_label("Image").set_input_files(files=[plan_file])
     await page.get_by_role("button", name="Upload the plan").click()
     plan = page.get_by_test_id("admin-plan")
     await expect(plan.get_by_role("img")).to_be_visible()
