@@ -7,6 +7,7 @@ fits a 360 px phone; screenshots in light and dark at phone and desktop sizes.""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,7 +16,15 @@ from playwright.async_api import FilePayload, Locator, Page, expect
 from tests.images import png
 from tests.servers import DevServer
 from tests.web.conftest import DESKTOP, PHONE, Browsers, artifact
-from tests.web.test_garage import LIVE_TIMEOUT_MS, PASSWORD, email, go, reserve, sign_in
+from tests.web.test_garage import (
+    LIVE_TIMEOUT_MS,
+    PASSWORD,
+    email,
+    go,
+    reserve,
+    serious_violations,
+    sign_in,
+)
 
 # Shared all the time in the demo, so free now whatever the hour.
 FIRST, SECOND = "B1-02", "B1-05"
@@ -158,3 +167,27 @@ async def test_map_screenshots_in_light_and_dark_at_phone_and_desktop_sizes(
             await page.screenshot(
                 path=str(artifact(f"map-{scheme}-{size_name}.png")), full_page=True
             )
+
+
+async def test_the_map_and_its_admin_section_have_no_serious_accessibility_issue(
+    dev_server: DevServer, browsers: Browsers, axe_script: Path
+) -> None:
+    draw_by_api(dev_server.base)
+    found: dict[str, list[str]] = {}
+    for scheme in ("light", "dark"):
+        # axe-core is injected as an inline script, which the app's policy refuses.
+        page = await browsers.page(color_scheme=scheme, bypass_csp=True)
+        await sign_in(page, dev_server.base, "admin")
+        await open_map(page)
+        await expect(map_spot(page, SECOND)).to_be_visible()
+        found[f"map ({scheme})"] = await serious_violations(page)
+        await go(page, "Admin")
+        await (
+            page.get_by_role("navigation", name="Admin sections")
+            .get_by_role("link", name="Map")
+            .click()
+        )
+        await expect(page.get_by_test_id("admin-plan").get_by_role("img")).to_be_visible()
+        found[f"admin map ({scheme})"] = await serious_violations(page)
+    failing = {screen: issues for screen, issues in found.items() if issues}
+    assert not failing, failing
