@@ -145,6 +145,9 @@ def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
         {"name": segment, "in": "path", "required": True, "schema": {"type": "string"}}
         for segment in route.parameters
     ]
+    if route.parameters:
+        # A segment no route can take (a line break in it, say) reaches no handler: 404.
+        codes.append("not_found")
     if route.query is not None:
         schema = schemas.hoist(route.query.model_json_schema(), name)
         required = set(schema.get("required", []))

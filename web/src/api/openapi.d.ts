@@ -4561,6 +4561,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
             /** @description image_too_large, payload_too_large */
             413: {
                 headers: {
@@ -4629,7 +4641,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description level_not_found */
+            /** @description level_not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4637,7 +4649,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "level_not_found";
+                        code?: "level_not_found" | "not_found";
                     };
                 };
             };
@@ -6250,7 +6262,7 @@ export interface operations {
                     "text/calendar": components["schemas"]["CalendarFile"];
                 };
             };
-            /** @description calendar_not_found */
+            /** @description calendar_not_found, not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6258,7 +6270,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "calendar_not_found";
+                        code?: "calendar_not_found" | "not_found";
                     };
                 };
             };
