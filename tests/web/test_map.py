@@ -126,10 +126,12 @@ async def test_a_resident_sees_the_drawn_map_change_live_and_books_from_it(
     await expect(map_spot(bob, FIRST)).to_contain_text("Taken")
     await expect(map_spot(bob, SECOND)).to_have_attribute("data-status", "free")
 
-    # The zoom buttons and keys; a tap on a spot opens the booking dialog.
+    # The zoom buttons and keys, panning by arrow keys; a tap on a spot opens the booking dialog.
     surface = bob.get_by_test_id("garage-map").locator("[style*='scale']").first
     await bob.get_by_role("button", name="Zoom in").click()
     await expect(surface).to_have_attribute("style", "transform: translate(0px, 0px) scale(1.25);")
+    await bob.keyboard.press("ArrowLeft")
+    await expect(surface).to_have_attribute("style", "transform: translate(40px, 0px) scale(1.25);")
     await bob.keyboard.press("-")
     await expect(surface).to_have_attribute("style", "transform: translate(0px, 0px) scale(1);")
     await map_spot(bob, SECOND).click()

@@ -1,7 +1,8 @@
 // The garage drawn on each level's plan: every placed spot where the admin put it, in its
 // live status (colour, a shape and a pattern, and words), a tap to book it. The plan pans
-// (drag) and zooms (pinch, the wheel, the +/− buttons and keys); the list stays the
-// accessible equivalent, and every spot here is a button in reading order.
+// (drag, or the arrow keys when zoomed) and zooms (pinch, ctrl+wheel, the +/− buttons and
+// keys); the list stays the accessible equivalent, and every spot here is a button in
+// reading order.
 
 import { useRef, useState, type KeyboardEvent, type PointerEvent, type WheelEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -153,10 +154,19 @@ export function GarageMap({
     e.preventDefault();
     zoomBy(e.deltaY < 0 ? 1.2 : 1 / 1.2);
   };
+  const PAN: Record<string, [number, number]> = {
+    ArrowLeft: [40, 0],
+    ArrowRight: [-40, 0],
+    ArrowUp: [0, 40],
+    ArrowDown: [0, -40],
+  };
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const pan = PAN[e.key];
+    if (e.target instanceof HTMLSelectElement) return;
     if (e.key === '+' || e.key === '=') zoomBy(1.25);
     else if (e.key === '-' || e.key === '_') zoomBy(0.8);
     else if (e.key === '0') setView({ zoom: 1, x: 0, y: 0 });
+    else if (pan && view.zoom > 1) setView((v) => ({ ...v, x: v.x + pan[0], y: v.y + pan[1] }));
     else return;
     e.preventDefault();
   };
