@@ -145,14 +145,26 @@ async def test_a_resident_sees_the_drawn_map_change_live_and_books_from_it(
     assert overflow <= 0, f"the map is {overflow} px wider than the phone"
 
 
-async def test_the_map_fits_a_360_px_phone(dev_server: DevServer, browsers: Browsers) -> None:
+async def test_the_map_and_its_admin_section_fit_a_360_px_phone(
+    dev_server: DevServer, browsers: Browsers
+) -> None:
     draw_by_api(dev_server.base)
     page = await browsers.page(viewport={"width": 360, "height": 740})
-    await sign_in(page, dev_server.base, "carol")
+    await sign_in(page, dev_server.base, "admin")
     await open_map(page)
     await expect(map_spot(page, SECOND)).to_be_visible()
     overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the map is {overflow} px wider than a 360 px phone"
+    await go(page, "Admin")
+    await (
+        page.get_by_role("navigation", name="Admin sections")
+        .get_by_role("link", name="Map")
+        .click()
+    )
+    await expect(page.get_by_test_id("admin-plan").get_by_role("img")).to_be_visible()
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the admin's map is {overflow} px wider than a 360 px phone"
+    await page.screenshot(path=str(artifact("map-admin-360.png")), full_page=True)
 
 
 @pytest.mark.screenshots
@@ -193,3 +205,29 @@ async def test_the_map_and_its_admin_section_have_no_serious_accessibility_issue
         found[f"admin map ({scheme})"] = await serious_violations(page)
     failing = {screen: issues for screen, issues in found.items() if issues}
     assert not failing, failing
+
+
+async def test_the_admin_removes_a_plan_after_confirming(
+    dev_server: DevServer, browsers: Browsers
+) -> None:
+    draw_by_api(dev_server.base)
+    page = await browsers.page()
+    await sign_in(page, dev_server.base, "admin")
+    await go(page, "Admin")
+    await (
+        page.get_by_role("navigation", name="Admin sections")
+        .get_by_role("link", name="Map")
+        .click()
+    )
+    placing = page.get_by_role("heading", name="Spots on level B1")
+    await expect(placing).to_be_visible()
+    await page.get_by_role("button", name="Remove this plan").click()
+    await page.get_by_role("button", name="Keep it").click()
+    await expect(placing).to_be_visible()
+    await page.get_by_role("button", name="Remove this plan").click()
+    await page.get_by_role("button", name="Remove", exact=True).click()
+    await expect(placing).to_be_hidden()
+    # No plan left: the garage offers the list alone.
+    await go(page, "Garage")
+    await expect(page.get_by_test_id("spot-card").first).to_be_visible()
+    await expect(page.get_by_role("button", name="Map", exact=True)).to_have_count(0)

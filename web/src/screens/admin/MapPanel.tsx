@@ -29,6 +29,7 @@ export function MapPanel() {
   const level = map.data?.levels.find((l) => l.level === chosen) ?? map.data?.levels[0];
   const image = usePlanImage(level?.level ?? null, level?.version ?? null);
   const [selected, setSelected] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
   const [moving, setMoving] = useState<Record<string, Point>>({});
   const [ghost, setGhost] = useState<{ label: string; x: number; y: number } | null>(null);
   const plan = useRef<HTMLDivElement>(null);
@@ -50,6 +51,7 @@ export function MapPanel() {
   const remove = useAction(async (name: string) => {
     await api.removePlan(name);
     setChosen(null);
+    setConfirming(null);
     map.refetch();
   });
 
@@ -146,15 +148,31 @@ export function MapPanel() {
                 </select>
               </label>
             )}
-            <Button
-              size="sm"
-              variant="danger"
-              className="ml-auto"
-              pending={remove.pending}
-              onClick={() => void remove.run(level.level).catch(() => undefined)}
-            >
-              {t('admin.removePlan')}
-            </Button>
+            {confirming === level.level ? (
+              <span className="ml-auto flex flex-wrap items-center gap-2 text-sm">
+                {t('admin.removeConfirm')}
+                <Button
+                  size="sm"
+                  variant="danger"
+                  pending={remove.pending}
+                  onClick={() => void remove.run(level.level).catch(() => undefined)}
+                >
+                  {t('admin.removeYes')}
+                </Button>
+                <Button size="sm" variant="ghost" onClick={() => setConfirming(null)}>
+                  {t('admin.keep')}
+                </Button>
+              </span>
+            ) : (
+              <Button
+                size="sm"
+                variant="danger"
+                className="ml-auto"
+                onClick={() => setConfirming(level.level)}
+              >
+                {t('admin.removePlan')}
+              </Button>
+            )}
           </div>
           <p className="mb-3 text-sm text-slate-700 dark:text-slate-300" id="map-keys">
             {t('admin.howTo')}
