@@ -30,7 +30,7 @@ INSERT INTO parkshare.error_codes (sqlstate, code, status, title) VALUES
     ('PSN07', 'calendar_not_found',     404, 'Calendar not found'),
     ('PSN08', 'webhook_not_found',      404, 'Webhook not found'),
     ('PSN09', 'request_not_found',      404, 'Request not found'),
-    ('PSN10', 'level_not_found',        404, 'Level not found'),
+    ('PSN11', 'level_not_found',        404, 'Level not found'),
     ('PSC01', 'spot_unavailable',       409, 'Spot not offered for that window'),
     ('PSC02', 'spot_taken',             409, 'Spot already reserved for that window'),
     ('PSC03', 'overlapping_reservation', 409, 'You already hold a reservation then'),
