@@ -19,6 +19,7 @@ idempotency_keys | r | parkshare_owner | rls | forced |
 invites | r | parkshare_owner | rls | forced | 
 ledger_entries | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 ledger_entries_id_seq | S | parkshare_owner |  |  | 
+level_plans | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 login_emails | r | parkshare_owner | rls | forced | 
 notification_preferences | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 notifications | r | parkshare_owner | rls | forced | parkshare_app:SELECT
@@ -35,6 +36,7 @@ requests | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 reservation_moments | r | parkshare_owner | rls | forced | 
 reservations | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 sessions | r | parkshare_owner | rls | forced | 
+spot_positions | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 spots | r | parkshare_owner | rls | forced | parkshare_app:SELECT
 sso_handoffs | r | parkshare_owner | rls | forced | 
 user_identities | r | parkshare_owner | rls | forced | 
@@ -139,6 +141,12 @@ ledger_entries.reservation_id | uuid |  |  |  |  |
 ledger_entries.reason | text |  |  |  |  | 
 ledger_entries.created_by | uuid |  |  |  |  | 
 ledger_entries.created_at | timestamp with time zone | not null | now() |  |  | 
+level_plans.building_id | uuid | not null |  |  |  | 
+level_plans.level | text | not null |  |  |  | 
+level_plans.image | bytea | not null |  |  |  | 
+level_plans.media_type | text | not null |  |  |  | 
+level_plans.version | text |  | md5(image) |  | s | 
+level_plans.updated_at | timestamp with time zone | not null | now() |  |  | 
 login_emails.email_key | text | not null |  |  |  | 
 login_emails.building_id | uuid | not null |  |  |  | 
 login_emails.user_id | uuid | not null |  |  |  | 
@@ -248,6 +256,11 @@ sessions.address | text |  |  |  |  |
 sessions.created_at | timestamp with time zone | not null | now() |  |  | 
 sessions.last_used_at | timestamp with time zone | not null | now() |  |  | 
 sessions.revoked_at | timestamp with time zone |  |  |  |  | 
+spot_positions.building_id | uuid | not null |  |  |  | 
+spot_positions.spot_id | uuid | not null |  |  |  | 
+spot_positions.level | text | not null |  |  |  | 
+spot_positions.x | numeric | not null |  |  |  | 
+spot_positions.y | numeric | not null |  |  |  | 
 spots.id | uuid | not null | gen_random_uuid() |  |  | 
 spots.building_id | uuid | not null |  |  |  | 
 spots.owner_id | uuid | not null |  |  |  | 
@@ -379,6 +392,11 @@ ledger_entries | ledger_entries_kind_check | CHECK ((kind = ANY (ARRAY['grant'::
 ledger_entries | ledger_entries_pkey | PRIMARY KEY (building_id, id)
 ledger_entries | ledger_entries_reason_check | CHECK ((length(reason) <= 500))
 ledger_entries | ledger_reservation_kinds | CHECK (((kind = ANY (ARRAY['hold'::text, 'refund'::text, 'payout'::text, 'no_show_payout'::text, 'no_show_refund'::text])) = (reservation_id IS NOT NULL)))
+level_plans | level_plans_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
+level_plans | level_plans_image_size | CHECK ((octet_length(image) <= 2097152))
+level_plans | level_plans_image_type | CHECK ((((media_type = 'image/png'::text) AND (SUBSTRING(image FROM 1 FOR 8) = '\x89504e470d0a1a0a'::bytea)) OR ((media_type = 'image/jpeg'::text) AND (SUBSTRING(image FROM 1 FOR 3) = '\xffd8ff'::bytea)) OR ((media_type = 'image/webp'::text) AND (SUBSTRING(image FROM 1 FOR 4) = '\x52494646'::bytea) AND (SUBSTRING(image FROM 9 FOR 4) = '\x57454250'::bytea))))
+level_plans | level_plans_level_valid | CHECK ((level ~ '^[^[:space:]/]([^[:cntrl:]/]{0,58}[^[:space:]/])?$'::text))
+level_plans | level_plans_pkey | PRIMARY KEY (building_id, level)
 login_emails | login_emails_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
 login_emails | login_emails_pkey | PRIMARY KEY (email_key)
 notification_preferences | notification_preferences_email_valid | CHECK (parkshare.ps_email_choices_valid(email))
@@ -447,6 +465,11 @@ sessions | sessions_building_id_user_id_fkey | FOREIGN KEY (building_id, user_id
 sessions | sessions_method_check | CHECK ((method = ANY (ARRAY['password'::text, 'sso'::text])))
 sessions | sessions_pkey | PRIMARY KEY (building_id, id)
 sessions | sessions_user_agent_check | CHECK ((length(user_agent) <= 300))
+spot_positions | spot_positions_level_fkey | FOREIGN KEY (building_id, level) REFERENCES parkshare.level_plans(building_id, level) ON DELETE CASCADE
+spot_positions | spot_positions_pkey | PRIMARY KEY (building_id, spot_id)
+spot_positions | spot_positions_spot_fkey | FOREIGN KEY (building_id, spot_id) REFERENCES parkshare.spots(building_id, id) ON DELETE CASCADE
+spot_positions | spot_positions_x_valid | CHECK (((x >= (0)::numeric) AND (x <= (1)::numeric)))
+spot_positions | spot_positions_y_valid | CHECK (((y >= (0)::numeric) AND (y <= (1)::numeric)))
 spots | spots_building_id_fkey | FOREIGN KEY (building_id) REFERENCES parkshare.buildings(id)
 spots | spots_building_id_id_owner_id_key | UNIQUE (building_id, id, owner_id)
 spots | spots_building_id_owner_id_fkey | FOREIGN KEY (building_id, owner_id) REFERENCES parkshare.users(building_id, id)
@@ -516,6 +539,7 @@ ledger_entries | ledger_one_hold_key | CREATE UNIQUE INDEX ledger_one_hold_key O
 ledger_entries | ledger_one_no_show_key | CREATE UNIQUE INDEX ledger_one_no_show_key ON parkshare.ledger_entries USING btree (building_id, reservation_id, kind) WHERE (kind = ANY (ARRAY['no_show_payout'::text, 'no_show_refund'::text]))
 ledger_entries | ledger_one_release_key | CREATE UNIQUE INDEX ledger_one_release_key ON parkshare.ledger_entries USING btree (building_id, reservation_id) WHERE (kind = ANY (ARRAY['refund'::text, 'payout'::text]))
 ledger_entries | ledger_to_idx | CREATE INDEX ledger_to_idx ON parkshare.ledger_entries USING btree (to_account, id)
+level_plans | level_plans_pkey | CREATE UNIQUE INDEX level_plans_pkey ON parkshare.level_plans USING btree (building_id, level)
 login_emails | login_emails_pkey | CREATE UNIQUE INDEX login_emails_pkey ON parkshare.login_emails USING btree (email_key)
 notification_preferences | notification_preferences_pkey | CREATE UNIQUE INDEX notification_preferences_pkey ON parkshare.notification_preferences USING btree (building_id, user_id)
 notifications | notifications_once_key | CREATE UNIQUE INDEX notifications_once_key ON parkshare.notifications USING btree (building_id, user_id, kind, ((data ->> 'reservation_id'::text))) WHERE (data ? 'reservation_id'::text)
@@ -559,6 +583,8 @@ reservations | reservations_user_idx | CREATE INDEX reservations_user_idx ON par
 reservations | reservations_user_upcoming_idx | CREATE INDEX reservations_user_upcoming_idx ON parkshare.reservations USING btree (user_id, end_at) WHERE (status = 'booked'::text)
 sessions | sessions_pkey | CREATE UNIQUE INDEX sessions_pkey ON parkshare.sessions USING btree (building_id, id)
 sessions | sessions_user_idx | CREATE INDEX sessions_user_idx ON parkshare.sessions USING btree (user_id, last_used_at DESC)
+spot_positions | spot_positions_level_idx | CREATE INDEX spot_positions_level_idx ON parkshare.spot_positions USING btree (building_id, level)
+spot_positions | spot_positions_pkey | CREATE UNIQUE INDEX spot_positions_pkey ON parkshare.spot_positions USING btree (building_id, spot_id)
 spots | spots_building_id_id_owner_id_key | CREATE UNIQUE INDEX spots_building_id_id_owner_id_key ON parkshare.spots USING btree (building_id, id, owner_id)
 spots | spots_id_idx | CREATE INDEX spots_id_idx ON parkshare.spots USING btree (id)
 spots | spots_label_key | CREATE UNIQUE INDEX spots_label_key ON parkshare.spots USING btree (building_id, parkshare.ps_label_key(label))
@@ -600,6 +626,8 @@ invites | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps
 invites | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 ledger_entries | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 ledger_entries | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+level_plans | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+level_plans | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 login_emails | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 login_emails | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 notification_preferences | owner | RESTRICTIVE | {parkshare_app} | ALL | (user_id = ( SELECT parkshare.ps_user() AS ps_user)) | 
@@ -631,6 +659,8 @@ reservations | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parksha
 reservations | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 sessions | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 sessions | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
+spot_positions | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
+spot_positions | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 spots | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
 spots | tenant | PERMISSIVE | {public} | ALL | (building_id = ( SELECT parkshare.ps_building() AS ps_building)) | (building_id = ( SELECT parkshare.ps_building() AS ps_building))
 sso_handoffs | system | PERMISSIVE | {parkshare_owner} | ALL | (( SELECT parkshare.ps_building() AS ps_building) IS NULL) | (( SELECT parkshare.ps_building() AS ps_building) IS NULL)
@@ -704,8 +734,10 @@ export_ledger(p_start timestamp with time zone, p_end timestamp with time zone) 
 export_reservations(p_start timestamp with time zone, p_end timestamp with time zone) | TABLE(id uuid, spot_id uuid, spot text, parker_id uuid, parker text, start text, "end" text, status text, cost integer, created_at text, checked_in_at text, cancelled_at text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:64817360a0d9279fa3d76a61e5e90800
 export_utilization(p_start timestamp with time zone, p_end timestamp with time zone) | TABLE(date text, timezone text, spot_id uuid, spot text, offered_hours numeric, booked_hours numeric, bookings integer) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:cb25a7ed0659f512aa1e346dc25ac0df
 first_reminder(p_building uuid, p_reservations uuid[]) | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fbdca7b77e51117a4b7c095a96ccf756
+garage_map() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:283025d6bfc3fa2fb34dd55fb040d55c
 grant_credits(p_user_id uuid, p_amount integer, p_reason text) | parkshare.ledger_entries | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:236072bd4b035f82fabd42cac9f0010e
 idempotency_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1164c28fbe38623b2a4c3370cd84d768
+level_plan(p_level text) | TABLE(media_type text, image bytea, version text) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:7529bfe3707e458485bebb44442e0eb8
 login_lookup(p_email text) | TABLE(user_id uuid, building_id uuid, password_hash text, role text, active boolean) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4b313e918c2fa8f9f3635e5a39a4ff3f
 make_request(p_start timestamp with time zone, p_end timestamp with time zone) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:afd938dfaeddc0bf32cd754d03508e13
 mark_no_shows() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ec2567e650ee005821f3a05b24bae612
@@ -726,6 +758,7 @@ outbox_take(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, t
 outbox_waiting() | SETOF uuid | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:07ad7a8a9b961271556e943fea700862
 outbox_waiting_in(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f0cb6d95c6759b2e35b0dcf71bc0b3c7
 pause_pattern(p_pattern_id uuid, p_start_date date, p_end_date date, p_cancel_reservations boolean) | parkshare.patterns | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3f9d7bfb03365734f0fccd307c3f1845
+place_spot(p_spot_id uuid, p_level text, p_x numeric, p_y numeric) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:328b944f457c2fe3d907f396fa021787
 ps_account(p_building uuid, p_kind text, p_user uuid) | uuid | parkshare_owner |  |  | md5:4c342852dbd58081bba518c6298d4d2b
 ps_actor() | parkshare.users | parkshare_owner | security definer |  | md5:497f712ecbcda131a1ff2b6c3227f9f2
 ps_admin() | parkshare.users | parkshare_owner | security definer |  | md5:53550312f3eb45921003017b77e6212d
@@ -753,12 +786,14 @@ ps_enter(p_building uuid, p_user uuid, p_session uuid) | void | parkshare_owner 
 ps_export_admin(p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.users | parkshare_owner | security definer |  | md5:220e61b705456f00ae6542ee55beba05
 ps_free_spots(p_building uuid, p_user uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_limit integer) | TABLE(spot_id uuid, slack interval) | parkshare_owner |  |  | md5:ced4bcbe0d2869a43e353aed639634ef
 ps_hours_within(p_period tstzrange, p_kind text, p_spot uuid) | numeric | parkshare_owner |  |  | md5:707f351c40fd3d2963501faafd3aeb4c
+ps_image_type(p_image bytea) | text | parkshare_owner |  |  | md5:8ff71d26b486f669104e4e392a606659
 ps_invisible(p_lines boolean) | text | parkshare_owner |  |  | md5:6447157562c02b75545338ddb0b935c3
 ps_is_expressible(p_at timestamp with time zone) | boolean | parkshare_owner |  |  | md5:b093bdedea1e6aebd236604a7735a9b0
 ps_is_plain(p_text text, p_lines boolean) | boolean | parkshare_owner |  |  | md5:b7363c0f3eb7022966123dadaeb1209c
 ps_is_time_zone(p_name text) | boolean | parkshare_owner |  |  | md5:12debbf2c2ace9e4aa604b6daa762c5f
 ps_iso(p_at timestamp with time zone) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:621a6bf375dcc6e9870a11f04c0fc0d1
 ps_label_key(p_label text) | text | parkshare_owner |  |  | md5:af2e9e49bf4bb9dfffa93212ef6fd0b3
+ps_level_json(p parkshare.level_plans) | jsonb | parkshare_owner |  |  | md5:94ed3055be9de160e74842b181bf3480
 ps_local_add_days(p_at timestamp with time zone, p_days integer, p_zone text) | timestamp with time zone | parkshare_owner |  | parkshare_app:EXECUTE | md5:c1092ba31466062ff12b2a61c6e7558c
 ps_local_span(p_start timestamp with time zone, p_end timestamp with time zone, p_zone text) | text | parkshare_owner |  |  | md5:fb8ddb3c8865eb14f18b4eeded315e9d
 ps_local_window(p_zone text, p_day date, p_from time without time zone, p_to time without time zone) | tstzrange | parkshare_owner |  | parkshare_app:EXECUTE | md5:bdb1e5655ca862c7603d170b8d8ae6b9
@@ -777,6 +812,7 @@ ps_pattern_json(p parkshare.patterns) | jsonb | parkshare_owner |  | parkshare_a
 ps_pattern_summary(p parkshare.patterns, p_today date) | text | parkshare_owner |  |  | md5:c7f0c33d8e206b48fac5503f4f234eb6
 ps_pattern_time(p_text text, p_field text) | time without time zone | parkshare_owner |  |  | md5:e9df092b92db341039264c9838d3c550
 ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:64bbc9dd61d7ff9d83a64c415213acde
+ps_position_json(p parkshare.spot_positions) | jsonb | parkshare_owner |  |  | md5:0ddbb8e666a218e1ffeba43427f2fafc
 ps_queue_deliveries(p_note parkshare.notifications) | void | parkshare_owner | security definer |  | md5:1dcff560101cf5ba69dc0fd4b9c8b74c
 ps_raise(p_code text, p_detail text) | void | parkshare_owner |  |  | md5:cbf9adfcf534b281ba9ee91741ebee92
 ps_recently_served(p_building uuid, p_user uuid) | bigint | parkshare_owner |  |  | md5:c6c931dd66e5bb6a3c4edd37eb61c1f1
@@ -808,6 +844,7 @@ recurring_summaries(p_spot_ids uuid[]) | TABLE(spot_id uuid, summary text) | par
 refresh_session(p_old_hash text, p_new_hash text, p_expires_at timestamp with time zone) | TABLE(outcome text, user_id uuid, building_id uuid, role text, session_id uuid) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e2eb8a46187dad245492a3af56160984
 rehash_password(p_user uuid, p_old_hash text, p_new_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fb5f09a05f67645f39eb3fca41cda103
 remind_due() | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:8fa2a9e3f1489e0c1c709abc34dc0628
+remove_level_plan(p_level text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:eeba102d50a86a41e7445aed5d58af3e
 remove_sso() | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ae5f3a8ba4a736181494f169fa2f1597
 reservation_ended(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:12d11a914d30cba2ba1cb7737f332c9e
 reservation_started(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a781959f3df22f9140527a2ad190242
@@ -818,6 +855,7 @@ revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | 
 revoke_session(p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c7fe260db73580770d176c2433f50c31
 set_availability(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_available boolean, p_cancel_reservations boolean) | TABLE(start_at timestamp with time zone, end_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fd56abe9e7678bdf5b1c388970b30129
 set_calendar(p_generation integer, p_token_hash bytea) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:72619cb6317b6b47a7471b07208e6f7b
+set_level_plan(p_level text, p_image bytea) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:7a69e7f7778e20817c68869a269524f8
 set_notification_preferences(p_email jsonb, p_remind_minutes integer, p_locale text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:613048a2f11bfd951545497d5f90f52b
 set_policy(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:458ce01da589b90681d2da5b25423682
 set_policy_v2(p_cost integer, p_starting_credits integer, p_max_hours integer, p_horizon_days integer, p_checkin_grace_minutes integer, p_no_show_owner_share integer) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:36a28e38d0d14a073a121a010f814823
@@ -846,6 +884,7 @@ tg_reservations_money() | trigger | parkshare_owner | security definer |  | md5:
 tg_reservations_transition() | trigger | parkshare_owner |  |  | md5:0c9514f440255fd0086cec688e84ed9f
 tg_users_login_email() | trigger | parkshare_owner | security definer |  | md5:42f029aeb5e91ac6b6504578f51741f4
 tg_users_open_account() | trigger | parkshare_owner | security definer |  | md5:3c862143bb95f77159cfb32adfd99232
+unplace_spot(p_spot_id uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:df6eb322a42ddf483ff85f6f14c56809
 update_profile(p_display_name text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e22c7f2521be2a3559bf95c7b3ebd0fe
 webhook_attempted(p_building uuid, p_webhook uuid, p_outbox bigint, p_status integer, p_error text, p_duration_ms integer, p_lease_seconds integer) | TABLE(outcome text, attempt integer, outbox_id bigint, event_id text, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:1507d042a25e64dd4faa4e14fbc06a8f
 webhook_claim(p_limit integer, p_lease_seconds integer) | TABLE(building_id uuid, webhook_id uuid, url text, secret bytea, outbox_id bigint, event_id text, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f6b99b7161a3fcb02c336c48271095ac

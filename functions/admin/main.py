@@ -1,7 +1,8 @@
 """/fn/admin: what a building's admin does — invite residents (one or many), see them with
 their balances, disable and enable them, adjust credits, set the policy and the building's
 single sign-on, read the ledger, the audit log, the email deliveries and how the garage is
-used, export any of it as CSV, and register the building's webhooks and its lobby displays.
+used, export any of it as CSV, register the building's webhooks and its lobby displays, and draw
+the garage map (a plan per level, each spot placed on one).
 
 Whether the caller is an admin is decided by the procedures (ps_admin), not here; each of
 them writes its audit entry in the same transaction as its change.
@@ -27,15 +28,17 @@ from parkshare.answers import (
     Displays,
     Invite,
     Invites,
+    MapLevel,
     Policy,
     Residents,
+    SpotPosition,
     SsoConfigured,
     SsoState,
     Utilization,
     WebhookCreated,
     Webhooks,
 )
-from parkshare.http import Body, Call, Instant, Query, Router
+from parkshare.http import Body, Call, Instant, Query, Router, read_bytes
 from parkshare.identity import displays, invites
 from parkshare.identity.email_address import EMAIL_PATTERN
 from parkshare.identity.sso import settings as sso_settings
@@ -46,8 +49,13 @@ from parkshare.store.queries import load
 SQL = load("functions")
 EXPORTS = load("exports")
 DISPLAYS = load("displays")
+MAP = load("map")
 router = Router("admin")
 Role = Literal["resident", "admin"]
+# The database refuses a plan over 2 MiB (image_too_large); reading stops a body far larger
+# than any plan before it is held whole in memory (payload_too_large).
+PLAN_READ_BYTES = 2 * 1024 * 1024 + 64 * 1024
+PLAN_TYPES = ("image/png", "image/jpeg", "image/webp")
 
 
 class InviteBody(Body):
@@ -108,6 +116,18 @@ class DisplayBody(Body):
 
 class DisplayRef(Body):
     display_id: UUID
+
+
+class PlaceBody(Body):
+    spot_id: UUID
+    level: str = Field(min_length=1, max_length=60)
+    # Fractions of the plan's width and height: [0, 1] is the database's to check.
+    x: float
+    y: float
+
+
+class SpotRef(Body):
+    spot_id: UUID
 
 
 class PageQuery(Query):
@@ -412,6 +432,56 @@ async def list_displays(call: Call[None, None]) -> Any:
 )
 async def revoke_display(call: Call[DisplayRef, None]) -> None:
     await _one(call, DISPLAYS["revoke_display"], {"display_id": call.body.display_id})
+
+
+@router.route(
+    "PUT",
+    "/plans/{level}",
+    upload=PLAN_TYPES,
+    errors=("forbidden", "invalid_image", "image_too_large", "invalid_request"),
+    summary="Set a level's plan: the body is the image itself (PNG, JPEG or WebP, at most"
+    " 2 MiB), its type read from its bytes whatever the Content-Type says",
+    response=MapLevel,
+)
+async def set_plan(call: Call[None, None]) -> Any:
+    image = await read_bytes(call.request, PLAN_READ_BYTES)
+    params = {"level": call.params["level"], "image": image}
+    return await _one(call, MAP["set_level_plan"], params)
+
+
+@router.route(
+    "DELETE",
+    "/plans/{level}",
+    status=204,
+    errors=("forbidden", "level_not_found"),
+    summary="Remove a level's plan; the spots placed on it are no longer drawn",
+)
+async def remove_plan(call: Call[None, None]) -> None:
+    await _one(call, MAP["remove_level_plan"], {"level": call.params["level"]})
+
+
+@router.route(
+    "POST",
+    "/plans/place",
+    body=PlaceBody,
+    errors=("forbidden", "spot_not_found", "level_not_found", "invalid_position"),
+    summary="Draw a spot on a level's plan at (x, y), fractions of its width and height",
+    response=SpotPosition,
+)
+async def place(call: Call[PlaceBody, None]) -> Any:
+    return await _one(call, MAP["place_spot"], call.body.model_dump())
+
+
+@router.route(
+    "POST",
+    "/plans/unplace",
+    body=SpotRef,
+    status=204,
+    errors=("forbidden", "spot_not_found"),
+    summary="Stop drawing a spot on the map (it stays in the list)",
+)
+async def unplace(call: Call[SpotRef, None]) -> None:
+    await _one(call, MAP["unplace_spot"], {"spot_id": call.body.spot_id})
 
 
 @entrypoint.http

@@ -112,6 +112,29 @@ class SpotAvailability(Answer):
     availability: list[Window]
 
 
+class MapLevel(Answer):
+    """A level with a plan; `version` changes with its image (the plan's ETag)."""
+
+    level: str
+    media_type: Literal["image/png", "image/jpeg", "image/webp"]
+    updated_at: datetime
+    version: str
+
+
+class SpotPosition(Answer):
+    """Where a spot is drawn: on `level`'s plan, at fractions of its width and height."""
+
+    spot_id: UUID
+    level: str
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+
+
+class GarageMap(Answer):
+    levels: list[MapLevel]
+    positions: list[SpotPosition]
+
+
 class Reservation(Answer):
     id: UUID
     spot_id: UUID
@@ -588,6 +611,12 @@ class CalendarFile(Page):
     """A calendar feed: an iCalendar file (RFC 5545)."""
 
     media_type: ClassVar[str] = "text/calendar"
+
+
+class PlanImage(Page):
+    """A level's plan: a PNG, JPEG or WebP image, its type read from its bytes."""
+
+    media_type: ClassVar[str] = "image/*"
 
 
 class CsvFile(Page):

@@ -33,6 +33,7 @@ NAMES = (
     "request",
     "checkin",
     "board",
+    "map",
     "graphql",
 )
 

@@ -110,6 +110,9 @@ class Route:
     # For a route without a bearer token (auth=False) that takes a credential of its own: the
     # OpenAPI security scheme naming it (`display`: a lobby display's token).
     scheme: str | None = None
+    # A route whose body is a file rather than JSON: the media types it documents (the
+    # handler reads the bytes with `read_bytes` and the database decides what they are).
+    upload: tuple[str, ...] = ()
 
     @property
     def parameters(self) -> list[str]:
@@ -150,6 +153,7 @@ class Router:
         response: type[BaseModel] | None = None,
         also: tuple[int, ...] = (),
         scheme: str | None = None,
+        upload: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
 
         def register(handler: Handler) -> Handler:
@@ -168,6 +172,7 @@ class Router:
                     _pattern(_normal(path)),
                     also,
                     scheme,
+                    upload,
                 )
             )
             return handler
@@ -293,7 +298,16 @@ async def read_body(request: Request, model: type[BaseModel]) -> BaseModel:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise Problem("unsupported_media_type", "send the body as application/json")
-    limit = get_settings().max_body_bytes
+    raw = await read_bytes(request, get_settings().max_body_bytes)
+    try:
+        return model.model_validate_json(raw or b"null")
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
+
+
+async def read_bytes(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 as soon as it is known to exceed `limit` bytes (by its
+    declared length, or while it streams in): never read whole into memory first."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise Problem("payload_too_large", f"bodies are limited to {limit} bytes")
@@ -302,10 +316,7 @@ async def read_body(request: Request, model: type[BaseModel]) -> BaseModel:
         raw += chunk
         if len(raw) > limit:
             raise Problem("payload_too_large", f"bodies are limited to {limit} bytes")
-    try:
-        return model.model_validate_json(bytes(raw) or b"null")
-    except ValidationError as exc:
-        raise validation_problem(exc) from exc
+    return bytes(raw)
 
 
 def read_query(request: Request, model: type[BaseModel]) -> BaseModel:
@@ -386,6 +397,27 @@ async def http_problem(request: Request, exc: Exception) -> Response:
     if allow:
         response.headers["Allow"] = allow
     return response
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    # If-None-Match compares weakly (RFC 9110 13.1.2): W/ is ignored.
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+def file_answer(request: Request, body: bytes, media_type: str, version: str) -> Response:
+    """A stored file for the caller alone: 200 with it, or 304 when the request's
+    If-None-Match holds its version. Revalidated on every use (it can change at any time),
+    and never sniffed as anything but the type the database read from its bytes."""
+    headers = {
+        "ETag": f'"{version}"',
+        "Cache-Control": "private, max-age=0, must-revalidate",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None and _etag_matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def problem_response(problem: Problem) -> Response:

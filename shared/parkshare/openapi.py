@@ -136,10 +136,20 @@ def _operation(name: str, route: Route, schemas: _Schemas) -> dict[str, Any]:
             "content": {"application/json": {"schema": schemas.ref(route.body, name)}},
         }
         codes += ["invalid_request", "invalid_json", "unsupported_media_type", "payload_too_large"]
+    if route.upload:
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {media_type: binary for media_type in route.upload},
+        }
+        codes.append("payload_too_large")
     parameters: list[dict[str, Any]] = [
         {"name": segment, "in": "path", "required": True, "schema": {"type": "string"}}
         for segment in route.parameters
     ]
+    if route.parameters:
+        # A segment no route can take (a line break in it, say) reaches no handler: 404.
+        codes.append("not_found")
     if route.query is not None:
         schema = schemas.hoist(route.query.model_json_schema(), name)
         required = set(schema.get("required", []))

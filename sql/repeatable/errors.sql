@@ -9,6 +9,9 @@ INSERT INTO parkshare.error_codes (sqlstate, code, status, title) VALUES
     ('PSV02', 'invalid_window',         422, 'Invalid time window'),
     ('PSV03', 'invalid_pattern',        422, 'Invalid recurring pattern'),
     ('PSV04', 'invalid_webhook',        422, 'Invalid webhook'),
+    ('PSV05', 'invalid_image',          422, 'Not a PNG, JPEG or WebP image'),
+    ('PSV06', 'invalid_position',       422, 'Position outside the plan'),
+    ('PSV07', 'image_too_large',        413, 'Image larger than 2 MiB'),
     ('PSI01', 'invalid_invite',         400, 'Invalid invite'),
     ('PSA01', 'unauthenticated',        401, 'Authentication required'),
     ('PSA02', 'invalid_token',          401, 'Invalid or expired token'),
@@ -28,6 +31,7 @@ INSERT INTO parkshare.error_codes (sqlstate, code, status, title) VALUES
     ('PSN08', 'webhook_not_found',      404, 'Webhook not found'),
     ('PSN09', 'request_not_found',      404, 'Request not found'),
     ('PSN10', 'display_not_found',      404, 'Display not found'),
+    ('PSN11', 'level_not_found',        404, 'Level not found'),
     ('PSC01', 'spot_unavailable',       409, 'Spot not offered for that window'),
     ('PSC02', 'spot_taken',             409, 'Spot already reserved for that window'),
     ('PSC03', 'overlapping_reservation', 409, 'You already hold a reservation then'),
@@ -103,4 +107,9 @@ INSERT INTO parkshare.constraint_errors (constraint_name, code) VALUES
     ('notification_preferences_locale_valid', 'invalid_request'),
     ('webhooks_url_valid',            'invalid_webhook'),
     ('webhooks_events_valid',         'invalid_webhook'),
-    ('webhooks_secret_valid',         'invalid_request');
+    ('webhooks_secret_valid',         'invalid_request'),
+    ('level_plans_level_valid',       'invalid_request'),
+    ('level_plans_image_size',        'image_too_large'),
+    ('level_plans_image_type',        'invalid_image'),
+    ('spot_positions_x_valid',        'invalid_position'),
+    ('spot_positions_y_valid',        'invalid_position');

@@ -48,8 +48,8 @@ def test_serve_starts_each_function_on_its_port(
     name: str, container_env: dict[str, str], api_garage: Garage
 ) -> None:
     # A real route of each function: auth's keys, the others' refusal without a token.
-    readers = ("auth", "me", "list-spots", "notifications", "calendar", "board")
-    method = "GET" if name in readers else "POST"
+    reads = ("auth", "me", "list-spots", "notifications", "calendar", "board", "map")
+    method = "GET" if name in reads else "POST"
     path = {"auth": "/jwks", "admin": "/invites"}.get(name, "/")
     with running(["serve"], function_env(container_env, name)) as server:
         ready = httpx.get(server.base + "/readyz")

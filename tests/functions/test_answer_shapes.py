@@ -18,6 +18,7 @@ from parkshare import functions, openapi
 from parkshare.http import Route
 from parkshare.store.db import admin_connect
 from tests.functions.conftest import PASSWORD, bearer, from_address, resident
+from tests.images import png
 from tests.support import Garage, next_hour
 
 
@@ -69,11 +70,20 @@ class Answers:
         self.checked: set[tuple[str, str, str]] = set()
 
     async def call(
-        self, name: str, method: str, path: str = "/", *, headers: dict[str, str], **kw: Any
+        self,
+        name: str,
+        method: str,
+        path: str = "/",
+        *,
+        headers: dict[str, str],
+        template: str | None = None,
+        **kw: Any,
     ) -> Any:
+        """`template` is the route's path where `path` fills a `{name}` segment."""
         async with from_address(name) as http:
             answer = await http.request(method, path, headers=headers, **kw)
         assert answer.status_code < 300, (name, method, path, answer.text)
+        path = template or path
         schema = _schema_of(self.document, name, method, path, answer.status_code)
         validator = Draft202012Validator(
             {**schema, "components": self.components}, format_checker=FormatChecker()
@@ -210,6 +220,13 @@ async def test_every_answer_is_exactly_its_documented_shape(
     )
     assert {s["location"] for s in board["spots"]} >= {None, "level -1"}
     await answers.call("admin", "GET", "/displays", headers=admin)
+    # The garage map: a plan, a spot placed on it, the map a resident reads.
+    await answers.call(
+        "admin", "PUT", "/plans/B1", headers=admin, content=png(), template="/plans/{level}"
+    )
+    placed = {"spot_id": lobby["id"], "level": "B1", "x": 0.5, "y": 0.25}
+    await answers.call("admin", "POST", "/plans/place", headers=admin, json=placed)
+    await answers.call("map", "GET", headers=parker)
     disabled = {"user_id": str(owner_id)}
     await answers.call("admin", "POST", "/residents/disable", headers=admin, json=disabled)
 

@@ -33,6 +33,7 @@ from parkshare.notify.webhook_registry import new_secret, seal_secret
 from parkshare.store.db import admin_connect
 from tests.conftest import TestDb
 from tests.functions.conftest import PASSWORD, bearer, code_of, from_address, resident
+from tests.images import png
 from tests.support import HOUR, Garage, next_hour
 
 Role = Literal["anonymous", "resident", "owner", "admin", "other_admin"]
@@ -134,6 +135,8 @@ class Send:
     params: dict[str, str] | None = None
     # The request's path where the route's has a `{name}` segment to fill.
     path: str | None = None
+    # A body that is a file, not JSON (a level's plan).
+    content: bytes | None = None
 
 
 Check = Callable[[World, Role, httpx.Response], None]
@@ -699,6 +702,63 @@ def check_checkin(w: World, role: Role, answer: httpx.Response) -> None:
     assert row["checked_in_at"] is None
 
 
+def plan_of_a(w: World) -> None:
+    w.a.call(w.a.admin_id, "SELECT parkshare.set_level_plan('P1', %s)", (png(),))
+
+
+def spot_placed_in_a(w: World) -> None:
+    plan_of_a(w)
+    w.a.call(w.a.admin_id, "SELECT parkshare.place_spot(%s, 'P1', 0.5, 0.5)", (w.spot,))
+
+
+def plans_of_a(w: World) -> list[str]:
+    rows = w.superuser(
+        "SELECT level FROM parkshare.level_plans WHERE building_id = %s", w.a.building_id
+    )
+    return [r["level"] for r in rows]
+
+
+def spots_placed_in_a(w: World) -> int:
+    return int(
+        w.one_value(
+            "SELECT count(*) FROM parkshare.spot_positions WHERE building_id = %s",
+            w.a.building_id,
+        )
+    )
+
+
+def check_set_plan(w: World, role: Role, answer: httpx.Response) -> None:
+    # Another building's admin sets a plan of their own building, never of A.
+    assert plans_of_a(w) == (["P1"] if role == "admin" else [])
+
+
+def check_remove_plan(w: World, role: Role, answer: httpx.Response) -> None:
+    assert plans_of_a(w) == ([] if role == "admin" else ["P1"])
+
+
+def check_place(w: World, role: Role, answer: httpx.Response) -> None:
+    assert spots_placed_in_a(w) == (1 if role == "admin" else 0)
+
+
+def check_unplace(w: World, role: Role, answer: httpx.Response) -> None:
+    assert spots_placed_in_a(w) == (0 if role == "admin" else 1)
+
+
+def check_map(w: World, role: Role, answer: httpx.Response) -> None:
+    if not answer.is_success:
+        return
+    seen = answer.json()
+    if role == "other_admin":
+        assert seen == {"levels": [], "positions": []}
+    else:
+        assert [p["spot_id"] for p in seen["positions"]] == [str(w.spot)]
+
+
+def check_plan_image(w: World, role: Role, answer: httpx.Response) -> None:
+    if answer.is_success:
+        assert answer.content == png()
+
+
 def check_graphql(w: World, role: Role, answer: httpx.Response) -> None:
     """The same people see the same things as over REST: themselves, and their building's
     spots only."""
@@ -822,6 +882,31 @@ MATRIX: dict[Key, Entry] = {
         body(lambda w: {"issuer": SSO_ISSUER, "client_id": "parkshare"}),
         admins_only(OK, OK),
         check_put_sso,
+    ),
+    # The garage map: an admin draws their own building's; another building's spots and
+    # levels are not found.
+    ("admin", "PUT", "/plans/{level}"): Entry(
+        lambda w: Send(path="/plans/P1", content=png()),
+        admins_only(OK, OK),
+        check_set_plan,
+    ),
+    ("admin", "DELETE", "/plans/{level}"): Entry(
+        lambda w: Send(path="/plans/P1"),
+        admins_only(NO_CONTENT, Expect(404, "level_not_found")),
+        check_remove_plan,
+        prepare=plan_of_a,
+    ),
+    ("admin", "POST", "/plans/place"): Entry(
+        body(lambda w: {"spot_id": str(w.spot), "level": "P1", "x": 0.5, "y": 0.5}),
+        admins_only(OK, Expect(404, "spot_not_found")),
+        check_place,
+        prepare=plan_of_a,
+    ),
+    ("admin", "POST", "/plans/unplace"): Entry(
+        body(lambda w: {"spot_id": str(w.spot)}),
+        admins_only(NO_CONTENT, Expect(404, "spot_not_found")),
+        check_unplace,
+        prepare=spot_placed_in_a,
     ),
     ("admin", "DELETE", "/sso"): Entry(
         nothing, admins_only(NO_CONTENT, NO_CONTENT), check_delete_sso, prepare=configure_sso_of_a
@@ -999,6 +1084,14 @@ MATRIX: dict[Key, Entry] = {
     ("me", "PATCH", "/"): Entry(
         body(lambda w: {"display_name": "Renamed"}), everyone(OK), check_me
     ),
+    # map: every resident reads their own building's map and plans.
+    ("map", "GET", "/"): Entry(nothing, everyone(OK), check_map, prepare=spot_placed_in_a),
+    ("map", "GET", "/plan"): Entry(
+        lambda w: Send(params={"level": "P1"}),
+        signed_in(resident=OK, owner=OK, admin=OK, other_admin=Expect(404, "level_not_found")),
+        check_plan_image,
+        prepare=plan_of_a,
+    ),
 }
 
 
@@ -1073,6 +1166,7 @@ async def test_role_matrix(world: World, key: Key, role: Role) -> None:
             method,
             send.path or path,
             json=send.body,
+            content=send.content,
             params=send.params,
             headers=world.headers(role),
         )

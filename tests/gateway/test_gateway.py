@@ -211,7 +211,7 @@ def test_each_function_starts_alone_under_functions_framework(
         path = {"auth": "/jwks", "admin": "/invites"}.get(name, "/")
         answer = httpx.request(
             "GET"
-            if name in ("auth", "me", "list-spots", "notifications", "calendar", "board")
+            if name in ("auth", "me", "list-spots", "notifications", "calendar", "board", "map")
             else "POST",
             base + path,
             json=None,

@@ -23,8 +23,14 @@ from tests.gateway.conftest import free_port, gateway_command, server_env, servi
 from tests.support import Garage, next_hour
 
 PACKAGE = "parkshare_generated_client"
+# Images (a level's plan, sent and answered as itself) are bytes to a Python client.
+IMAGES = ("image/png", "image/jpeg", "image/webp", "image/*")
 # No formatting of the generated code (its default post-hooks run ruff): seconds saved.
-CONFIG = f"post_hooks: []\npackage_name_override: {PACKAGE}\nproject_name_override: {PACKAGE}\n"
+CONFIG = (
+    f"post_hooks: []\npackage_name_override: {PACKAGE}\nproject_name_override: {PACKAGE}\n"
+    "content_type_overrides:\n"
+    + "".join(f'  "{media_type}": application/octet-stream\n' for media_type in IMAGES)
+)
 
 
 @pytest.fixture

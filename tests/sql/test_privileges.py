@@ -35,6 +35,13 @@ CALLABLE_BY_APP = {
     "expire_requests",
     "checkin",
     "mark_no_shows",
+    # the garage map: the admin's plans and positions, the residents' reads
+    "set_level_plan",
+    "remove_level_plan",
+    "place_spot",
+    "unplace_spot",
+    "garage_map",
+    "level_plan",
     "cancel",
     "create_pattern",
     "pause_pattern",

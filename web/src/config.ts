@@ -18,6 +18,7 @@ export const FUNCTION_NAMES = [
   'request',
   'checkin',
   'board',
+  'map',
   'graphql',
 ] as const;
 

@@ -38,6 +38,7 @@ describe('config.json', () => {
         'request',
         'checkin',
         'board',
+        'map',
         'graphql',
       ].map((n) => [n, `https://${n}.parkshare.example.com/`]),
     );

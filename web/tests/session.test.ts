@@ -159,6 +159,7 @@ describe('the API client with a refused access token', () => {
           'request',
           'checkin',
           'board',
+          'map',
           'graphql',
         ].map((n) => [n, `/fn/${n}`]),
       ),

@@ -15,6 +15,7 @@ import type {
   DisplayCreated,
   Displays,
   Garage,
+  GarageMap,
   Invite,
   Invites,
   Me,
@@ -31,6 +32,7 @@ import type {
   Sessions,
   SignedUp,
   Spot,
+  SpotPosition,
   SpotRequest,
   SpotRequests,
   SpotAvailability,
@@ -73,6 +75,8 @@ export async function fetchBoard(
 interface CallOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   body?: unknown;
+  /** A file sent as it is (a level's plan), instead of a JSON body. */
+  raw?: Blob;
   query?: Query;
   auth?: boolean;
   headers?: Record<string, string>;
@@ -96,12 +100,15 @@ export class Api {
   private async send(url: string, options: CallOptions, token: string | null): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.raw !== undefined)
+      headers['content-type'] = options.raw.type || 'application/octet-stream';
     if (token) headers.authorization = `Bearer ${token}`;
     try {
       return await this.fetchFn(url, {
         method: options.method ?? 'GET',
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body:
+          options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       });
     } catch {
       throw networkError();
@@ -425,5 +432,36 @@ export class Api {
 
   revokeDisplay(display_id: string): Promise<void> {
     return this.call('admin', '/displays/revoke', { method: 'POST', body: { display_id } });
+  }
+
+  // --- the garage map ---------------------------------------------------------------------
+
+  garageMap(): Promise<GarageMap> {
+    return this.call('map', '');
+  }
+
+  /** A level's plan image, fetched with the session's token (an <img> could not send it). */
+  async planImage(level: string): Promise<Blob> {
+    const response = await this.answer('map', '/plan', {
+      query: { level },
+      headers: { accept: 'image/png, image/jpeg, image/webp, application/problem+json' },
+    });
+    return response.blob();
+  }
+
+  setPlan(level: string, image: Blob): Promise<unknown> {
+    return this.call('admin', `/plans/${encodeURIComponent(level)}`, { method: 'PUT', raw: image });
+  }
+
+  removePlan(level: string): Promise<void> {
+    return this.call('admin', `/plans/${encodeURIComponent(level)}`, { method: 'DELETE' });
+  }
+
+  placeSpot(spot_id: string, level: string, x: number, y: number): Promise<SpotPosition> {
+    return this.call('admin', '/plans/place', { method: 'POST', body: { spot_id, level, x, y } });
+  }
+
+  unplaceSpot(spot_id: string): Promise<void> {
+    return this.call('admin', '/plans/unplace', { method: 'POST', body: { spot_id } });
   }
 }

@@ -52,6 +52,9 @@ export type DisplayCreated = Schemas['DisplayCreated'];
 
 // Whole answers of the routes that wrap their lists.
 export type Garage = Schemas['Garage'];
+export type GarageMap = Schemas['GarageMap'];
+export type MapLevel = Schemas['MapLevel'];
+export type SpotPosition = Schemas['SpotPosition'];
 export type SpotAvailability = Schemas['SpotAvailability'];
 export type ProfileChanged = Schemas['ProfileChanged'];
 export type SignedUp = Schemas['SignedUp'];

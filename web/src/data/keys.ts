@@ -28,6 +28,8 @@ export const keys = {
   calendar: 'calendar:link',
   /** The caller's requests: under "me", so whatever refreshes the caller's page refreshes them. */
   requests: 'me:requests',
+  /** The garage map's levels and positions; only the admin's drawing changes them. */
+  garageMap: 'map:levels',
 } as const;
 
 export const TOPIC_PREFIXES: Record<Topic, readonly string[]> = {

@@ -1,7 +1,7 @@
 // The data each screen reads, one hook per thing a person looks at.
 
 import type { Api } from '../api/client';
-import type { Me, Notifications, Pattern, SpotRequest, SpotView } from '../api/types';
+import type { GarageMap, Me, Notifications, Pattern, SpotRequest, SpotView } from '../api/types';
 import { HOUR_MS, toIso } from '../lib/time';
 import { useServices } from '../app/services';
 import { keys } from '../data/keys';
@@ -63,4 +63,11 @@ export function useRecurringSummaries(): QueryState<Record<string, string>> {
 export function useNotifications(): QueryState<Notifications> {
   const { api } = useServices();
   return useQuery(keys.notifications, () => api.notifications({ limit: 30 }));
+}
+
+/** The garage map's levels and where spots are drawn, asked again each time a screen shows it
+ * (no event announces the admin's drawing). */
+export function useGarageMap(): QueryState<GarageMap> {
+  const { api } = useServices();
+  return useQuery(keys.garageMap, () => api.garageMap(), { onMount: 'refetch' });
 }

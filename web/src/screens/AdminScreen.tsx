@@ -11,6 +11,7 @@ import { CreditsPanel } from './admin/CreditsPanel';
 import { ExportPanel } from './admin/ExportPanel';
 import { DisplaysPanel } from './admin/DisplaysPanel';
 import { InvitesPanel } from './admin/InvitesPanel';
+import { MapPanel } from './admin/MapPanel';
 import { PolicyPanel } from './admin/PolicyPanel';
 import { ResidentsPanel } from './admin/ResidentsPanel';
 import { SsoPanel } from './admin/SsoPanel';
@@ -27,6 +28,7 @@ const SECTIONS = [
   'audit',
   'sso',
   'displays',
+  'map',
 ] as const;
 
 type SectionId = (typeof SECTIONS)[number];
@@ -49,6 +51,8 @@ function Section({ id, me }: { id: SectionId; me: Me }) {
       return <SsoPanel me={me} />;
     case 'displays':
       return <DisplaysPanel me={me} />;
+    case 'map':
+      return <MapPanel />;
     default:
       return <ResidentsPanel me={me} />;
   }

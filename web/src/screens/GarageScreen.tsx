@@ -4,12 +4,19 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Me, SpotView } from '../api/types';
+import { GarageMap, ViewToggle } from '../components/GarageMap';
 import { ReserveDialog } from '../components/ReserveDialog';
 import { SpotCard } from '../components/SpotCard';
 import { Button, EmptyState, ErrorNotice, Loading, PageTitle } from '../components/ui';
 import { ChoiceChips, WindowInputs, type WindowText } from '../components/WindowInputs';
 import { keys } from '../data/keys';
-import { nextDayKey, nextDayWindow, useRecurringSummaries, useSpots } from '../hooks/data';
+import {
+  nextDayKey,
+  nextDayWindow,
+  useGarageMap,
+  useRecurringSummaries,
+  useSpots,
+} from '../hooks/data';
 import { useNow } from '../hooks/useNow';
 import type { Interval } from '../lib/intervals';
 import { sortSpots } from '../lib/spots';
@@ -57,6 +64,11 @@ export function GarageScreen({ me }: { me: Me }) {
   // Apart from the list, so that it never holds the garage up; shown when it comes (an error
   // leaves the cards as they were: the summary is a courtesy, the windows are the truth).
   const recurring = useRecurringSummaries();
+  // The Map view is offered once the building has a plan; the list stays its equivalent.
+  const garageMap = useGarageMap();
+  const [view, setView] = useState<'list' | 'map'>('list');
+  const showMap =
+    view === 'map' && garageMap.data !== undefined && garageMap.data.levels.length > 0;
 
   const hasData = spots.data !== undefined;
   useEffect(() => {
@@ -110,6 +122,9 @@ export function GarageScreen({ me }: { me: Me }) {
         {editing && <WindowFilter zone={zone} now={now} filter={filter} onApply={setFilter} />}
       </section>
 
+      {garageMap.data && garageMap.data.levels.length > 0 && (
+        <ViewToggle view={view} onChange={setView} />
+      )}
       {spots.error !== undefined && spots.error !== null && (
         <ErrorNotice error={spots.error} onRetry={spots.refetch} />
       )}
@@ -119,7 +134,16 @@ export function GarageScreen({ me }: { me: Me }) {
           {availableOnly ? t('garage.noneFreeHint') : t('garage.emptyHint')}
         </EmptyState>
       )}
-      {list.length > 0 && (
+      {showMap && garageMap.data && (
+        <GarageMap
+          map={garageMap.data}
+          spots={list}
+          mySpotIds={mySpotIds}
+          now={now}
+          onReserve={setReserving}
+        />
+      )}
+      {!showMap && list.length > 0 && (
         <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label={t('garage.spots')}>
           {list.map((spot) => (
             <SpotCard
