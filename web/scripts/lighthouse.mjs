@@ -2,7 +2,7 @@
 // it downloads): `node scripts/lighthouse.mjs <base URL> <email> <password> [route…]`.
 // It signs in once in the browser it audits with (storage kept between pages), then audits
 // each route (a hash route such as `#/garage`, or a path such as `/board#<token>`) and
-// prints one JSON line per page: {route, score, failing: [audit ids]}.
+// prints one JSON line per page: {route, signedIn, map, board, score, failing: [audit ids]}.
 
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
@@ -44,8 +44,12 @@ try {
       .map((audit) => audit.id);
     // What was audited: the signed-in app (its header's navigation), not the sign-in page.
     const signedIn = (await page.$('nav[aria-label="Main"]')) !== null;
+    const map = (await page.$('[data-testid="garage-map"]')) !== null;
+    const board = (await page.$('[data-testid="board"]')) !== null;
     const score = lhr?.categories.accessibility.score ?? null;
-    console.log(JSON.stringify({ route, url: lhr?.finalDisplayedUrl, signedIn, score, failing }));
+    console.log(
+      JSON.stringify({ route, url: lhr?.finalDisplayedUrl, signedIn, map, board, score, failing }),
+    );
   }
   await browser.disconnect();
 } finally {

@@ -90,7 +90,7 @@ function Screen({ route, me }: { route: Route; me: Me }) {
         <GarageScreen me={me} />
       );
     default:
-      return <GarageScreen me={me} />;
+      return <GarageScreen me={me} view={route.param === 'map' ? 'map' : 'list'} />;
   }
 }
 

@@ -19,6 +19,7 @@ import {
 } from '../hooks/data';
 import { useNow } from '../hooks/useNow';
 import type { Interval } from '../lib/intervals';
+import { navigate } from '../lib/router';
 import { sortSpots } from '../lib/spots';
 import {
   HOUR_MS,
@@ -40,7 +41,13 @@ declare global {
 
 type Filter = { kind: 'next24' } | { kind: 'window'; start: number; end: number };
 
-export function GarageScreen({ me }: { me: Me }) {
+export function GarageScreen({
+  me,
+  view: initialView = 'list',
+}: {
+  me: Me;
+  view?: 'list' | 'map';
+}) {
   const { t } = useTranslation('garage');
   const zone = me.building.timezone;
   const now = useNow();
@@ -66,7 +73,9 @@ export function GarageScreen({ me }: { me: Me }) {
   const recurring = useRecurringSummaries();
   // The Map view is offered once the building has a plan; the list stays its equivalent.
   const garageMap = useGarageMap();
-  const [view, setView] = useState<'list' | 'map'>('list');
+  // An address of its own (#/garage/map), so the view survives a reload and can be linked.
+  const view: 'list' | 'map' = initialView;
+  const setView = (next: 'list' | 'map') => navigate(next === 'map' ? 'garage/map' : 'garage');
   const showMap =
     view === 'map' && garageMap.data !== undefined && garageMap.data.levels.length > 0;
 
