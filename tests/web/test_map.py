@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from playwright.async_api import FilePayload, Locator, Page, expect
 
 from tests.images import png
@@ -167,7 +166,8 @@ async def test_the_map_and_its_admin_section_fit_a_360_px_phone(
     await page.screenshot(path=str(artifact("map-admin-360.png")), full_page=True)
 
 
-@pytest.mark.screenshots
+# Run by the test command too (not only `just screenshots`): the map's pictures in every
+# scheme and size are part of what a change to it is reviewed with.
 async def test_map_screenshots_in_light_and_dark_at_phone_and_desktop_sizes(
     dev_server: DevServer, browsers: Browsers
 ) -> None:
