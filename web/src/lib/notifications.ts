@@ -3,6 +3,7 @@
 
 import i18next from 'i18next';
 import type { Notification, NotificationKind, Notifications } from '../api/types';
+import { formatRange, formatTime, parseInstant } from './time';
 
 export function withArrived(list: Notifications, note: Notification): Notifications {
   if (list.notifications.some((n) => n.id === note.id)) return list;
@@ -46,3 +47,50 @@ export const KIND_LABELS: Readonly<Record<NotificationKind, string>> = Object.de
   {} as Record<NotificationKind, string>,
   Object.fromEntries(KINDS.map((kind) => [kind, { enumerable: true, get: () => kindLabel(kind) }])),
 );
+
+interface Facts {
+  spot_label?: string;
+  start?: string;
+  end?: string;
+  amount?: number;
+  by?: string;
+}
+
+/**
+ * A notification's title and body in the reader's language, from its kind and facts (the
+ * server keeps English words beside them for mail and for clients that cannot); the
+ * server's words when the facts are not there.
+ */
+export function notificationText(
+  note: Notification,
+  zone: string,
+): { title: string; body: string } {
+  const facts = (note.data ?? {}) as Facts;
+  // Keys of the kind with `_` for `.` (i18next reads a dot as nesting).
+  const key = `garage:notice.${note.kind.replace('.', '_')}`;
+  const count = facts.amount ?? 0;
+  if (!facts.spot_label || !facts.start || !facts.end || !i18next.exists(key, { count })) {
+    return { title: note.title, body: note.body };
+  }
+  const start = parseInstant(facts.start);
+  const end = parseInstant(facts.end);
+  const place = i18next.t('garage:notice.place', {
+    label: facts.spot_label,
+    range: formatRange(start, end, zone),
+  });
+  const title = i18next.t(key, {
+    count,
+    start: formatTime(start, zone),
+    end: formatTime(end, zone),
+  });
+  const body =
+    note.kind === 'booking.cancelled'
+      ? i18next.t('garage:notice.cancelledBy', {
+          place,
+          by: i18next.t(
+            `garage:notice.by.${facts.by === 'parker' || facts.by === 'owner' ? facts.by : 'admin'}`,
+          ),
+        })
+      : i18next.t('garage:notice.body', { place });
+  return { title, body };
+}

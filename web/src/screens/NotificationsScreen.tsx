@@ -1,6 +1,7 @@
 // What the resident was told: newest first, unread ones marked, read one by one or all at
 // once, older pages on demand. New ones appear live (the bell's list is this list).
 
+import { notificationText } from '../lib/notifications';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Me, Notification, Notifications } from '../api/types';
@@ -115,6 +116,7 @@ function NotificationItem({
   now: number;
   onRead: () => void;
 }) {
+  const text = notificationText(note, zone);
   const { t } = useTranslation('garage');
   return (
     <Card
@@ -128,9 +130,9 @@ function NotificationItem({
         <div className="min-w-0">
           <p className="font-semibold">
             {!note.read && <span className="sr-only">{t('notifications.unreadMark')} </span>}
-            {note.title}
+            {text.title}
           </p>
-          <p className="text-sm text-slate-700 dark:text-slate-300">{note.body}</p>
+          <p className="text-sm text-slate-700 dark:text-slate-300">{text.body}</p>
           <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">
             <time dateTime={note.at}>{formatWhen(parseInstant(note.at), now, zone)}</time>
           </p>
