@@ -14,7 +14,7 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.servers import DevServer
-from tests.web.conftest import Browsers, artifact
+from tests.web.conftest import DESKTOP, PHONE, Browsers, artifact
 from tests.web.test_garage import (
     LIVE_TIMEOUT_MS,
     PASSWORD,
@@ -182,3 +182,18 @@ async def test_the_board_and_the_displays_panel_have_no_serious_accessibility_is
         found[f"displays ({scheme})"] = await serious_violations(page)
     failing = {screen: issues for screen, issues in found.items() if issues}
     assert not failing, failing
+
+
+async def test_board_screenshots_in_light_and_dark_at_phone_and_desktop_sizes(
+    dev_server: DevServer, browsers: Browsers
+) -> None:
+    """The board is one high-contrast scheme by design, whatever the screen prefers: the same
+    picture in a light and a dark browser, at phone and desktop sizes, everything on screen."""
+    display = new_display(dev_server.base, "Screenshots")
+    for scheme in ("light", "dark"):
+        for size_name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            page = await browsers.page(viewport=size, color_scheme=scheme)
+            await page.goto(f"{dev_server.base}/board#{display['token']}")
+            await expect(page.get_by_test_id("board-live")).to_have_attribute("data-state", "live")
+            await assert_fits_and_names_nobody(page, size)
+            await page.screenshot(path=str(artifact(f"board-{scheme}-{size_name}.png")))
