@@ -1,20 +1,7 @@
 import i18next from 'i18next';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogues, NAMESPACES } from '../src/i18n/catalogues';
+import { afterAll, describe, expect, it } from 'vitest';
 import { actionLabel } from '../src/screens/admin/AuditPanel';
 
-beforeAll(async () => {
-  if (!i18next.isInitialized) {
-    await i18next.init({
-      resources: catalogues,
-      lng: 'en',
-      fallbackLng: 'en',
-      ns: [...NAMESPACES],
-      defaultNS: 'common',
-      interpolation: { escapeValue: false },
-    });
-  }
-});
 afterAll(async () => {
   await i18next.changeLanguage('en');
 });

@@ -1,21 +1,8 @@
 import i18next from 'i18next';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ApiError, problemMessage } from '../src/api/problems';
 import { browserLanguage } from '../src/i18n';
-import { catalogues, NAMESPACES } from '../src/i18n/catalogues';
 
-beforeAll(async () => {
-  if (!i18next.isInitialized) {
-    await i18next.init({
-      resources: catalogues,
-      lng: 'en',
-      fallbackLng: 'en',
-      ns: [...NAMESPACES],
-      defaultNS: 'common',
-      interpolation: { escapeValue: false },
-    });
-  }
-});
 afterAll(async () => {
   await i18next.changeLanguage('en');
 });

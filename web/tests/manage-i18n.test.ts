@@ -6,25 +6,11 @@ import i18next from 'i18next';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { I18nextProvider } from 'react-i18next';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { catalogues, NAMESPACES } from '../src/i18n/catalogues';
+import { describe, expect, it } from 'vitest';
 import { patternSummary, weekdayNames, type PatternRule } from '../src/lib/recurring';
 import { BookingsAtRisk } from '../src/screens/spots/BookingsAtRisk';
 
 const PARIS = 'Europe/Paris';
-
-beforeAll(async () => {
-  if (!i18next.isInitialized) {
-    await i18next.init({
-      resources: catalogues,
-      lng: 'en',
-      fallbackLng: 'en',
-      ns: [...NAMESPACES],
-      defaultNS: 'common',
-      interpolation: { escapeValue: false },
-    });
-  }
-});
 
 const rule: PatternRule = {
   weekdays: [3, 1],

@@ -1,22 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { offlineText } from '../src/components/OfflineBanner';
 import { QueryCache } from '../src/lib/cache';
 import { localSaver } from '../src/lib/offline';
-import i18next from 'i18next';
-import { catalogues, NAMESPACES } from '../src/i18n/catalogues';
-
-beforeAll(async () => {
-  if (!i18next.isInitialized) {
-    await i18next.init({
-      resources: catalogues,
-      lng: 'en',
-      fallbackLng: 'en',
-      ns: [...NAMESPACES],
-      defaultNS: 'common',
-      interpolation: { escapeValue: false },
-    });
-  } else await i18next.changeLanguage('en');
-});
 
 class MemoryStorage implements Storage {
   private items = new Map<string, string>();

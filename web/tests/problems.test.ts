@@ -1,20 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError, networkError, problemMessage, ssoErrorMessage } from '../src/api/problems';
-import i18next from 'i18next';
-import { catalogues, NAMESPACES } from '../src/i18n/catalogues';
-
-beforeAll(async () => {
-  if (!i18next.isInitialized) {
-    await i18next.init({
-      resources: catalogues,
-      lng: 'en',
-      fallbackLng: 'en',
-      ns: [...NAMESPACES],
-      defaultNS: 'common',
-      interpolation: { escapeValue: false },
-    });
-  } else await i18next.changeLanguage('en');
-});
 
 const problem = (status: number, code: string, extra: Record<string, unknown> = {}) =>
   new ApiError(status, {
