@@ -11,6 +11,7 @@ import { ThemeToggle } from '../components/ThemeToggle';
 import { ErrorNotice, Loading } from '../components/ui';
 import { fetchNextDay, nextDayKey, useMe } from '../hooks/data';
 import { useServices } from './services';
+import { keys } from '../data/keys';
 import { adoptSavedLanguage } from '../i18n';
 import { useLive } from '../hooks/useLive';
 import type { useTheme } from '../hooks/useTheme';
@@ -104,12 +105,12 @@ export function Shell({ route, theme }: { route: Route; theme: ReturnType<typeof
     void cache.fetch(nextDayKey(false), fetchNextDay(api, false));
   }, [api, cache]);
   // The language the resident chose on another device, unless this one has its own.
+  // Through the cache: the account screen's email settings then read the same answer.
   useEffect(() => {
-    api
-      .notificationPreferences()
-      .then((saved) => adoptSavedLanguage(saved.locale))
-      .catch(() => {});
-  }, [api]);
+    void cache
+      .fetch(keys.notificationPreferences, () => api.notificationPreferences())
+      .then((saved) => (saved ? adoptSavedLanguage(saved.locale) : undefined));
+  }, [api, cache]);
   const items: NavItem[] =
     me.data?.user.role === 'admin'
       ? [...NAV, { route: 'admin', path: 'admin', icon: 'shield', short: 'nav.admin' }]

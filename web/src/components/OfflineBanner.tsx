@@ -3,7 +3,7 @@
 // the app last saw, not the garage now.
 
 import i18next from 'i18next';
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { useServices } from '../app/services';
 import { formatDateTime, formatTime, localDate } from '../lib/time';
 
@@ -32,9 +32,12 @@ export function OfflineBanner({ zone }: { zone: string }) {
     (listener) => cache.subscribeNetwork(listener),
     () => cache.serverUnreachable,
   );
-  // Back online: everything shown may be old, so ask again.
+  // Back online after being offline: everything shown may be old, so ask again (not on the
+  // first render, when the screens are fetching already).
+  const wasOnline = useRef(online);
   useEffect(() => {
-    if (online) cache.invalidate(() => true);
+    if (online && !wasOnline.current) cache.invalidate(() => true);
+    wasOnline.current = online;
   }, [cache, online]);
   if (online && !unreachable) return null;
   return (
