@@ -750,16 +750,16 @@ my_requests() | jsonb | parkshare_owner | security definer | parkshare_app:EXECU
 my_sessions() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:06dd04480b3169dd0c007f4678625777
 next_moment() | timestamp with time zone | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4803ad19a32b37c83a50b206e618a153
 notification_preferences() | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a5c6adcefaaa46567c64651a6b63426
-outbox_claim(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4f5c5c2803cd546b5f89170cd4986736
-outbox_lock(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f92624e9231dcd266fe1fcb384a1e61e
+outbox_claim(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:28242757ef383d89c4981f028f553779
+outbox_lock(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:eb727d0665b6e5ca097ab27abae6d4f7
 outbox_prune(p_keep interval) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:e0e2e7b68b16612e42664ae6f37a07b4
-outbox_published(p_ids bigint[], p_stream_ids text[]) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:c35d5a467783b675e7e87edb9fb9db55
+outbox_published(p_ids bigint[], p_stream_ids text[]) | integer | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:fff19e4ecf86fee0ed45ff8b2244ad6d
 outbox_take(p_building uuid, p_limit integer) | TABLE(id bigint, user_id uuid, type text, data jsonb, created_at timestamp with time zone) | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:4be503acf354db248429b9bd54e5d58b
 outbox_waiting() | SETOF uuid | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:07ad7a8a9b961271556e943fea700862
-outbox_waiting_in(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:f0cb6d95c6759b2e35b0dcf71bc0b3c7
+outbox_waiting_in(p_building uuid) | boolean | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:105019b075f48474f261ef2d14d81957
 pause_pattern(p_pattern_id uuid, p_start_date date, p_end_date date, p_cancel_reservations boolean) | parkshare.patterns | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3f9d7bfb03365734f0fccd307c3f1845
 place_spot(p_spot_id uuid, p_level text, p_x numeric, p_y numeric) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:328b944f457c2fe3d907f396fa021787
-ps_account(p_building uuid, p_kind text, p_user uuid) | uuid | parkshare_owner |  |  | md5:4c342852dbd58081bba518c6298d4d2b
+ps_account(p_building uuid, p_kind text, p_user uuid) | uuid | parkshare_owner |  |  | md5:bb9f0ee2034c82b33d8d9f5a7bedd76f
 ps_actor() | parkshare.users | parkshare_owner | security definer |  | md5:497f712ecbcda131a1ff2b6c3227f9f2
 ps_admin() | parkshare.users | parkshare_owner | security definer |  | md5:53550312f3eb45921003017b77e6212d
 ps_announce(p_res parkshare.reservations, p_kind text) | boolean | parkshare_owner | security definer |  | md5:3385a7098611a0f9e889385ae35143e1
@@ -780,7 +780,7 @@ ps_email_choices_valid(p_email jsonb) | boolean | parkshare_owner |  |  | md5:30
 ps_email_defaults() | jsonb | parkshare_owner |  |  | md5:d7659d3e08155a9c1eac9d37997967a2
 ps_email_digest(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:28c167de583dba7374434590dbbe3060
 ps_email_key(p_email text) | text | parkshare_owner |  | parkshare_app:EXECUTE | md5:805c94460fb5e7f252e787498887e05f
-ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:97aa3d376e24ccb76af5013aace45ec3
+ps_emit(p_building uuid, p_type text, p_data jsonb, p_user uuid) | void | parkshare_owner |  |  | md5:c56ff571dfbab87e39f29697f49554f5
 ps_ends_soon_lead() | interval | parkshare_owner |  |  | md5:4798445c73c184898317fb124fa344f8
 ps_enter(p_building uuid, p_user uuid, p_session uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:99ee717d3f2da45ef31599ce0c6b4b75
 ps_export_admin(p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.users | parkshare_owner | security definer |  | md5:220e61b705456f00ae6542ee55beba05
@@ -813,16 +813,16 @@ ps_pattern_summary(p parkshare.patterns, p_today date) | text | parkshare_owner 
 ps_pattern_time(p_text text, p_field text) | time without time zone | parkshare_owner |  |  | md5:e9df092b92db341039264c9838d3c550
 ps_policy_json(b parkshare.buildings) | jsonb | parkshare_owner |  |  | md5:64bbc9dd61d7ff9d83a64c415213acde
 ps_position_json(p parkshare.spot_positions) | jsonb | parkshare_owner |  |  | md5:0ddbb8e666a218e1ffeba43427f2fafc
-ps_queue_deliveries(p_note parkshare.notifications) | void | parkshare_owner | security definer |  | md5:1dcff560101cf5ba69dc0fd4b9c8b74c
+ps_queue_deliveries(p_note parkshare.notifications) | void | parkshare_owner | security definer |  | md5:b76cf7418a6fd85135eeb9e7575e678e
 ps_raise(p_code text, p_detail text) | void | parkshare_owner |  |  | md5:cbf9adfcf534b281ba9ee91741ebee92
 ps_recently_served(p_building uuid, p_user uuid) | bigint | parkshare_owner |  |  | md5:c6c931dd66e5bb6a3c4edd37eb61c1f1
-ps_remind_minutes(p_building uuid, p_user uuid) | integer | parkshare_owner | security definer |  | md5:603619278f47d2c1a38d0681091cbb7c
+ps_remind_minutes(p_building uuid, p_user uuid) | integer | parkshare_owner | security definer |  | md5:01872bb79aa52a82638f0b48e56622bf
 ps_reminders_follow_preferences() | trigger | parkshare_owner | security definer |  | md5:4e2a9d8d0ebb5bd99a5d0409f778b1cb
 ps_request_json(q parkshare.requests) | jsonb | parkshare_owner |  |  | md5:2d629687e72911fe10c93ca9c7f5e7ec
 ps_reservation_changed_at(r parkshare.reservations) | timestamp with time zone | parkshare_owner |  |  | md5:63c8a1ab8d3743137f15b93517f716d5
-ps_reservation_json(r parkshare.reservations) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:e02e79038c1eb62e518e8fac6015119e
+ps_reservation_json(r parkshare.reservations) | jsonb | parkshare_owner |  | parkshare_app:EXECUTE | md5:32ab23b95e638fd0ae05052ca4faf3cb
 ps_reservation_revision(r parkshare.reservations) | integer | parkshare_owner |  |  | md5:4b51b6eee8cada893ee3c4875d78798b
-ps_schedule_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:069a352eada9cc0a07670b7f1b38a738
+ps_schedule_reminders(p_res parkshare.reservations) | void | parkshare_owner | security definer |  | md5:5ce118e5ee4bb1e0b27e6c124f6a2012
 ps_session() | uuid | parkshare_owner |  | parkshare_app:EXECUTE | md5:e8b01947c0f460c132ead3723f5d6888
 ps_settle(p_res parkshare.reservations) | parkshare.reservations | parkshare_owner | security definer |  | md5:ee5374d19a3dbb91c0d8e8f5afe75e16
 ps_spot_json(s parkshare.spots) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:074a0efb86bfce936e1064d73678b265
@@ -848,7 +848,7 @@ remove_level_plan(p_level text) | void | parkshare_owner | security definer | pa
 remove_sso() | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:ae5f3a8ba4a736181494f169fa2f1597
 reservation_ended(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:12d11a914d30cba2ba1cb7737f332c9e
 reservation_started(p_reservation uuid) | text | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:0a781959f3df22f9140527a2ad190242
-reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:9c4d58a73e669b3ce5751c8385a1aba4
+reserve(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone) | parkshare.reservations | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:929ff3b56f41dc32cce61b13357f30e2
 reserve_request(p_spot_id uuid, p_start timestamp with time zone, p_end timestamp with time zone, p_key text, p_request_hash text) | jsonb | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:d9cab778dfe52e48ad35435e655e78e2
 revoke_display(p_display uuid) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:dd04c2a2138f9fbe2a0df71acafe4cf5
 revoke_refresh_token(p_hash text) | void | parkshare_owner | security definer | parkshare_app:EXECUTE | md5:3a1b09db4f339fbdcc054acdaf8c96da

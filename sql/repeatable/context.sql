@@ -16,30 +16,42 @@ BEGIN
 END
 $$;
 
+-- The functions a booking runs are PL/pgSQL, not SQL, wherever PostgreSQL cannot inline
+-- them (a write, a FROM, SECURITY DEFINER or SET): before PostgreSQL 18 such a SQL
+-- function's body is parsed and planned again in every transaction that calls it, where
+-- PL/pgSQL keeps each statement's plan for the session (~2 ms of a booking's 4.35 ms
+-- in the database went to planning the same statements again; README, Benchmarks).
+
 -- An event for the building's stream, written in the transaction of its cause (the outbox).
 CREATE OR REPLACE FUNCTION parkshare.ps_emit(p_building uuid, p_type text, p_data jsonb,
                                              p_user uuid DEFAULT NULL)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
+BEGIN
     INSERT INTO parkshare.outbox (building_id, user_id, type, data)
     VALUES (p_building, p_user, p_type, p_data);
     -- Delivered when the transaction commits (and not at all if it rolls back), once per
     -- building however many events it wrote: the publisher listening picks them up then.
-    SELECT pg_notify('parkshare_outbox', p_building::text);
+    PERFORM pg_notify('parkshare_outbox', p_building::text);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION parkshare.ps_account(p_building uuid, p_kind text, p_user uuid DEFAULT NULL)
 RETURNS uuid
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT id FROM parkshare.accounts
-    WHERE building_id = p_building AND kind = p_kind
-      AND (p_kind <> 'user' OR user_id = p_user)
+BEGIN
+    RETURN (SELECT id FROM parkshare.accounts
+            WHERE building_id = p_building AND kind = p_kind
+              AND (p_kind <> 'user' OR user_id = p_user));
+END
 $$;
 
+-- STABLE as ps_iso is, so that it is inlined: declared IMMUTABLE over a STABLE expression
+-- it was a function call, its body planned again in every transaction.
 CREATE OR REPLACE FUNCTION parkshare.ps_reservation_json(r parkshare.reservations) RETURNS jsonb
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 AS $$
     SELECT jsonb_build_object(
         'id', r.id, 'spot_id', r.spot_id, 'user_id', r.user_id,

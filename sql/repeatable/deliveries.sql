@@ -88,8 +88,9 @@ CREATE TRIGGER deliveries_transition BEFORE INSERT OR UPDATE ON parkshare.delive
 -- over the defaults) and has an address (one who signs in through single sign-on may not).
 CREATE OR REPLACE FUNCTION parkshare.ps_queue_deliveries(p_note parkshare.notifications)
 RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
+BEGIN
     INSERT INTO deliveries (building_id, notification_id, channel, address)
     SELECT u.building_id, p_note.id, 'email', u.email
     FROM users u
@@ -97,7 +98,8 @@ AS $$
     WHERE u.building_id = p_note.building_id AND u.id = p_note.user_id
       AND u.email IS NOT NULL
       AND ((ps_email_defaults() || coalesce(p.email, '{}')) ->> p_note.kind)::boolean
-    ON CONFLICT (building_id, notification_id, channel) DO NOTHING
+    ON CONFLICT (building_id, notification_id, channel) DO NOTHING;
+END
 $$;
 
 -- The worker: up to `p_limit` deliveries to send now, each marked sending (one attempt

@@ -120,19 +120,24 @@ $$;
 -- letting go (outbox_waiting_in), and anything committed before the failed try is seen then.
 CREATE OR REPLACE FUNCTION parkshare.outbox_lock(p_building uuid)
 RETURNS boolean
-LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
-    SELECT pg_try_advisory_xact_lock(hashtextextended('parkshare.outbox ' || p_building, 0))
+BEGIN
+    RETURN pg_try_advisory_xact_lock(hashtextextended('parkshare.outbox ' || p_building, 0));
+END
 $$;
 
 CREATE OR REPLACE FUNCTION parkshare.outbox_claim(p_building uuid, p_limit integer DEFAULT 1000)
 RETURNS TABLE (id bigint, user_id uuid, type text, data jsonb, created_at timestamptz)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
-    SELECT o.id, o.user_id, o.type, o.data, o.created_at FROM outbox o
-    WHERE o.building_id = p_building AND o.published_at IS NULL
-    ORDER BY o.id
-    LIMIT p_limit
+BEGIN
+    RETURN QUERY
+        SELECT o.id, o.user_id, o.type, o.data, o.created_at FROM outbox o
+        WHERE o.building_id = p_building AND o.published_at IS NULL
+        ORDER BY o.id
+        LIMIT p_limit;
+END
 $$;
 
 -- The building's publishing lock, then its waiting events: read after the lock is held, so
@@ -152,21 +157,26 @@ $$;
 
 CREATE OR REPLACE FUNCTION parkshare.outbox_waiting_in(p_building uuid)
 RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
-    SELECT EXISTS (SELECT 1 FROM outbox WHERE building_id = p_building AND published_at IS NULL)
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM outbox WHERE building_id = p_building AND published_at IS NULL);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION parkshare.outbox_published(p_ids bigint[], p_stream_ids text[])
 RETURNS integer
-LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
-    WITH done AS (
-        UPDATE outbox o SET published_at = clock_timestamp(), stream_id = p.stream_id
-        FROM unnest(p_ids, p_stream_ids) AS p(id, stream_id)
-        WHERE o.id = p.id AND o.published_at IS NULL
-        RETURNING 1)
-    SELECT count(*)::integer FROM done
+DECLARE
+    v_count integer;
+BEGIN
+    UPDATE outbox o SET published_at = clock_timestamp(), stream_id = p.stream_id
+    FROM unnest(p_ids, p_stream_ids) AS p(id, stream_id)
+    WHERE o.id = p.id AND o.published_at IS NULL;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
 $$;
 
 -- Buildings with events waiting (the sweep's work list), and published rows past their

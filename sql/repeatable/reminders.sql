@@ -11,10 +11,12 @@ AS $$ SELECT interval '10 minutes' $$;
 
 CREATE OR REPLACE FUNCTION parkshare.ps_remind_minutes(p_building uuid, p_user uuid)
 RETURNS integer
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
-    SELECT coalesce((SELECT remind_minutes FROM notification_preferences
-                     WHERE building_id = p_building AND user_id = p_user), 15)
+BEGIN
+    RETURN coalesce((SELECT remind_minutes FROM notification_preferences
+                     WHERE building_id = p_building AND user_id = p_user), 15);
+END
 $$;
 
 -- A new booking's reminders: only those whose time is still to come; a start reminder only
@@ -23,8 +25,9 @@ $$;
 -- ends before it begins).
 CREATE OR REPLACE FUNCTION parkshare.ps_schedule_reminders(p_res parkshare.reservations)
 RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
+BEGIN
     INSERT INTO reminders (building_id, reservation_id, kind, due_at)
     SELECT p_res.building_id, p_res.id, r.kind, r.due_at
     FROM (VALUES
@@ -35,7 +38,8 @@ AS $$
     WHERE r.due_at > now()
       AND CASE r.kind WHEN 'booking.starts_soon' THEN r.due_at < lower(p_res.period)
                       ELSE r.due_at > lower(p_res.period) END
-    ON CONFLICT (building_id, reservation_id, kind) DO NOTHING
+    ON CONFLICT (building_id, reservation_id, kind) DO NOTHING;
+END
 $$;
 
 -- A cancelled booking reminds nobody.

@@ -224,9 +224,11 @@ $$;
 
 CREATE OR REPLACE FUNCTION parkshare.reserve(p_spot_id uuid, p_start timestamptz, p_end timestamptz)
 RETURNS parkshare.reservations
-LANGUAGE sql SECURITY DEFINER SET search_path = parkshare, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = parkshare, pg_temp
 AS $$
-    SELECT * FROM parkshare.ps_book(parkshare.ps_actor(), p_spot_id, p_start, p_end)
+BEGIN
+    RETURN ps_book(ps_actor(), p_spot_id, p_start, p_end);
+END
 $$;
 
 -- The parker, or the spot's owner, cancels before the start (rule 8). Cancelling twice

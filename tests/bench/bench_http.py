@@ -154,29 +154,30 @@ def main() -> None:
     # dir: the tokens issued here are signed with the key it verifies them with.
     urls = resolve_urls(get_settings())
     with fresh_database() as (admin_url, app_url):
-        fx = build_fixture(admin_url, app_url, parkers=2 * CONCURRENCY, spots=CONCURRENCY + 1)
+        # A group of CONCURRENCY parkers and spots per run (lanes 0-4: the three direct runs,
+        # Python's client, wrk), each from now on, and one group more whose requests wait.
+        fx = build_fixture(admin_url, app_url, parkers=6 * CONCURRENCY, spots=5 * CONCURRENCY)
+
+        def lane(items: list[uuid.UUID], n: int) -> list[uuid.UUID]:
+            return items[n * CONCURRENCY : (n + 1) * CONCURRENCY]
 
         sql_run = asyncio.run(distinct_spots(app_url, fx, args.seconds))
         # Matching runs when a window opens, never in reserve: the same run again with a
         # queue of waiting requests (for windows nothing can serve), and the probe every
         # offer and cancellation makes when nobody waits for its window.
         probe = probe_us(admin_url, fx)
-        requests = queue_requests(app_url, fx, fx.parkers[CONCURRENCY:])
+        requests = queue_requests(app_url, fx, lane(fx.parkers, 5))
         waiting = len(requests)
-        today = datetime.now(UTC).replace(second=0, microsecond=0)
-        queued_run = asyncio.run(
-            distinct_spots(app_url, fx, args.seconds, today + timedelta(days=24))
-        )
+        queued_run = asyncio.run(distinct_spots(app_url, fx, args.seconds, lane=1))
         # Nobody waiting again, right after: the run the queued one is compared with (the
         # first, on a cold database, measures warm-up as well).
         withdraw_requests(app_url, fx, requests)
-        again_run = asyncio.run(
-            distinct_spots(app_url, fx, args.seconds, today + timedelta(days=14))
-        )
+        again_run = asyncio.run(distinct_spots(app_url, fx, args.seconds, lane=2))
 
-        # Other parkers than the SQL run's, so the HTTP run starts from an empty calendar;
-        # each signed in as a login would be (a session the procedures check on every call).
-        tokens = [fx.token(p) for p in fx.parkers[CONCURRENCY:]]
+        # Parkers and spots of their own, so each HTTP run starts from an empty calendar; each
+        # parker signed in as a login would be (a session the procedures check on every call).
+        http_tokens = [fx.token(p) for p in lane(fx.parkers, 3)]
+        wrk_tokens = [fx.token(p) for p in lane(fx.parkers, 4)]
         port = free_port()
         env = dict(
             os.environ,
@@ -190,18 +191,17 @@ def main() -> None:
         command = [*gateway_command(port), "--no-access-log"]
         with serving(command, env, port) as base:
             server = server_process(port)
-            first = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=10)
+            first = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
             profile = Profile(server.pid, args.seconds - 2) if args.profile else None
             if profile is not None:
                 profile.start()
             machine = MachineCpu(server)
             machine.start()
             http_run = asyncio.run(
-                http_distinct(base, tokens, fx.spots[:CONCURRENCY], args.seconds, first)
+                http_distinct(base, http_tokens, lane(fx.spots, 3), args.seconds, first)
             )
             used = machine.stop()
-            later = first + timedelta(days=10)
-            wrk_figures = wrk_distinct(base, tokens, fx.spots[:CONCURRENCY], args.seconds, later)
+            wrk_figures = wrk_distinct(base, wrk_tokens, lane(fx.spots, 4), args.seconds, first)
 
     sql_rate = sql_run.outcomes["booked"] / sql_run.seconds
     http_rate = http_run.outcomes["booked"] / http_run.seconds

@@ -144,8 +144,11 @@ async def reserve_once(
 
 
 async def distinct_spots(
-    app_url: str, fx: Fixture, seconds: float, first_start: datetime | None = None
+    app_url: str, fx: Fixture, seconds: float, first_start: datetime | None = None, lane: int = 0
 ) -> Run:
+    """Each connection books its own spot in successive windows; with `lane`, the lane-th
+    group of CONCURRENCY parkers and spots (so that runs never meet in time: a faster
+    database no longer runs one out of the offered days into the next one's)."""
     run = Run()
     soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
     base = first_start or soon
@@ -155,7 +158,8 @@ async def distinct_spots(
         async with await psycopg.AsyncConnection.connect(app_url, row_factory=dict_row) as conn:
             k = 0
             while time.perf_counter() < deadline:
-                await reserve_once(conn, fx, fx.parkers[i], fx.spots[i], base + k * SLOT, run)
+                j = lane * CONCURRENCY + i
+                await reserve_once(conn, fx, fx.parkers[j], fx.spots[j], base + k * SLOT, run)
                 k += 1
 
     began = time.perf_counter()
