@@ -34,7 +34,8 @@ def cpu_seconds(process: psutil.Process) -> float:
 
 class MachineCpu:
     """CPU time every process on the machine used between `start` and `stop`, by kind: the
-    server, PostgreSQL, Redis, this process (the load generator) and the rest."""
+    server, PostgreSQL's sessions and its background processes, Redis, this process (the
+    load generator) and the rest."""
 
     def __init__(self, server: psutil.Process) -> None:
         self.server = server
@@ -47,7 +48,11 @@ class MachineCpu:
             return "load generator"
         name = process.name()
         if name.startswith("postgres"):
-            return "postgres"
+            # A backend's title names its user and database ("postgres: parkshare_app db
+            # 127.0.0.1(5678) idle"); the server's own processes do not (walwriter,
+            # checkpointer, autovacuum...): what the sessions do and what it costs besides.
+            session = re.search(r"\d+\.\d+\.\d+\.\d+\(|\[local\]", " ".join(process.cmdline()))
+            return "postgres" if session else "postgres bg"
         if name.startswith("redis"):
             return "redis"
         return "other"

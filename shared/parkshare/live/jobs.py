@@ -16,7 +16,9 @@ timer again, so a timer lost with Redis heals within a sweep.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import signal
 import threading
 import time
@@ -36,6 +38,9 @@ from parkshare.store.redis_client import close_redis
 
 T = TypeVar("T")
 log = logging.getLogger("parkshare.live.jobs")
+
+# How long a stopping worker waits for its scheduler process before it kills it.
+SCHEDULER_STOP_SECONDS = 10.0
 SQL = load("events")
 # The jobs. Module-level functions taking no arguments, as RQ stores them by name.
 
@@ -157,6 +162,41 @@ class _Worker(SimpleWorker):
             self._stop_requested = True
             self._shutdown_requested_date = datetime.now(UTC)
 
+    def stop_scheduler(self) -> None:
+        # RQ's own signals the scheduler process once and joins it without a limit. A signal
+        # that lands in a process just forked, before Python has set it up, is dropped (and
+        # RQ forks the scheduler at its start, when a pod is often stopped): asked again each
+        # second, killed past the limit, it never holds the worker's stop for ever.
+        process = self.scheduler._process if self.scheduler is not None else None
+        if process is None or not process.pid:
+            return
+        deadline = time.monotonic() + SCHEDULER_STOP_SECONDS
+        while process.is_alive() and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                os.kill(process.pid, signal.SIGTERM)
+            process.join(min(1.0, max(deadline - time.monotonic(), 0.0)))
+        if process.is_alive():
+            log.warning("the scheduler did not stop in %.0f s; killing it", SCHEDULER_STOP_SECONDS)
+            process.kill()
+            process.join(SCHEDULER_STOP_SECONDS)
+
+
+def _record_stop(stop: threading.Event) -> Any:
+    """The handler that records a stop request until RQ's take over. RQ forks its scheduler
+    before it installs its own handlers, so the scheduler process starts with this one: there
+    it does what no handler would have done, end the process (a stop recorded in a copy of
+    the worker's memory would leave the scheduler running, and the worker waiting for it)."""
+    owner = os.getpid()
+
+    def handle(signum: int, _frame: Any) -> None:
+        if os.getpid() != owner:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        stop.set()
+
+    return handle
+
 
 def run_worker(*, burst: bool = False) -> None:
     """An RQ worker with its scheduler, the periodic sweep, the outbox publisher, the mail
@@ -170,7 +210,7 @@ def run_worker(*, burst: bool = False) -> None:
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+            signal.signal(signum, _record_stop(stop))
 
     from parkshare.live import events
     from parkshare.notify import mail, webhooks
