@@ -1,9 +1,11 @@
-"""A worker's stop is never held by its scheduler process: RQ forks the scheduler before it
-installs its own signal handlers, so the scheduler starts with ours, and RQ's own stop joins
-it without a limit."""
+"""A worker's stop is neither lost nor held by the parts RQ starts beside it: its scheduler
+process (forked before RQ installs its own signal handlers, so it starts with ours; RQ's stop
+joins it without a limit), the thread on which it hears its commands (joined by redis-py's
+stop), and RQ's signal handler's exception (swallowed where it lands in logging)."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -14,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 import redis
+from rq.exceptions import StopRequested
 
 from parkshare.live import jobs
 from parkshare.live.schedule import queue
@@ -75,3 +78,28 @@ def test_a_scheduler_that_ignores_its_signal_is_killed_within_the_limit(
     assert not stubborn.is_alive()
     assert stubborn.exitcode == -signal.SIGKILL
     assert took < 1.0 + jobs.SCHEDULER_STOP_SECONDS + 2
+
+
+def test_the_commands_thread_lets_the_worker_stop_within_a_second_or_two(redis_url: str) -> None:
+    # The thread that read the unsubscription then waits for a subscription for as long as
+    # its reads wait (RQ's own: 60 s), and stopping joins it: the stop waited that long.
+    worker = jobs._Worker([queue()], connection=redis.Redis.from_url(redis_url))
+    worker.subscribe()
+    assert worker.pubsub is not None
+    time.sleep(0.3)  # the thread reads
+    worker.pubsub.unsubscribe()  # type: ignore[no-untyped-call]
+    time.sleep(0.5)  # it read the unsubscription and waits for a subscription
+    began = time.monotonic()
+    worker.unsubscribe()  # type: ignore[no-untyped-call]
+    took = time.monotonic() - began
+    assert took < jobs.COMMANDS_WAKE_SECONDS + 5, f"the commands thread held the stop {took:.1f} s"
+
+
+def test_a_stop_request_swallowed_where_it_landed_is_not_lost(redis_url: str) -> None:
+    # Idle, RQ's signal handler raises StopRequested wherever the worker is; where that was
+    # inside logging's emit, which swallows exceptions, the worker went back to waiting for
+    # jobs. The request is recorded too, for the loop to see before its next wait.
+    worker = jobs._Worker([queue()], connection=redis.Redis.from_url(redis_url))
+    with contextlib.suppress(StopRequested):
+        worker._shutdown()
+    assert worker._stop_requested

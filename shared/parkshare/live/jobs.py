@@ -41,6 +41,9 @@ log = logging.getLogger("parkshare.live.jobs")
 
 # How long a stopping worker waits for its scheduler process before it kills it.
 SCHEDULER_STOP_SECONDS = 10.0
+# How long the thread on which RQ's worker hears its commands waits per read: a stop joins
+# that thread, so a stop can wait this long for it.
+COMMANDS_WAKE_SECONDS = 1.0
 SQL = load("events")
 # The jobs. Module-level functions taking no arguments, as RQ stores them by name.
 
@@ -161,6 +164,27 @@ class _Worker(SimpleWorker):
         if self.stop_before_start is not None and self.stop_before_start.is_set():
             self._stop_requested = True
             self._shutdown_requested_date = datetime.now(UTC)
+
+    def _shutdown(self) -> None:
+        # When idle, RQ's handler raises StopRequested wherever the worker happens to be; in
+        # a call that swallows exceptions (logging's emit does) it was lost, and the worker
+        # went back to wait for jobs for minutes. Recorded first, the loop sees it before its
+        # next wait whatever becomes of the exception.
+        self._stop_requested = True
+        super()._shutdown()  # type: ignore[no-untyped-call]
+
+    def subscribe(self) -> None:
+        # RQ's own, but waking each second where RQ's waits 60 s: redis-py's stop() joins the
+        # thread, and a thread that read the unsubscription waits out the whole of its wait
+        # for a subscription that never comes, so the worker's stop took up to a minute.
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=COMMANDS_WAKE_SECONDS,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )
 
     def stop_scheduler(self) -> None:
         # RQ's own signals the scheduler process once and joins it without a limit. A signal
