@@ -33,6 +33,7 @@ from tests.bench.bench_sql import (
     build_fixture,
     distinct_spots,
     fresh_database,
+    lane,
     percentile,
     probe_us,
     queue_requests,
@@ -158,9 +159,6 @@ def main() -> None:
         # Python's client, wrk), each from now on, and one group more whose requests wait.
         fx = build_fixture(admin_url, app_url, parkers=6 * CONCURRENCY, spots=5 * CONCURRENCY)
 
-        def lane(items: list[uuid.UUID], n: int) -> list[uuid.UUID]:
-            return items[n * CONCURRENCY : (n + 1) * CONCURRENCY]
-
         sql_run = asyncio.run(distinct_spots(app_url, fx, args.seconds))
         # Matching runs when a window opens, never in reserve: the same run again with a
         # queue of waiting requests (for windows nothing can serve), and the probe every
@@ -168,11 +166,11 @@ def main() -> None:
         probe = probe_us(admin_url, fx)
         requests = queue_requests(app_url, fx, lane(fx.parkers, 5))
         waiting = len(requests)
-        queued_run = asyncio.run(distinct_spots(app_url, fx, args.seconds, lane=1))
+        queued_run = asyncio.run(distinct_spots(app_url, fx, args.seconds, group=1))
         # Nobody waiting again, right after: the run the queued one is compared with (the
         # first, on a cold database, measures warm-up as well).
         withdraw_requests(app_url, fx, requests)
-        again_run = asyncio.run(distinct_spots(app_url, fx, args.seconds, lane=2))
+        again_run = asyncio.run(distinct_spots(app_url, fx, args.seconds, group=2))
 
         # Parkers and spots of their own, so each HTTP run starts from an empty calendar; each
         # parker signed in as a login would be (a session the procedures check on every call).

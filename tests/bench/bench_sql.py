@@ -143,23 +143,26 @@ async def reserve_once(
     run.latencies_ms.append((time.perf_counter() - began) * 1000)
 
 
-async def distinct_spots(
-    app_url: str, fx: Fixture, seconds: float, first_start: datetime | None = None, lane: int = 0
-) -> Run:
-    """Each connection books its own spot in successive windows; with `lane`, the lane-th
-    group of CONCURRENCY parkers and spots (so that runs never meet in time: a faster
-    database no longer runs one out of the offered days into the next one's)."""
+def lane(items: list[uuid.UUID], n: int) -> list[uuid.UUID]:
+    """The n-th group of CONCURRENCY parkers or spots: one run's own, so that runs never
+    meet in time (a faster database no longer runs one out of its offered days into the
+    next one's)."""
+    return items[n * CONCURRENCY : (n + 1) * CONCURRENCY]
+
+
+async def distinct_spots(app_url: str, fx: Fixture, seconds: float, group: int = 0) -> Run:
+    """Each connection books its own spot in successive windows from now on, as the
+    `group`-th lane of parkers and spots."""
     run = Run()
-    soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
-    base = first_start or soon
+    parkers, spots = lane(fx.parkers, group), lane(fx.spots, group)
+    base = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
     deadline = time.perf_counter() + seconds
 
     async def worker(i: int) -> None:
         async with await psycopg.AsyncConnection.connect(app_url, row_factory=dict_row) as conn:
             k = 0
             while time.perf_counter() < deadline:
-                j = lane * CONCURRENCY + i
-                await reserve_once(conn, fx, fx.parkers[j], fx.spots[j], base + k * SLOT, run)
+                await reserve_once(conn, fx, parkers[i], spots[i], base + k * SLOT, run)
                 k += 1
 
     began = time.perf_counter()

@@ -22,8 +22,9 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from types import FrameType
 from typing import Any, TypeVar
 
 import redis
@@ -205,14 +206,14 @@ class _Worker(SimpleWorker):
             process.join(SCHEDULER_STOP_SECONDS)
 
 
-def _record_stop(stop: threading.Event) -> Any:
+def _record_stop(stop: threading.Event) -> Callable[[int, FrameType | None], None]:
     """The handler that records a stop request until RQ's take over. RQ forks its scheduler
     before it installs its own handlers, so the scheduler process starts with this one: there
     it does what no handler would have done, end the process (a stop recorded in a copy of
     the worker's memory would leave the scheduler running, and the worker waiting for it)."""
     owner = os.getpid()
 
-    def handle(signum: int, _frame: Any) -> None:
+    def handle(signum: int, _frame: FrameType | None) -> None:
         if os.getpid() != owner:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
