@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import io
 import os
 import shutil
 import tempfile
@@ -269,7 +270,23 @@ async def publisher(pool: db.Pool) -> AsyncIterator[events.Publisher]:
     task = asyncio.create_task(running.run())
     await asyncio.wait_for(running.listening.wait(), 10)
     yield running
+    await stopped(task)
+
+
+# A cancelled publisher ends in milliseconds; one that has not after this is stuck.
+STOP_SECONDS = 30
+
+
+async def stopped(task: asyncio.Task[None]) -> None:
+    """Cancel `task` and wait for its end; if it does not end, fail with every task's stack
+    (the event loop's own, which a thread dump does not show) rather than hang."""
     task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
+    if not done:
+        stacks = io.StringIO()
+        for other in asyncio.all_tasks():
+            other.print_stack(file=stacks)
+        pytest.fail(f"a cancelled task did not end in {STOP_SECONDS} s:\n{stacks.getvalue()}")
     with contextlib.suppress(asyncio.CancelledError):
         await task
 

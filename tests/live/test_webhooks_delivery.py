@@ -42,7 +42,7 @@ from parkshare.notify import webhooks
 from parkshare.notify.webhook_registry import new_secret, seal_secret
 from parkshare.problems import Problem
 from parkshare.store.db import admin_connect, set_context
-from tests.conftest import TestDb
+from tests.conftest import TestDb, stopped
 from tests.gateway.conftest import server_env
 from tests.live.conftest import RedisServer
 from tests.live.test_faults import wait_for, working
@@ -166,9 +166,7 @@ async def _running(part: Any) -> AsyncIterator[Any]:
     try:
         yield part
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stopped(task)
 
 
 @pytest.fixture
